@@ -1,0 +1,57 @@
+/**
+ * The vote-log events (spec §3) the core emits. A driver adds the wall-clock `ts`; the core only
+ * knows `atMs`, the injected monotonic time.
+ */
+import type {NodeId, ParseResult, ResponseCodeName, Role, VoteResult} from './types.js'
+
+interface EventBase {
+  /** injected monotonic time of the step that produced the event */
+  atMs: number
+  node: NodeId
+  term: number
+}
+
+export type VoteLogEvent = EventBase &
+  (
+    | {type: 'INCREASE_TERM'; fromTerm: number; reason: string}
+    | {type: 'VOTE_REQUEST'; ledgerEndIndex: number; ledgerEndTerm: number; peers: number}
+    | {type: 'VOTE_RESPONSE'; from: NodeId; voteResult: VoteResult; responseTerm: number}
+    | {type: 'VOTE_HANDLED'; candidate: NodeId; voteResult: VoteResult; requestTerm: number}
+    | {
+        type: 'PARSE_VOTE_RESULT'
+        result: ParseResult
+        acceptedNum: number
+        notReadyTermNum: number
+        biggerLedgerNum: number
+        validNum: number
+        allNum: number
+        alreadyHasLeader: boolean
+        knownMaxTermInGroup: number
+        costMs: number
+        nextVoteInMs: number
+      }
+    | {type: 'ROLE_CHANGE'; from: Role; to: Role; leaderId: NodeId | null; reason: string}
+    | {type: 'HEARTBEAT_TIMEOUT'; leaderId: NodeId | null; lastHeartbeatAgoMs: number}
+    | {type: 'HEARTBEAT_QUORUM_LOST'; succNum: number; notReadyNum: number; allNum: number; lastSuccessAgoMs: number; reason: string}
+    | {
+        type: 'LEADERSHIP_TRANSFER'
+        phase: 'REQUESTED' | 'TAKE_LEADERSHIP_SENT' | 'TAKE_LEADERSHIP_RECEIVED' | 'COMPLETED' | 'FAILED' | 'PREFERRED_LEADER'
+        transferee: NodeId
+        code: ResponseCodeName
+        detail?: string
+      }
+  )
+
+export type VoteLogEventType = VoteLogEvent['type']
+
+export const VOTE_LOG_EVENT_TYPES: readonly VoteLogEventType[] = [
+  'INCREASE_TERM',
+  'VOTE_REQUEST',
+  'VOTE_RESPONSE',
+  'VOTE_HANDLED',
+  'PARSE_VOTE_RESULT',
+  'ROLE_CHANGE',
+  'HEARTBEAT_TIMEOUT',
+  'HEARTBEAT_QUORUM_LOST',
+  'LEADERSHIP_TRANSFER',
+]

@@ -1,0 +1,201 @@
+/**
+ * Election settings: DLedger's defaults (reference §1.1), the `fast` preset (spec §1), the peers
+ * format, and validation with one clear message per problem (spec S3).
+ */
+import type {NodeId} from './types.js'
+
+/** One entry of the peers string `id-host:port`. */
+export interface Peer {
+  id: NodeId
+  host: string
+  port: number
+  /** `host:port` */
+  address: string
+}
+
+/** The timing knobs a user can set (flags and profile keys). */
+export interface Timing {
+  heartbeatIntervalMs: number
+  maxHeartbeatLeak: number
+  minVoteIntervalMs: number
+  maxVoteIntervalMs: number
+  minTakeLeadershipVoteIntervalMs: number
+  maxTakeLeadershipVoteIntervalMs: number
+  voteTimeoutMs: number
+  rpcTimeoutMs: number
+}
+
+export interface Settings extends Timing {
+  group: string
+  selfId: NodeId
+  peers: Peer[]
+  /** priority order; empty = no preferred leader (DLedger's null) */
+  preferredLeaderIds: NodeId[]
+  maxLeadershipTransferWaitIndex: number
+  leadershipTransferWaitTimeoutMs: number
+  /** spec S6: the one deadline of a leadership transfer */
+  leadershipTransferTimeoutMs: number
+  /** DLedger's StateMaintainer sleep */
+  tickMs: number
+  /** DLedger schedules checkPreferredLeader at a fixed 1000 ms rate after a 1000 ms delay */
+  checkPreferredLeaderIntervalMs: number
+}
+
+export const DEFAULT_TIMING: Readonly<Timing> = Object.freeze({
+  heartbeatIntervalMs: 2000,
+  maxHeartbeatLeak: 3,
+  minVoteIntervalMs: 300,
+  maxVoteIntervalMs: 1000,
+  minTakeLeadershipVoteIntervalMs: 30,
+  maxTakeLeadershipVoteIntervalMs: 100,
+  voteTimeoutMs: 2000,
+  rpcTimeoutMs: 3000,
+})
+
+/** Timing presets by name. `fast` is for local experiments and tests (spec §1). */
+export const TIMING_PRESETS: Readonly<Record<string, Readonly<Timing>>> = Object.freeze({
+  default: DEFAULT_TIMING,
+  fast: Object.freeze({
+    heartbeatIntervalMs: 100,
+    maxHeartbeatLeak: 3,
+    minVoteIntervalMs: 50,
+    maxVoteIntervalMs: 150,
+    minTakeLeadershipVoteIntervalMs: 10,
+    maxTakeLeadershipVoteIntervalMs: 30,
+    voteTimeoutMs: 300,
+    rpcTimeoutMs: 500,
+  }),
+})
+
+export const TIMING_KEYS = Object.keys(DEFAULT_TIMING) as (keyof Timing)[]
+
+export const DEFAULT_SETTINGS = Object.freeze({
+  group: 'default',
+  preferredLeaderIds: [] as NodeId[],
+  maxLeadershipTransferWaitIndex: 1000,
+  leadershipTransferWaitTimeoutMs: 1000,
+  leadershipTransferTimeoutMs: 3000,
+  tickMs: 10,
+  checkPreferredLeaderIntervalMs: 1000,
+})
+
+/** Thrown by the parsers below; `problems` holds one message per problem. */
+export class SettingsError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.join('; '))
+    this.name = 'SettingsError'
+  }
+}
+
+const ID_RE = /^[A-Za-z0-9_.]+$/
+
+/**
+ * Parses DLedger's peers format `n0-127.0.0.1:20911;n1-127.0.0.1:20912`: the id is the text before
+ * the first `-`, the address everything after it, the port the part after the last `:`.
+ */
+export function parsePeers(text: string): Peer[] {
+  const problems: string[] = []
+  const peers: Peer[] = []
+  const entries = text.split(';').map((e) => e.trim()).filter((e) => e !== '')
+  if (entries.length === 0) problems.push('peers is empty: expected "n0-127.0.0.1:20911;n1-127.0.0.1:20912"')
+  for (const entry of entries) {
+    const dash = entry.indexOf('-')
+    if (dash <= 0) {
+      problems.push(`peer "${entry}" must look like id-host:port, e.g. n0-127.0.0.1:20911`)
+      continue
+    }
+    const id = entry.slice(0, dash)
+    const address = entry.slice(dash + 1)
+    const colon = address.lastIndexOf(':')
+    const host = colon > 0 ? address.slice(0, colon).replace(/^\[(.*)\]$/, '$1') : ''
+    const portText = colon > 0 ? address.slice(colon + 1) : ''
+    const port = Number(portText)
+    if (!ID_RE.test(id)) problems.push(`peer id "${id}" may only use letters, digits, "_" and "."`)
+    if (host === '') problems.push(`peer "${entry}" has no host (expected id-host:port)`)
+    if (!/^\d+$/.test(portText) || port < 1 || port > 65535) problems.push(`peer "${entry}" has an invalid port "${portText}" (1-65535)`)
+    peers.push({id, host, port, address})
+  }
+  if (problems.length > 0) throw new SettingsError(problems)
+  return peers
+}
+
+export function formatPeers(peers: readonly Peer[]): string {
+  return peers.map((p) => `${p.id}-${p.address}`).join(';')
+}
+
+/** Parses `n1;n2` (or `n1,n2`) into ids; empty text → no preferred leader. */
+export function parsePreferredLeaderIds(text: string | undefined | null): NodeId[] {
+  if (text === undefined || text === null) return []
+  return text.split(/[;,]/).map((s) => s.trim()).filter((s) => s !== '')
+}
+
+export interface SettingsInput extends Partial<Omit<Settings, 'selfId' | 'peers'>> {
+  selfId: NodeId
+  peers: Peer[] | string
+  /** a preset name; explicit timing fields override it */
+  timing?: string
+}
+
+/** Builds settings from defaults, an optional preset and overrides, then validates them. */
+export function buildSettings(input: SettingsInput): Settings {
+  const problems: string[] = []
+  let preset: Readonly<Timing> = DEFAULT_TIMING
+  if (input.timing !== undefined) {
+    const found = TIMING_PRESETS[input.timing]
+    if (found === undefined) problems.push(`unknown timing preset "${input.timing}" (known: ${Object.keys(TIMING_PRESETS).join(', ')})`)
+    else preset = found
+  }
+  let peers: Peer[] = []
+  try {
+    peers = typeof input.peers === 'string' ? parsePeers(input.peers) : input.peers
+  } catch (error) {
+    if (error instanceof SettingsError) problems.push(...error.problems)
+    else throw error
+  }
+  const defined = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined))
+  delete defined.timing
+  const settings: Settings = {...DEFAULT_SETTINGS, ...preset, ...defined, peers} as Settings
+  problems.push(...validateSettings(settings))
+  if (problems.length > 0) throw new SettingsError(problems)
+  return settings
+}
+
+/** Every problem with the settings, one clear message each (spec S3). Empty = valid. */
+export function validateSettings(s: Settings): string[] {
+  const problems: string[] = []
+  const positive = (name: string, v: number) => {
+    if (!Number.isInteger(v) || v <= 0) problems.push(`${name} must be a positive integer (got ${v})`)
+  }
+  for (const key of TIMING_KEYS) positive(key, s[key])
+  positive('tickMs', s.tickMs)
+  positive('leadershipTransferWaitTimeoutMs', s.leadershipTransferWaitTimeoutMs)
+  positive('leadershipTransferTimeoutMs', s.leadershipTransferTimeoutMs)
+  positive('maxLeadershipTransferWaitIndex', s.maxLeadershipTransferWaitIndex)
+  positive('checkPreferredLeaderIntervalMs', s.checkPreferredLeaderIntervalMs)
+  if (s.minVoteIntervalMs >= s.maxVoteIntervalMs)
+    problems.push(`minVoteIntervalMs (${s.minVoteIntervalMs}) must be less than maxVoteIntervalMs (${s.maxVoteIntervalMs})`)
+  if (s.minTakeLeadershipVoteIntervalMs >= s.maxTakeLeadershipVoteIntervalMs)
+    problems.push(
+      `minTakeLeadershipVoteIntervalMs (${s.minTakeLeadershipVoteIntervalMs}) must be less than maxTakeLeadershipVoteIntervalMs (${s.maxTakeLeadershipVoteIntervalMs})`,
+    )
+  if (s.heartbeatIntervalMs <= 10) problems.push(`heartbeatIntervalMs must be greater than 10 (got ${s.heartbeatIntervalMs})`)
+  if (typeof s.group !== 'string' || s.group === '') problems.push('group must be a non-empty name')
+  const ids = new Set<string>()
+  const addresses = new Set<string>()
+  for (const p of s.peers) {
+    if (ids.has(p.id)) problems.push(`peer id "${p.id}" appears twice in peers`)
+    if (addresses.has(p.address)) problems.push(`address ${p.address} appears twice in peers`)
+    ids.add(p.id)
+    addresses.add(p.address)
+  }
+  if (s.peers.length > 0 && !ids.has(s.selfId))
+    problems.push(`self id "${s.selfId}" is not in peers (${[...ids].join(', ')})`)
+  for (const id of s.preferredLeaderIds)
+    if (!ids.has(id)) problems.push(`preferred leader "${id}" is not in peers (${[...ids].join(', ')})`)
+  return problems
+}
+
+/** DLedger's isQuorum: n >= floor(peerSize / 2) + 1 (reference §2.3). */
+export function quorumOf(peerSize: number): number {
+  return Math.floor(peerSize / 2) + 1
+}
