@@ -1,0 +1,111 @@
+// ESLint flat config. Besides the recommended rules it enforces the architecture's dependency
+// rule: every import points toward src/core, which imports nothing outside itself and never
+// touches the real clock, randomness, timers or I/O; src/sim and src/wire import only core.
+import {builtinModules} from 'node:module'
+
+import js from '@eslint/js'
+import {defineConfig} from 'eslint/config'
+import tseslint from 'typescript-eslint'
+
+/** `../sim`, `../../sim/x.js`, … : a relative import that leaves the current layer. */
+const layer = (...names) => `^(\\.\\./)+(${names.join('|')})(/|$)`
+
+const nodeBuiltins = builtinModules.filter((name) => !name.startsWith('_'))
+
+export default defineConfig(
+  {ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'tmp/**', 'bench/results/**']},
+  js.configs.recommended,
+  tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        {
+          argsIgnorePattern: '^_',
+          varsIgnorePattern: '^_',
+          caughtErrorsIgnorePattern: '^_',
+          destructuredArrayIgnorePattern: '^_',
+        },
+      ],
+    },
+  },
+  {
+    files: ['**/*.js'],
+    languageOptions: {
+      globals: {console: 'readonly', process: 'readonly', URL: 'readonly'},
+    },
+  },
+  {
+    // The election core is pure and deterministic: time and randomness are injected.
+    files: ['src/core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [...nodeBuiltins, 'ws'].map((name) => ({
+            name,
+            message: 'src/core is pure: no I/O, timers or sockets. The runtime (src/node) does that.',
+          })),
+          patterns: [
+            {
+              group: ['node:*', 'fs/*', 'timers/*', 'ws/*'],
+              message: 'src/core is pure: no I/O, timers or sockets. The runtime (src/node) does that.',
+            },
+            {
+              regex: layer('sim', 'node', 'wire', 'cli'),
+              message: 'src/core imports nothing outside itself; the other layers import core.',
+            },
+          ],
+        },
+      ],
+      'no-restricted-globals': [
+        'error',
+        ...['setTimeout', 'setInterval', 'setImmediate', 'clearTimeout', 'clearInterval', 'clearImmediate'].map(
+          (name) => ({name, message: 'src/core has no timers: timeouts are inputs (tick(nowMs)) and deadlines are outputs.'}),
+        ),
+        {name: 'process', message: 'src/core is pure: pass configuration in, do not read the process.'},
+        {name: 'performance', message: 'src/core reads time only from its inputs (nowMs).'},
+      ],
+      'no-restricted-properties': [
+        'error',
+        {object: 'Date', property: 'now', message: 'src/core reads time only from its inputs (nowMs).'},
+        {object: 'Math', property: 'random', message: 'src/core takes an injected random generator.'},
+      ],
+      'no-restricted-syntax': [
+        'error',
+        {selector: 'NewExpression[callee.name="Date"][arguments.length=0]', message: 'src/core reads time only from its inputs (nowMs).'},
+        {selector: 'ImportExpression', message: 'src/core uses static imports of its own modules only.'},
+      ],
+    },
+  },
+  {
+    // The simulator and the wire schema build on core only.
+    files: ['src/sim/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {patterns: [{regex: layer('node', 'cli', 'wire'), message: 'src/sim imports only src/core.'}]},
+      ],
+    },
+  },
+  {
+    files: ['src/wire/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {patterns: [{regex: layer('node', 'cli', 'sim'), message: 'src/wire imports only src/core.'}]},
+      ],
+    },
+  },
+  {
+    // The runtime composes core, wire and real I/O; it never reaches up into the CLI.
+    files: ['src/node/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {patterns: [{regex: layer('cli', 'sim'), message: 'src/node imports core, wire and real I/O only.'}]},
+      ],
+    },
+  },
+)
