@@ -1,0 +1,2 @@
+// Placeholder: the benchmarks land here later (`npm run bench`).
+console.log('no benchmarks yet')
