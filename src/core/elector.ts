@@ -189,6 +189,42 @@ export class Elector {
     })
   }
 
+  /**
+   * Starts a leadership transfer from this leader to `transfereeId` without a client waiting
+   * (the graceful hand-off of a clean stop). The outcome arrives as a LEADERSHIP_TRANSFER event.
+   */
+  transferLeadership(transfereeId: NodeId, nowMs: number): StepOutput {
+    return this.step(nowMs, () => {
+      const s = this.state
+      if (s.role !== 'LEADER' || !s.isPeerMember(transfereeId) || transfereeId === s.selfId) return
+      this.emit({type: 'LEADERSHIP_TRANSFER', phase: 'REQUESTED', transferee: transfereeId, code: 'SUCCESS', detail: 'hand-off'})
+      this.startTransfer(transfereeId, s.currTerm, null)
+      this.runDue()
+    })
+  }
+
+  /** The live follower with the smallest lag (ties: peers order), or null: the hand-off target. */
+  mostCaughtUpFollower(): NodeId | null {
+    const s = this.state
+    if (s.role !== 'LEADER') return null
+    let best: NodeId | null = null
+    let bestLag = Number.POSITIVE_INFINITY
+    for (const id of s.peerIds) {
+      if (id === s.selfId || s.peersLiveTable.get(id) !== true) continue
+      const lag = this.peerLag(id)
+      if (lag < bestLag) {
+        best = id
+        bestLag = lag
+      }
+    }
+    return best
+  }
+
+  /** Whether a transfer this node started is still waiting for its outcome. */
+  get transferInProgress(): boolean {
+    return this.outgoingTransfer !== null
+  }
+
   /** Replaces the preferred leaders at run time (`transfer-leader --preferred`). */
   setPreferredLeaders(ids: readonly NodeId[], nowMs: number): StepOutput {
     return this.step(nowMs, () => {
