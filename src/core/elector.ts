@@ -276,7 +276,9 @@ export class Elector {
     }
     if (this.outgoingTransfer !== null) at(this.outgoingTransfer.deadlineMs)
     if (this.catchUp !== null) at(this.catchUp.deadlineMs)
-    at(this.nextPreferredCheckAtMs)
+    // checkPreferredLeader only acts on a leader that is not itself preferred (reference §3.9.1)
+    const preferred = this.settings.preferredLeaderIds
+    if (this.state.role === 'LEADER' && preferred.length > 0 && !preferred.includes(this.state.selfId)) at(this.nextPreferredCheckAtMs)
     return next
   }
 
