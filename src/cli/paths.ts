@@ -1,0 +1,72 @@
+/**
+ * Where dledger keeps things on this machine. One home holds a cluster profile, member data, the
+ * run records `dledger up` writes and the members' logs:
+ *
+ * ```
+ * <home>/profile.json            the cluster profile (conf, JSON schema)
+ * <home>/data/<group>/<id>/      a member's data directory (spec §2)
+ * <home>/run/<id>.json           {pid, id, port, startedAt, logFile} of a member `up` started
+ * <home>/logs/<id>.log           stdout/stderr of a member `up` started
+ * ```
+ *
+ * The home is `--home`, else `DLEDGER_HOME` (both arrive as the `--home` flag, which reads the
+ * env var), else oclif's directories: the profile in `config.configDir` (`~/.config/dledger`),
+ * everything else in `config.dataDir` (`~/.local/share/dledger`).
+ */
+import {join} from 'node:path'
+
+/** The directories of one home. */
+export interface DledgerPaths {
+  /** the home given by --home/DLEDGER_HOME, or null when oclif's defaults are used */
+  home: string | null
+  /** directory of profile.json */
+  configDir: string
+  /** root of data/, run/ and logs/ */
+  stateDir: string
+  profileFile: string
+  dataRoot: string
+  runDir: string
+  logDir: string
+}
+
+/** The directories oclif resolves for the CLI (`this.config.configDir` / `dataDir`). */
+export interface OclifDirs {
+  configDir: string
+  dataDir: string
+}
+
+/** Resolves the layout: an explicit home wins, else oclif's config and data dirs. */
+export function resolvePaths(home: string | undefined | null, dirs: OclifDirs): DledgerPaths {
+  const explicit = home !== undefined && home !== null && home !== '' ? home : null
+  const configDir = explicit ?? dirs.configDir
+  const stateDir = explicit ?? dirs.dataDir
+  return {
+    home: explicit,
+    configDir,
+    stateDir,
+    profileFile: join(configDir, 'profile.json'),
+    dataRoot: join(stateDir, 'data'),
+    runDir: join(stateDir, 'run'),
+    logDir: join(stateDir, 'logs'),
+  }
+}
+
+/** A member's data directory: `<home>/data/<group>/<id>/` (spec §2). */
+export function memberDataDir(paths: DledgerPaths, group: string, id: string): string {
+  return join(paths.dataRoot, group, id)
+}
+
+/** The run record of a member started by `dledger up`. */
+export function runRecordFile(paths: DledgerPaths, id: string): string {
+  return join(paths.runDir, `${id}.json`)
+}
+
+/** The log file of a member started by `dledger up`. */
+export function memberLogFile(paths: DledgerPaths, id: string): string {
+  return join(paths.logDir, `${id}.log`)
+}
+
+/** How a command names its home in messages: the directory, or "the default home (…)". */
+export function describeHome(paths: DledgerPaths): string {
+  return paths.home ?? paths.configDir
+}

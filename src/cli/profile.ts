@@ -1,0 +1,224 @@
+/**
+ * The cluster profile: the one place the CLI keeps what a cluster is (group, peers, timing,
+ * preferred leaders, token), stored with conf in `<home>/profile.json`, and the one loader that
+ * turns flags + profile into what a command needs.
+ *
+ * Precedence (spec §4): `--peers` names a cluster of its own, so when it is given the profile is
+ * not read at all; otherwise the profile describes the cluster. The token is `--token`, else
+ * `DLEDGER_TOKEN` (both arrive as the `--token` flag), else the profile's.
+ */
+import {existsSync} from 'node:fs'
+
+import {
+  buildSettings,
+  parsePeers,
+  SettingsError,
+  TIMING_KEYS,
+  TIMING_PRESETS,
+  type Peer,
+  type Settings,
+  type Timing,
+} from '../core/settings.js'
+import type {NodeId} from '../core/types.js'
+import {UsageError} from './errors.js'
+import type {DledgerPaths} from './paths.js'
+import type {TimingOverrides} from './timing-flags.js'
+
+/** `n0-127.0.0.1:P;n1-127.0.0.1:P+1;…`: the peers of a local cluster. */
+export function localPeers(nodes: number, basePort: number, host = '127.0.0.1'): string {
+  return Array.from({length: nodes}, (_, i) => `n${i}-${host}:${basePort + i}`).join(';')
+}
+
+/** What `profile.json` holds. */
+export interface Profile {
+  group: string
+  /** DLedger's peers string: `n0-127.0.0.1:20911;n1-127.0.0.1:20912` */
+  peers: string
+  /** a timing preset name (TIMING_PRESETS); absent = DLedger's defaults */
+  timing?: string
+  /** individual timing settings over the preset */
+  timingOverrides: Partial<Timing>
+  /** priority order; empty = no preferred leader */
+  preferredLeaderIds: NodeId[]
+  token?: string
+}
+
+/** conf's JSON schema for the profile (the `properties` of the root object). */
+const PROFILE_SCHEMA = {
+  group: {type: 'string', minLength: 1},
+  peers: {type: 'string', minLength: 1},
+  timing: {type: 'string', enum: Object.keys(TIMING_PRESETS)},
+  timingOverrides: {
+    type: 'object',
+    properties: Object.fromEntries(TIMING_KEYS.map((k) => [k, {type: 'integer', minimum: 1}])),
+    additionalProperties: false,
+  },
+  preferredLeaderIds: {type: 'array', items: {type: 'string', minLength: 1}},
+  token: {type: 'string', minLength: 1},
+} as const
+
+function invalidProfile(file: string, reason: string): UsageError {
+  return new UsageError(`the cluster profile ${file} is invalid: ${reason}`, {
+    code: 'PROFILE_INVALID',
+    hint: 'fix the file, or write a new one with `dledger init --force`',
+  })
+}
+
+// conf is ESM-only and loads ajv (~80 ms), so it is imported only when a profile is read or written.
+async function openStore(paths: DledgerPaths) {
+  const {default: Conf} = await import('conf')
+  return new Conf<Record<string, unknown>>({
+    cwd: paths.configDir,
+    configName: 'profile',
+    // conf's schema typing wants its own JSONSchema type; ours is plain JSON Schema.
+    schema: PROFILE_SCHEMA as never,
+    clearInvalidConfig: false,
+    accessPropertiesByDotNotation: false,
+    // the profile may hold the cluster token
+    configFileMode: 0o600,
+  })
+}
+
+/** Reads the profile, or null when there is none. A broken file is a UsageError naming it. */
+export async function loadProfile(paths: DledgerPaths): Promise<Profile | null> {
+  if (!existsSync(paths.profileFile)) return null
+  let raw: Record<string, unknown>
+  try {
+    raw = {...(await openStore(paths)).store}
+  } catch (error) {
+    const message = (error as Error).message.replace(/^Config schema violation: /, '')
+    throw invalidProfile(paths.profileFile, message)
+  }
+  if (typeof raw.peers !== 'string') throw invalidProfile(paths.profileFile, 'it has no "peers"')
+  const profile: Profile = {
+    group: typeof raw.group === 'string' ? raw.group : 'default',
+    peers: raw.peers,
+    timingOverrides: (raw.timingOverrides as Partial<Timing> | undefined) ?? {},
+    preferredLeaderIds: (raw.preferredLeaderIds as NodeId[] | undefined) ?? [],
+  }
+  if (typeof raw.timing === 'string') profile.timing = raw.timing
+  if (typeof raw.token === 'string') profile.token = raw.token
+  try {
+    parsePeers(profile.peers)
+  } catch (error) {
+    if (error instanceof SettingsError) throw invalidProfile(paths.profileFile, error.problems.join('; '))
+    throw error
+  }
+  return profile
+}
+
+/** Writes the profile atomically (conf: temp file, fsync, rename), mode 0600. */
+export async function saveProfile(paths: DledgerPaths, profile: Profile): Promise<void> {
+  const store = await openStore(paths)
+  const data: Record<string, unknown> = {
+    group: profile.group,
+    peers: profile.peers,
+    timingOverrides: profile.timingOverrides,
+    preferredLeaderIds: profile.preferredLeaderIds,
+  }
+  if (profile.timing !== undefined) data.timing = profile.timing
+  if (profile.token !== undefined) data.token = profile.token
+  store.store = data
+}
+
+/** The profile as it may be shown: the token masked. */
+export function redactProfile(profile: Profile): Profile {
+  return profile.token === undefined ? profile : {...profile, token: '***'}
+}
+
+/** Splits timing flag overrides into the profile's two timing fields. */
+export function profileTiming(overrides: TimingOverrides): Pick<Profile, 'timing' | 'timingOverrides'> {
+  const timingOverrides: Partial<Timing> = {}
+  for (const key of TIMING_KEYS) if (overrides[key] !== undefined) timingOverrides[key] = overrides[key]
+  return overrides.timing === undefined ? {timingOverrides} : {timing: overrides.timing, timingOverrides}
+}
+
+/**
+ * A member's settings: the profile (if any) under the flags. `--peers` names a cluster of its own,
+ * so with it the profile is not used; a `--timing` flag replaces the profile's timing (preset and
+ * overrides); individual timing flags override either. Throws SettingsError, one message per problem.
+ */
+export function memberSettings(input: {
+  selfId: NodeId
+  profile: Profile | null
+  peers?: string
+  group?: string
+  flags: TimingOverrides
+}): Settings {
+  const {flags} = input
+  const profile = input.peers === undefined ? input.profile : null
+  const peers = input.peers ?? profile?.peers
+  if (peers === undefined) throw new SettingsError(['no peers: pass --peers, or write a cluster profile with `dledger init` or `dledger up`'])
+  const fromProfile = profile !== null && flags.timing === undefined
+  const {timing: _preset, preferredLeaderIds: flagPreferred, ...flagTiming} = flags
+  return buildSettings({
+    selfId: input.selfId,
+    peers,
+    group: input.group ?? profile?.group,
+    timing: flags.timing ?? (fromProfile ? profile.timing : undefined),
+    ...(fromProfile ? profile.timingOverrides : {}),
+    ...flagTiming,
+    preferredLeaderIds: flagPreferred ?? profile?.preferredLeaderIds ?? [],
+  })
+}
+
+/** What a client command needs to talk to a cluster. */
+export interface ResolvedCluster {
+  peers: Peer[]
+  /** the profile's group; null with `--peers` (then the members say which group they are in) */
+  group: string | null
+  token: string | undefined
+  /** where the cluster came from */
+  source: 'peers-flag' | 'profile'
+  profile: Profile | null
+  /** the profile's preferred leaders (empty with --peers) */
+  preferredLeaderIds: NodeId[]
+  /** the profile's resolved timing (DLedger's defaults with --peers) */
+  timing: Timing
+}
+
+/** Resolves the timing a profile describes (preset + overrides). */
+export function resolvedTiming(profile: Profile | null): Timing {
+  const preset = TIMING_PRESETS[profile?.timing ?? 'default'] ?? TIMING_PRESETS.default
+  return {...preset, ...(profile?.timingOverrides ?? {})}
+}
+
+/**
+ * The cluster a client command talks to: `--peers` wins over the profile; with neither, a
+ * UsageError that says how to get one.
+ */
+export async function resolveCluster(flags: {peers?: string; token?: string}, paths: DledgerPaths): Promise<ResolvedCluster> {
+  if (flags.peers !== undefined) {
+    let peers: Peer[]
+    try {
+      peers = parsePeers(flags.peers)
+    } catch (error) {
+      if (error instanceof SettingsError) throw new UsageError(`--peers: ${error.problems.join('; ')}`)
+      throw error
+    }
+    return {peers, group: null, token: flags.token, source: 'peers-flag', profile: null, preferredLeaderIds: [], timing: resolvedTiming(null)}
+  }
+  const profile = await loadProfile(paths)
+  if (profile === null) {
+    throw new UsageError(`no cluster profile in ${paths.home ?? paths.configDir}; run \`dledger up\` or \`dledger init\`, or pass --peers`, {
+      code: 'NO_PROFILE',
+    })
+  }
+  return {
+    peers: parsePeers(profile.peers),
+    group: profile.group,
+    token: flags.token ?? profile.token,
+    source: 'profile',
+    profile,
+    preferredLeaderIds: profile.preferredLeaderIds,
+    timing: resolvedTiming(profile),
+  }
+}
+
+/** Turns a SettingsError into usage output: every problem but the last printed as its own `Error:` line, the last thrown. */
+export function settingsUsageError(error: SettingsError, opts: {json?: boolean; hint?: string} = {}): UsageError {
+  const problems = error.problems.length > 0 ? error.problems : [error.message]
+  if (opts.json) return new UsageError(problems.join('; '), {code: 'INVALID_SETTINGS', hint: opts.hint})
+  for (const p of problems.slice(0, -1)) console.error('%s', `Error: ${p}`)
+  return new UsageError(problems.at(-1) as string, {code: 'INVALID_SETTINGS', hint: opts.hint})
+}
