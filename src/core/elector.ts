@@ -254,16 +254,20 @@ export class Elector {
     const at = (t: number) => {
       next = Math.min(next, t)
     }
+    // while a ballot or a heartbeat round is open the maintainer thread is blocked in it, whatever
+    // the role has become meanwhile (reference §3.2): only the round's own deadlines count
+    const blocked = this.ballot !== null || this.heartbeatRound !== null
     switch (this.state.role) {
       case 'CANDIDATE':
-        if (this.ballot !== null) break
+        if (blocked) break
         at(this.needIncreaseTermImmediately ? ready : Math.max(ready, this.nextTimeToRequestVoteMs))
         break
       case 'FOLLOWER':
+        if (blocked) break
         at(Math.max(ready, this.lastLeaderHeartBeatTimeMs + this.followerTimeoutMs() + 1))
         break
       case 'LEADER':
-        if (this.heartbeatRound !== null) break
+        if (blocked) break
         at(Math.max(ready, this.lastSendHeartBeatTimeMs + this.settings.heartbeatIntervalMs + 1))
         break
       default:
@@ -375,6 +379,7 @@ export class Elector {
 
   /** One StateMaintainer pass, then the tickMs sleep (reference §3.2). */
   private maintainState(): void {
+    if (this.ballot !== null || this.heartbeatRound !== null) return
     this.maintainerReadyAtMs = this.now + this.settings.tickMs
     switch (this.state.role) {
       case 'LEADER':
@@ -532,7 +537,8 @@ export class Elector {
   /** The four decisions at the end of a heartbeat round, in DLedger's order (reference §3.3 step 5). */
   private decideHeartbeatRound(r: HeartbeatRound): void {
     this.heartbeatRound = null
-    this.maintainerReadyAtMs = Math.max(this.maintainerReadyAtMs, this.now)
+    // the blocked maintainer returns from sendHeartbeats now and sleeps tickMs before its next pass (reference §3.2)
+    this.maintainerReadyAtMs = this.now + this.settings.tickMs
     const {term} = r
     if (r.maxTerm > term) {
       this.changeRoleToCandidate(r.maxTerm, `higher term ${r.maxTerm} in a heartbeat response`)
