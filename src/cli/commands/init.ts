@@ -1,0 +1,163 @@
+import {Flags} from '@oclif/core'
+
+import {BaseCommand} from '../base-command.js'
+import {OperationError, UsageError} from '../errors.js'
+import type {Profile} from '../profile.js'
+import {timingFlags} from '../timing-flags.js'
+
+/** What `init --json` prints (the token masked). */
+export interface InitResult {
+  file: string
+  profile: Profile
+}
+
+/** Flags that describe the cluster; giving any of them means "do not ask". */
+const VALUE_FLAGS = ['peers', 'nodes', 'base-port', 'group', 'token', 'timing', 'preferred-leader']
+
+/** `dledger init`: writes the cluster profile. */
+export default class Init extends BaseCommand<typeof Init> {
+  static override summary = 'Write the cluster profile: peers, group, timing, preferred leaders, token'
+  static override description = `Writes <home>/profile.json, which \`start\`, \`up\`, \`status\` and the other commands read. On a terminal, without flags, it asks for each value. With flags, or without a terminal (CI, pipes), it never asks: the peers must be given (--peers, or --nodes/--base-port for a local cluster) or it exits 2. An existing profile is only replaced with --force.`
+
+  static override examples = [
+    {description: 'Ask for everything (on a terminal)', command: '<%= config.bin %> <%= command.id %>'},
+    {
+      description: 'Three members on three hosts, with a token',
+      command: '<%= config.bin %> <%= command.id %> --peers "n0-10.0.0.1:20911;n1-10.0.0.2:20911;n2-10.0.0.3:20911" --token "$(openssl rand -hex 16)"',
+    },
+    {
+      description: 'A local cluster with the fast timing preset, then one terminal per member',
+      command: '<%= config.bin %> <%= command.id %> --nodes 3 --timing fast && <%= config.bin %> start --id n0',
+    },
+  ]
+
+  static override enableJsonFlag = true
+
+  static override flags = {
+    nodes: Flags.integer({description: 'local cluster: number of members on 127.0.0.1 (instead of --peers)', min: 1, max: 99}),
+    'base-port': Flags.integer({description: 'local cluster: port of n0, member i on base+i [default: 20911]', min: 1, max: 65535}),
+    group: Flags.string({description: 'group name [default: default]'}),
+    force: Flags.boolean({description: 'replace an existing profile', default: false}),
+    ...timingFlags,
+  }
+
+  async run(): Promise<InitResult> {
+    const {resolvePaths} = await import('../paths.js')
+    const {localPeers, memberSettings, profileTiming, redactProfile, saveProfile, settingsUsageError} = await import('../profile.js')
+    const {timingOverrides} = await import('../timing-flags.js')
+    const {SettingsError, parsePeers} = await import('../../core/settings.js')
+    const {canPrompt} = await import('../output.js')
+    const {existsSync} = await import('node:fs')
+    const flags = this.flags
+    const paths = resolvePaths(flags.home, this.config)
+
+    const flagsGiven = this.argv.some((a) => VALUE_FLAGS.some((f) => a === `--${f}` || a.startsWith(`--${f}=`)))
+    const interactive = !flagsGiven && canPrompt({json: flags.json})
+
+    if (flags.peers !== undefined && (flags.nodes !== undefined || flags['base-port'] !== undefined))
+      throw new UsageError('--peers and --nodes/--base-port both describe the members; give one of them')
+
+    const exists = existsSync(paths.profileFile)
+    if (exists && !flags.force && !interactive) {
+      throw new OperationError(`a cluster profile already exists: ${paths.profileFile}`, {
+        code: 'PROFILE_EXISTS',
+        hint: 'pass --force to replace it',
+      })
+    }
+
+    let profile: Profile
+    if (interactive) {
+      profile = await this.ask({exists, file: paths.profileFile, defaultPeers: localPeers(3, 20911), token: flags.token})
+    } else {
+      const peers =
+        flags.peers ?? (flags.nodes !== undefined || flags['base-port'] !== undefined ? localPeers(flags.nodes ?? 3, flags['base-port'] ?? 20911) : undefined)
+      if (peers === undefined) {
+        throw new UsageError('missing --peers: init needs the members (and cannot ask without a terminal)', {
+          code: 'MISSING_VALUE',
+          hint: 'pass --peers "n0-host:port;n1-host:port;…", or --nodes N [--base-port P] for a local cluster',
+        })
+      }
+      const overrides = timingOverrides(flags)
+      profile = {group: flags.group ?? 'default', peers, ...profileTiming(overrides), preferredLeaderIds: overrides.preferredLeaderIds ?? []}
+      if (profile.timing === undefined) delete profile.timing
+      if (flags.token !== undefined && flags.token !== '') profile.token = flags.token
+    }
+
+    // validate as a member would (first member's view; the rules do not depend on which)
+    try {
+      const first = parsePeers(profile.peers)[0]
+      memberSettings({selfId: first.id, profile, flags: {}})
+    } catch (error) {
+      if (error instanceof SettingsError) throw settingsUsageError(error, {json: this.jsonEnabled()})
+      throw error
+    }
+
+    await saveProfile(paths, profile)
+    if (!this.jsonEnabled()) {
+      this.log(`wrote cluster profile ${paths.profileFile}`)
+      this.log(`  group      ${profile.group}`)
+      this.log(`  peers      ${profile.peers}`)
+      const overrides = Object.entries(profile.timingOverrides).map(([k, v]) => `${k}=${v}`)
+      this.log(`  timing     ${profile.timing ?? 'default'}${overrides.length > 0 ? ` (${overrides.join(', ')})` : ''}`)
+      this.log(`  preferred  ${profile.preferredLeaderIds.join(';') || 'none'}`)
+      this.log(`  token      ${profile.token === undefined ? 'none' : 'set'}`)
+      const home = paths.home ? ` --home ${paths.home}` : ''
+      this.log(`start each member with \`${this.config.bin} start --id <id>${home}\`, or all of them here with \`${this.config.bin} up${home}\``)
+    }
+    return {file: paths.profileFile, profile: redactProfile(profile)}
+  }
+
+  /** The interactive path: one question per value, on stderr so stdout stays clean. */
+  private async ask(opts: {exists: boolean; file: string; defaultPeers: string; token?: string}): Promise<Profile> {
+    const prompts = await import('@inquirer/prompts')
+    const {parsePeers, SettingsError, TIMING_PRESETS} = await import('../../core/settings.js')
+    const ctx = {output: process.stderr}
+    try {
+      if (opts.exists && !(await prompts.confirm({message: `Replace the existing profile ${opts.file}?`, default: false}, ctx))) {
+        throw new OperationError('kept the existing profile', {code: 'CANCELLED'})
+      }
+      const peers = await prompts.input(
+        {
+          message: 'Peers (id-host:port joined by ";")',
+          default: opts.defaultPeers,
+          validate: (v) => {
+            try {
+              parsePeers(v)
+              return true
+            } catch (error) {
+              return error instanceof SettingsError ? error.problems.join('; ') : String(error)
+            }
+          },
+        },
+        ctx,
+      )
+      const group = await prompts.input({message: 'Group', default: 'default', validate: (v) => v.trim() !== '' || 'a group needs a name'}, ctx)
+      const timing = await prompts.select(
+        {
+          message: 'Timing',
+          choices: Object.keys(TIMING_PRESETS).map((name) => ({
+            name,
+            value: name,
+            description: name === 'fast' ? 'heartbeat 100 ms: local experiments and tests' : "DLedger's defaults: heartbeat 2000 ms",
+          })),
+        },
+        ctx,
+      )
+      const preferred = await prompts.input({message: 'Preferred leaders, ";"-separated (empty for none)', default: ''}, ctx)
+      const token =
+        opts.token ?? (await prompts.password({message: 'Cluster token (empty for none)', mask: '*'}, ctx))
+      const profile: Profile = {
+        group: group.trim(),
+        peers: peers.trim(),
+        timingOverrides: {},
+        preferredLeaderIds: preferred.split(/[;,]/).map((s) => s.trim()).filter(Boolean),
+      }
+      if (timing !== 'default') profile.timing = timing
+      if (token !== '') profile.token = token
+      return profile
+    } catch (error) {
+      if ((error as Error).name === 'ExitPromptError') this.exit(130)
+      throw error
+    }
+  }
+}
