@@ -1,0 +1,67 @@
+import {Flags} from '@oclif/core'
+
+import {BaseCommand} from '../base-command.js'
+import {UsageError} from '../errors.js'
+import type {StopOutcome} from '../local-members.js'
+
+/** What `down --json` prints. */
+export interface DownResult {
+  stopped: StopOutcome[]
+}
+
+/** `dledger down`: stops the members `dledger up` started. */
+export default class Down extends BaseCommand<typeof Down> {
+  static override summary = 'Stop the local members that `dledger up` started (all, or one)'
+  static override description = `Sends SIGTERM to each member recorded in <home>/run (only while the PID is still that member), so a leader first hands leadership to a caught-up follower; waits up to --timeout, then SIGKILLs what is left and removes the records. "nothing is running" is not an error.`
+
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    {description: 'Stop one member (e.g. to watch a failover)', command: '<%= config.bin %> <%= command.id %> --id n1'},
+  ]
+
+  static override enableJsonFlag = true
+
+  static override flags = {
+    id: Flags.string({description: 'stop only this member'}),
+    timeout: Flags.integer({description: 'milliseconds to wait for a clean stop before SIGKILL', default: 10000, min: 0}),
+  }
+
+  async run(): Promise<DownResult> {
+    const {resolvePaths} = await import('../paths.js')
+    const {loadProfile} = await import('../profile.js')
+    const {parsePeers} = await import('../../core/settings.js')
+    const local = await import('../local-members.js')
+    const paths = resolvePaths(this.flags.home, this.config)
+    const id = this.flags.id
+
+    let records = local.liveMembers(paths)
+    if (id !== undefined) {
+      const profile = await loadProfile(paths).catch(() => null)
+      const known = new Set([...records.map((r) => r.id), ...(profile ? parsePeers(profile.peers).map((p) => p.id) : [])])
+      if (!known.has(id)) {
+        throw new UsageError(`unknown member id "${id}"${known.size > 0 ? ` (known: ${[...known].join(', ')})` : ''}`, {code: 'UNKNOWN_MEMBER'})
+      }
+      records = records.filter((r) => r.id === id)
+      if (records.length === 0) {
+        if (!this.jsonEnabled()) this.log(`${id} is not running`)
+        return {stopped: []}
+      }
+    }
+    if (records.length === 0) {
+      if (!this.jsonEnabled()) this.log('nothing is running')
+      return {stopped: []}
+    }
+
+    const {spinner} = await import('../output.js')
+    const spin = this.jsonEnabled() ? undefined : spinner(`stopping ${records.map((r) => r.id).join(', ')}`).start()
+    const stopped = await local.stopMembers(paths, records, this.flags.timeout)
+    spin?.stop()
+    if (!this.jsonEnabled()) {
+      for (const s of stopped) {
+        const how = s.how === 'SIGTERM' ? '' : s.how === 'SIGKILL' ? ` (killed: no clean stop within ${this.flags.timeout} ms)` : ' (had already exited)'
+        this.log(`stopped ${s.id} (pid ${s.pid})${how}`)
+      }
+    }
+    return {stopped}
+  }
+}
