@@ -10,6 +10,7 @@ import {buildSettings, type Settings, type SettingsInput} from '../../src/core/s
 import {
   type HeartBeatRequest,
   type HeartBeatResponse,
+  isRequest,
   type LeadershipTransferRequest,
   type LeadershipTransferResponse,
   type Message,
@@ -36,12 +37,14 @@ export const PEERS3 = peersOf(3)
 export class ScriptedRandom {
   private readonly queue: number[] = []
   calls = 0
-  constructor(private readonly fallback = 0) {}
+  /** `fallback`: the value (or generator) used once the queue is empty */
+  constructor(private readonly fallback: number | (() => number) = 0) {}
 
   readonly next = (): number => {
     this.calls++
     const v = this.queue.shift()
-    return v === undefined ? this.fallback : v
+    if (v !== undefined) return v
+    return typeof this.fallback === 'number' ? this.fallback : this.fallback()
   }
 
   push(...values: number[]): this {
@@ -51,6 +54,18 @@ export class ScriptedRandom {
 
   get pending(): number {
     return this.queue.length
+  }
+}
+
+/** A small seeded generator (mulberry32): uniform in [0, 1). */
+export function seeded(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
   }
 }
 
@@ -66,6 +81,8 @@ export interface NodeOptions extends Partial<Omit<SettingsInput, 'selfId' | 'pee
   term?: number
   voteFor?: NodeId | null
   nowMs?: number
+  /** what the scripted random source returns once its queue is empty (default 0) */
+  fallbackRandom?: number | (() => number)
 }
 
 export interface TestNode {
@@ -76,9 +93,9 @@ export interface TestNode {
 
 /** An Elector built like a driver builds it: settings, a durable record, a random source, a start time. */
 export function makeNode(opts: NodeOptions = {}): TestNode {
-  const {selfId = 'n0', peers = PEERS3, term = 0, voteFor = null, nowMs = 0, ...rest} = opts
+  const {selfId = 'n0', peers = PEERS3, term = 0, voteFor = null, nowMs = 0, fallbackRandom = 0, ...rest} = opts
   const settings = buildSettings({selfId, peers, ...rest})
-  const rng = new ScriptedRandom()
+  const rng = new ScriptedRandom(fallbackRandom)
   const e = new Elector(settings, {currTerm: term, currVoteFor: voteFor}, rng.next, nowMs)
   return {e, rng, settings}
 }
@@ -266,3 +283,87 @@ export function followerWithSleepingMaintainer(node: TestNode, leader: NodeId, t
 export function code(name: ResponseCodeName): number {
   return RESPONSE_CODES[name]
 }
+
+// ------------------------------------------------------------------ a tiny cluster
+
+/** One step of one node, as the cluster recorded it. */
+export interface Recorded {
+  atMs: number
+  node: NodeId
+  out: StepOutput
+}
+
+/**
+ * Real cores wired together in memory: every message is delivered at once (requests to remoteId,
+ * responses back to localId), every node ticks every millisecond, each node draws from its own
+ * seeded generator. Only for rule tests that need real peers; the simulator does the rest.
+ */
+export class MiniCluster {
+  readonly nodes = new Map<NodeId, TestNode>()
+  readonly log: Recorded[] = []
+  now = 0
+  private ticked = -1
+  /** members whose inbound and outbound messages are dropped */
+  readonly down = new Set<NodeId>()
+  private readonly inbox: {to: NodeId; message: Message}[] = []
+
+  constructor(n: number, opts: Omit<NodeOptions, 'selfId' | 'peers'> & {seed?: number} = {}) {
+    const {seed = 1, ...rest} = opts
+    const peers = peersOf(n)
+    for (let i = 0; i < n; i++) {
+      const id = `n${i}`
+      this.nodes.set(id, makeNode({...rest, selfId: id, peers, fallbackRandom: seeded(seed * 1000 + i)}))
+    }
+  }
+
+  node(id: NodeId): TestNode {
+    const node = this.nodes.get(id)
+    assert.ok(node, `no member ${id}`)
+    return node
+  }
+
+  /** Records a step's output and queues its messages. */
+  record(id: NodeId, out: StepOutput): StepOutput {
+    this.log.push({atMs: this.now, node: id, out})
+    for (const message of out.messages) {
+      const to = isRequest(message) ? message.remoteId : message.localId
+      if (this.nodes.has(to) && !this.down.has(to) && !this.down.has(id)) this.inbox.push({to, message})
+    }
+    return out
+  }
+
+  /** Runs a command on one node now (e.g. `(e, t) => e.revote(7, t)`), then delivers what follows. */
+  command(id: NodeId, run: (e: Elector, nowMs: number) => StepOutput): StepOutput {
+    const out = this.record(id, run(this.node(id).e, this.now))
+    this.deliver()
+    return out
+  }
+
+  /** Ticks every live node every millisecond after the last ticked one up to `untilMs`, delivering messages in between. */
+  runUntil(untilMs: number): void {
+    for (let t = this.ticked + 1; t <= untilMs; t++) {
+      this.now = t
+      for (const [id, node] of this.nodes) if (!this.down.has(id)) this.record(id, node.e.tick(t))
+      this.deliver()
+    }
+    this.ticked = Math.max(this.ticked, untilMs)
+  }
+
+  private deliver(): void {
+    for (let i = 0; this.inbox.length > 0; i++) {
+      assert.ok(i < 100000, 'message storm')
+      const {to, message} = this.inbox.shift() as {to: NodeId; message: Message}
+      if (!this.down.has(to)) this.record(to, this.node(to).e.receive(message, this.now))
+    }
+  }
+
+  leaders(): NodeId[] {
+    return [...this.nodes].filter(([id, n]) => !this.down.has(id) && n.e.state.role === 'LEADER').map(([id]) => id)
+  }
+
+  /** The log entries since index `from`, flattened to events. */
+  eventsSince(from: number): VoteLogEvent[] {
+    return this.log.slice(from).flatMap((r) => r.out.events)
+  }
+}
+
