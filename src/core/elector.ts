@@ -813,11 +813,12 @@ export class Elector {
     if (req.group !== s.group) return fail('UNKNOWN_GROUP')
     if (s.selfId === req.transferId) {
       if (!s.isPeerMember(req.transfereeId)) return fail('UNKNOWN_MEMBER')
-      if (s.currTerm !== req.term) return fail('INCONSISTENT_TERM', s.currTerm)
-      if (s.role !== 'LEADER') return fail('NOT_LEADER', s.currTerm)
+      // DLedgerServer's errors copy the request's base info (its term) and set code and leaderId (reference §3.9.2)
+      if (s.currTerm !== req.term) return fail('INCONSISTENT_TERM')
+      if (s.role !== 'LEADER') return fail('NOT_LEADER')
       // spec S6: a transfer to the current leader is a no-op success
       if (req.transfereeId === s.selfId) return responseTo(req, {code: RESPONSE_CODES.SUCCESS, term: s.currTerm, leaderId: s.selfId})
-      if (this.peerLag(req.transfereeId) >= this.settings.maxLeadershipTransferWaitIndex) return fail('FALL_BEHIND_TOO_MUCH', s.currTerm)
+      if (this.peerLag(req.transfereeId) >= this.settings.maxLeadershipTransferWaitIndex) return fail('FALL_BEHIND_TOO_MUCH')
       this.emit({type: 'LEADERSHIP_TRANSFER', phase: 'REQUESTED', transferee: req.transfereeId, code: 'SUCCESS', detail: `requested by ${req.localId}`})
       return this.startTransfer(req.transfereeId, req.term, req)
     }
@@ -898,7 +899,7 @@ export class Elector {
       if (reply !== null) this.send(reply)
     } else if (this.now >= c.deadlineMs) {
       this.catchUp = null
-      this.send(responseTo(c.request, {code: RESPONSE_CODES.TAKE_LEADERSHIP_FAILED, term: this.state.currTerm, leaderId: this.state.leaderId}))
+      this.send(responseTo(c.request, {code: RESPONSE_CODES.TAKE_LEADERSHIP_FAILED, term: c.request.term, leaderId: this.state.leaderId}))
     }
   }
 
