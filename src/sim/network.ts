@@ -1,0 +1,199 @@
+/**
+ * The simulated network: an event queue of in-flight messages ordered by (delivery time, send
+ * sequence), a per-message delay drawn from a range, a loss probability, and the link state —
+ * symmetric partitions and one-way cuts. It decides nothing about crashed members; the
+ * simulation routes (a request to a crashed member is refused, see simulation.ts).
+ */
+import type {Message, NodeId} from '../core/types.js'
+
+import type {Rng} from './random.js'
+
+/** One message on its way. `refusal`: a NETWORK_ERROR made by the sender's own side. */
+export interface InFlight {
+  atMs: number
+  seq: number
+  from: NodeId
+  to: NodeId
+  message: Message
+  refusal: boolean
+}
+
+/** Why a message never arrived. */
+export type DropReason = 'loss' | 'cut' | 'down'
+
+export interface NetworkOptions {
+  /** inclusive delay range per message, ms */
+  delayMs: readonly [number, number]
+  /** probability that a message is silently lost, [0, 1] */
+  lossProbability: number
+}
+
+/** A binary min-heap of in-flight messages by (atMs, seq): the same order on every run. */
+class Queue {
+  private items: InFlight[] = []
+
+  get size(): number {
+    return this.items.length
+  }
+
+  peek(): InFlight | undefined {
+    return this.items[0]
+  }
+
+  push(item: InFlight): void {
+    const a = this.items
+    a.push(item)
+    let i = a.length - 1
+    while (i > 0) {
+      const parent = (i - 1) >> 1
+      if (!before(a[i], a[parent])) break
+      ;[a[i], a[parent]] = [a[parent], a[i]]
+      i = parent
+    }
+  }
+
+  pop(): InFlight | undefined {
+    const a = this.items
+    if (a.length === 0) return undefined
+    const top = a[0]
+    const last = a.pop() as InFlight
+    if (a.length > 0) {
+      a[0] = last
+      this.siftDown(0)
+    }
+    return top
+  }
+
+  /** Removes every item for which `drop` holds; returns them in queue order. */
+  removeWhere(drop: (item: InFlight) => boolean): InFlight[] {
+    const removed = this.items.filter(drop).sort((x, y) => (before(x, y) ? -1 : 1))
+    if (removed.length === 0) return removed
+    this.items = this.items.filter((item) => !drop(item))
+    for (let i = (this.items.length >> 1) - 1; i >= 0; i--) this.siftDown(i)
+    return removed
+  }
+
+  private siftDown(start: number): void {
+    const a = this.items
+    let i = start
+    for (;;) {
+      const l = 2 * i + 1
+      const r = l + 1
+      let m = i
+      if (l < a.length && before(a[l], a[m])) m = l
+      if (r < a.length && before(a[r], a[m])) m = r
+      if (m === i) return
+      ;[a[i], a[m]] = [a[m], a[i]]
+      i = m
+    }
+  }
+}
+
+function before(x: InFlight, y: InFlight): boolean {
+  return x.atMs < y.atMs || (x.atMs === y.atMs && x.seq < y.seq)
+}
+
+export class Network {
+  lossProbability: number
+  delayMs: readonly [number, number]
+  private readonly rng: Rng
+  private readonly queue = new Queue()
+  private seq = 0
+  /** from → the destinations it cannot reach */
+  private readonly blocked = new Map<NodeId, Set<NodeId>>()
+  private blockedLinks = 0
+
+  constructor(rng: Rng, options: NetworkOptions) {
+    this.rng = rng
+    this.lossProbability = options.lossProbability
+    this.delayMs = options.delayMs
+  }
+
+  // ---------------------------------------------------------------- links
+
+  /** Whether messages from `from` to `to` are cut. */
+  isCut(from: NodeId, to: NodeId): boolean {
+    if (this.blockedLinks === 0) return false
+    return this.blocked.get(from)?.has(to) === true
+  }
+
+  /** One-way cut: messages from each of `from` to each of `to` are lost. */
+  cut(from: readonly NodeId[], to: readonly NodeId[]): void {
+    for (const f of from) {
+      for (const t of to) {
+        if (f === t) continue
+        let set = this.blocked.get(f)
+        if (set === undefined) {
+          set = new Set()
+          this.blocked.set(f, set)
+        }
+        if (!set.has(t)) {
+          set.add(t)
+          this.blockedLinks++
+        }
+      }
+    }
+  }
+
+  /** Symmetric cut between every two groups. */
+  partition(groups: readonly (readonly NodeId[])[]): void {
+    for (let i = 0; i < groups.length; i++) {
+      for (let j = 0; j < groups.length; j++) if (i !== j) this.cut(groups[i], groups[j])
+    }
+  }
+
+  /** Removes every cut and partition. */
+  heal(): void {
+    this.blocked.clear()
+    this.blockedLinks = 0
+  }
+
+  /** The directed cut links, sorted: for reports and tests. */
+  cutLinks(): [NodeId, NodeId][] {
+    const out: [NodeId, NodeId][] = []
+    for (const [from, tos] of this.blocked) for (const to of tos) out.push([from, to])
+    return out.sort((a, b) => (a[0] === b[0] ? cmp(a[1], b[1]) : cmp(a[0], b[0])))
+  }
+
+  // ---------------------------------------------------------------- messages
+
+  /** One delay from the configured range. */
+  drawDelay(): number {
+    const [min, max] = this.delayMs
+    return min === max ? min : this.rng.between(min, max)
+  }
+
+  /** Whether the next message is lost (draws from the network stream only when loss > 0). */
+  drawLoss(): boolean {
+    return this.lossProbability > 0 && this.rng.chance(this.lossProbability)
+  }
+
+  /** Queues a message for delivery at `atMs`. */
+  enqueue(atMs: number, from: NodeId, to: NodeId, message: Message, refusal = false): InFlight {
+    const item: InFlight = {atMs, seq: this.seq++, from, to, message, refusal}
+    this.queue.push(item)
+    return item
+  }
+
+  /** The delivery time of the next message, or +∞. */
+  nextAtMs(): number {
+    return this.queue.peek()?.atMs ?? Number.POSITIVE_INFINITY
+  }
+
+  pop(): InFlight | undefined {
+    return this.queue.pop()
+  }
+
+  get inFlight(): number {
+    return this.queue.size
+  }
+
+  /** Drops every message on its way to `id` (a crash loses the member's inbound queue). */
+  dropInbound(id: NodeId): InFlight[] {
+    return this.queue.removeWhere((item) => item.to === id)
+  }
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0
+}
