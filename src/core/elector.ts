@@ -133,6 +133,11 @@ export class Elector {
   /** a take-leadership request waiting for this node's log to catch up */
   private catchUp: {request: LeadershipTransferRequest; deadlineMs: number} | null = null
   private readonly peerWaterMarks = new Map<NodeId, number>()
+  /**
+   * Heartbeats awaiting their reply or RPC timeout, also after their round was decided: DLedger
+   * writes peersLiveTable from every completion, whenever it comes (reference §3.3 step 3).
+   */
+  private readonly heartbeatsInFlight = new Map<string, {peer: NodeId; deadlineMs: number}>()
 
   private out: StepOutput = emptyOutput()
   private now = 0
@@ -350,6 +355,7 @@ export class Elector {
     for (let i = 0; i < 8; i++) {
       if (this.outgoingTransfer !== null && this.now >= this.outgoingTransfer.deadlineMs) this.transferTimedOut()
       if (this.catchUp !== null) this.checkCatchUp()
+      this.expireHeartbeats()
       if (this.now >= this.nextPreferredCheckAtMs) {
         this.nextPreferredCheckAtMs += this.settings.checkPreferredLeaderIntervalMs * Math.max(1, Math.ceil((this.now - this.nextPreferredCheckAtMs + 1) / this.settings.checkPreferredLeaderIntervalMs))
         this.checkPreferredLeader()
@@ -357,6 +363,15 @@ export class Elector {
       this.checkRoundDeadlines()
       if (this.nextDeadlineMs() > this.now) return
       this.maintainState()
+    }
+  }
+
+  /** A heartbeat without a reply by its RPC timeout completes with NETWORK_ERROR: the peer is not live. */
+  private expireHeartbeats(): void {
+    for (const [reqId, h] of this.heartbeatsInFlight) {
+      if (this.now < h.deadlineMs) continue
+      this.heartbeatsInFlight.delete(reqId)
+      this.state.peersLiveTable.set(h.peer, false)
     }
   }
 
@@ -416,6 +431,11 @@ export class Elector {
         return
       }
       case 'HeartBeatResponse': {
+        const inFlight = this.heartbeatsInFlight.get(message.reqId)
+        if (inFlight !== undefined) {
+          this.heartbeatsInFlight.delete(message.reqId)
+          this.state.peersLiveTable.set(inFlight.peer, this.now < inFlight.deadlineMs && message.code !== RESPONSE_CODES.NETWORK_ERROR)
+        }
         const r = this.heartbeatRound
         const peer = r?.pending.get(message.reqId)
         if (r && peer !== undefined) this.countHeartbeat(r, message.reqId, peer, message.code, message.term)
@@ -497,6 +517,7 @@ export class Elector {
         reqId: this.newReqId(),
       }
       round.pending.set(req.reqId, peer)
+      this.heartbeatsInFlight.set(req.reqId, {peer, deadlineMs: round.rpcDeadlineMs})
       this.send(req)
     }
     if (this.state.isQuorum(round.succNum) || round.allNum === this.state.peerSize) this.releaseHeartbeatRound(round)
