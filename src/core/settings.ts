@@ -107,12 +107,14 @@ export function parsePeers(text: string): Peer[] {
     const id = entry.slice(0, dash)
     const address = entry.slice(dash + 1)
     const colon = address.lastIndexOf(':')
-    const host = colon > 0 ? address.slice(0, colon).replace(/^\[(.*)\]$/, '$1') : ''
-    const portText = colon > 0 ? address.slice(colon + 1) : ''
+    const host = (colon >= 0 ? address.slice(0, colon) : address).replace(/^\[(.*)\]$/, '$1')
+    const portText = colon >= 0 ? address.slice(colon + 1) : ''
     const port = Number(portText)
     if (!ID_RE.test(id)) problems.push(`peer id "${id}" may only use letters, digits, "_" and "."`)
+    // one message per problem: a missing port is not also a missing host, and vice versa
     if (host === '') problems.push(`peer "${entry}" has no host (expected id-host:port)`)
-    if (!/^\d+$/.test(portText) || port < 1 || port > 65535) problems.push(`peer "${entry}" has an invalid port "${portText}" (1-65535)`)
+    if (colon < 0) problems.push(`peer "${entry}" has no port (expected id-host:port)`)
+    else if (!/^\d+$/.test(portText) || port < 1 || port > 65535) problems.push(`peer "${entry}" has an invalid port "${portText}" (1-65535)`)
     peers.push({id, host, port, address})
   }
   if (problems.length > 0) throw new SettingsError(problems)
@@ -172,13 +174,15 @@ export function validateSettings(s: Settings): string[] {
   positive('leadershipTransferTimeoutMs', s.leadershipTransferTimeoutMs)
   positive('maxLeadershipTransferWaitIndex', s.maxLeadershipTransferWaitIndex)
   positive('checkPreferredLeaderIntervalMs', s.checkPreferredLeaderIntervalMs)
-  if (s.minVoteIntervalMs >= s.maxVoteIntervalMs)
+  // the comparisons only judge values that are valid on their own (one message per problem)
+  const valid = (...vs: number[]) => vs.every((v) => Number.isInteger(v) && v > 0)
+  if (valid(s.minVoteIntervalMs, s.maxVoteIntervalMs) && s.minVoteIntervalMs >= s.maxVoteIntervalMs)
     problems.push(`minVoteIntervalMs (${s.minVoteIntervalMs}) must be less than maxVoteIntervalMs (${s.maxVoteIntervalMs})`)
-  if (s.minTakeLeadershipVoteIntervalMs >= s.maxTakeLeadershipVoteIntervalMs)
+  if (valid(s.minTakeLeadershipVoteIntervalMs, s.maxTakeLeadershipVoteIntervalMs) && s.minTakeLeadershipVoteIntervalMs >= s.maxTakeLeadershipVoteIntervalMs)
     problems.push(
       `minTakeLeadershipVoteIntervalMs (${s.minTakeLeadershipVoteIntervalMs}) must be less than maxTakeLeadershipVoteIntervalMs (${s.maxTakeLeadershipVoteIntervalMs})`,
     )
-  if (s.heartbeatIntervalMs <= 10) problems.push(`heartbeatIntervalMs must be greater than 10 (got ${s.heartbeatIntervalMs})`)
+  if (valid(s.heartbeatIntervalMs) && s.heartbeatIntervalMs <= 10) problems.push(`heartbeatIntervalMs must be greater than 10 (got ${s.heartbeatIntervalMs})`)
   if (typeof s.group !== 'string' || s.group === '') problems.push('group must be a non-empty name')
   const ids = new Set<string>()
   const addresses = new Set<string>()
