@@ -1,0 +1,29 @@
+/**
+ * Errors of the member runtime.
+ */
+
+/**
+ * A member could not start: bad settings, port in use, a corrupt or unreadable term/vote record,
+ * an unwritable data directory. `message` is one line meant for the user; `hint` says what to do.
+ */
+export class StartupError extends Error {
+  constructor(
+    message: string,
+    readonly hint?: string,
+  ) {
+    super(message)
+    this.name = 'StartupError'
+  }
+}
+
+/** The message of an unknown thrown value, on one line. */
+export function errorMessage(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error)
+  return text.replace(/\s*\n\s*/g, ' ')
+}
+
+/** The `code` of a Node system error (`EADDRINUSE`, `ENOENT`, …), if it has one. */
+export function errorCode(error: unknown): string | undefined {
+  const code = (error as {code?: unknown} | null)?.code
+  return typeof code === 'string' ? code : undefined
+}
