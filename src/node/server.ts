@@ -1,0 +1,351 @@
+/**
+ * The member's one listening port: a node:http server that carries
+ * - the WebSocket endpoint (`/ws`) for peers and the CLI (ws in `noServer` mode, authenticated in
+ *   the 'upgrade' event, 1 MiB frames, no compression, ping/pong keepalive);
+ * - `GET /status` (JSON), `GET /metrics` (Prometheus text), `GET /healthz`.
+ *
+ * With a cluster token every upgrade and every HTTP request but `/healthz` must carry
+ * `Authorization: Bearer <token>`, compared in constant time; otherwise 401 (spec §2).
+ * Frames are handed to the member raw; the server never interprets them.
+ */
+import {createHash, timingSafeEqual} from 'node:crypto'
+import {createServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http'
+import type {Duplex} from 'node:stream'
+
+import {type RawData, WebSocket, WebSocketServer} from 'ws'
+
+import {GROUP_HEADER, ID_PATTERN, MAX_FRAME_BYTES, NODE_HEADER, WS_PATH} from '../wire/frames.js'
+import {errorCode, errorMessage, StartupError} from './errors.js'
+import {type Logger, silentLogger} from './logger.js'
+
+/** A socket's send buffer beyond which its reader counts as dead (it is terminated). */
+export const MAX_BUFFERED_BYTES = 4 * MAX_FRAME_BYTES
+/** The most WebSocket connections one member holds at once. */
+export const MAX_CONNECTIONS = 256
+
+/** One accepted WebSocket connection (a peer's requests, or a client's). */
+export interface InboundConnection {
+  /** serial number, for logs */
+  readonly serial: number
+  /** the `x-dledger-node` header: a member id, a client id like `cli.4242`, or null */
+  readonly name: string | null
+  /** the `x-dledger-group` header, or null */
+  readonly group: string | null
+  readonly remote: string
+  /** Sends one text frame; false (and nothing sent) when the socket is not open or its reader is stuck. */
+  send(text: string): boolean
+  close(code?: number, reason?: string): void
+  readonly open: boolean
+}
+
+export interface ServerHandlers {
+  /** JSON body of GET /status */
+  status(): unknown
+  /** body of GET /metrics */
+  metrics(): string
+  onConnection(conn: InboundConnection): void
+  /** one inbound frame; must not throw (the server catches and logs anyway) */
+  onFrame(conn: InboundConnection, data: RawData, isBinary: boolean): void
+  onClose(conn: InboundConnection): void
+  /** a frame over MAX_FRAME_BYTES arrived (the socket is closed with 1009) */
+  onOversized(conn: InboundConnection): void
+  /** a request or upgrade was refused with 401 */
+  onUnauthorized(): void
+  /** an exception escaped a handler */
+  onInternalError(error: unknown): void
+}
+
+export interface ServerOptions {
+  host: string
+  port: number
+  token?: string
+  /** keepalive ping period; a socket that misses a pong for one period is terminated */
+  pingIntervalMs: number
+  log?: Logger
+  handlers: ServerHandlers
+}
+
+const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest()
+
+/**
+ * Whether an Authorization header carries the token: compares sha256 digests with
+ * timingSafeEqual, so the time taken does not depend on where the texts differ and a length
+ * mismatch never throws.
+ */
+export function tokenMatches(header: string | string[] | undefined, token: string): boolean {
+  if (typeof header !== 'string' || !/^Bearer /i.test(header)) return false
+  return timingSafeEqual(digest(header.slice(7)), digest(token))
+}
+
+interface Tracked extends InboundConnection {
+  ws: WebSocket
+  alive: boolean
+}
+
+export class MemberServer {
+  private readonly http: Server
+  private readonly wss: WebSocketServer
+  private readonly log: Logger
+  private readonly conns = new Set<Tracked>()
+  private pingTimer: NodeJS.Timeout | null = null
+  private serial = 0
+  private closing: Promise<void> | null = null
+
+  constructor(private readonly opts: ServerOptions) {
+    this.log = opts.log ?? silentLogger
+    this.wss = new WebSocketServer({noServer: true, maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false, clientTracking: false})
+    this.wss.on('wsClientError', (error, socket) => {
+      this.log.debug('bad WebSocket handshake', {error: errorMessage(error)})
+      socket.destroy()
+    })
+    this.wss.on('error', (error) => this.log.warn('WebSocket server error', {error: errorMessage(error)}))
+    this.http = createServer((req, res) => this.guard(() => this.onRequest(req, res), () => respond(res, 500, 'internal error\n')))
+    // slow or idle HTTP clients must not pin connections
+    this.http.headersTimeout = 10_000
+    this.http.requestTimeout = 10_000
+    this.http.keepAliveTimeout = 5_000
+    this.http.on('upgrade', (req, socket, head) => this.guard(() => this.onUpgrade(req, socket, head), () => socket.destroy()))
+    this.http.on('clientError', (error, socket) => {
+      this.log.debug('bad HTTP request', {error: errorMessage(error)})
+      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n')
+      else socket.destroy()
+    })
+  }
+
+  /** Listens on host:port; resolves with the bound port. Throws StartupError (one line) on failure. */
+  listen(): Promise<number> {
+    const {host, port} = this.opts
+    return new Promise((resolve, reject) => {
+      const onError = (error: unknown) => {
+        this.http.off('listening', onListening)
+        reject(listenError(error, host, port))
+      }
+      const onListening = () => {
+        this.http.off('error', onError)
+        this.http.on('error', (error) => this.log.error('HTTP server error', {error: errorMessage(error)}))
+        const address = this.http.address()
+        const bound = typeof address === 'object' && address !== null ? address.port : port
+        this.pingTimer = setInterval(() => this.sweep(), this.opts.pingIntervalMs)
+        this.pingTimer.unref()
+        resolve(bound)
+      }
+      this.http.once('error', onError)
+      this.http.once('listening', onListening)
+      this.http.listen({host, port, exclusive: true})
+    })
+  }
+
+  /** Closes every connection (1001 to WebSocket peers) and the listener. Idempotent. */
+  close(): Promise<void> {
+    if (this.closing) return this.closing
+    this.closing = new Promise<void>((resolve) => {
+      if (this.pingTimer !== null) clearInterval(this.pingTimer)
+      this.pingTimer = null
+      for (const c of this.conns) {
+        try {
+          c.ws.close(1001, 'member stopping')
+        } catch {
+          c.ws.terminate()
+        }
+      }
+      const done = () => {
+        for (const c of this.conns) c.ws.terminate()
+        resolve()
+      }
+      const timer = setTimeout(done, 1000)
+      timer.unref()
+      if (!this.http.listening) {
+        clearTimeout(timer)
+        done()
+        return
+      }
+      this.http.close(() => {
+        clearTimeout(timer)
+        done()
+      })
+      this.http.closeIdleConnections()
+      // give the close frames a moment, then drop whatever is left
+      setTimeout(() => {
+        for (const c of this.conns) c.ws.terminate()
+        this.http.closeAllConnections()
+      }, 50).unref()
+    })
+    return this.closing
+  }
+
+  get connectionCount(): number {
+    return this.conns.size
+  }
+
+  private guard(fn: () => void, onError: () => void): void {
+    try {
+      fn()
+    } catch (error) {
+      this.opts.handlers.onInternalError(error)
+      this.log.error('unexpected error while serving a request', {error: errorMessage(error)})
+      try {
+        onError()
+      } catch {
+        // nothing more to do
+      }
+    }
+  }
+
+  private authorized(req: IncomingMessage): boolean {
+    const token = this.opts.token
+    if (token === undefined || token === '') return true
+    if (tokenMatches(req.headers.authorization, token)) return true
+    this.opts.handlers.onUnauthorized()
+    return false
+  }
+
+  private onRequest(req: IncomingMessage, res: ServerResponse): void {
+    res.on('error', () => undefined)
+    const path = pathOf(req.url)
+    const method = req.method ?? 'GET'
+    const readOnly = method === 'GET' || method === 'HEAD'
+    if (path === '/healthz') {
+      if (!readOnly) return respond(res, 405, 'method not allowed\n', {allow: 'GET, HEAD'})
+      return respond(res, 200, 'ok\n')
+    }
+    if (!this.authorized(req)) return respond(res, 401, 'unauthorized: this cluster needs "Authorization: Bearer <token>"\n', {'www-authenticate': 'Bearer'})
+    switch (path) {
+      case '/status': {
+        if (!readOnly) return respond(res, 405, 'method not allowed\n', {allow: 'GET, HEAD'})
+        return respond(res, 200, `${JSON.stringify(this.opts.handlers.status())}\n`, {'content-type': 'application/json; charset=utf-8'})
+      }
+      case '/metrics': {
+        if (!readOnly) return respond(res, 405, 'method not allowed\n', {allow: 'GET, HEAD'})
+        return respond(res, 200, this.opts.handlers.metrics(), {'content-type': 'text/plain; version=0.0.4; charset=utf-8'})
+      }
+      case WS_PATH:
+        return respond(res, 426, 'this endpoint speaks WebSocket\n', {upgrade: 'websocket', connection: 'Upgrade'})
+      default:
+        return respond(res, 404, 'not found\n')
+    }
+  }
+
+  private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    // a reset mid-handshake must not crash the member
+    socket.on('error', (error) => this.log.debug('socket error during upgrade', {error: errorMessage(error)}))
+    if (this.closing) return refuse(socket, 503, 'Service Unavailable')
+    if (pathOf(req.url) !== WS_PATH) return refuse(socket, 404, 'Not Found')
+    if (!this.authorized(req)) return refuse(socket, 401, 'Unauthorized')
+    const name = headerValue(req.headers[NODE_HEADER])
+    const group = headerValue(req.headers[GROUP_HEADER])
+    if (name !== null && !ID_PATTERN.test(name)) return refuse(socket, 400, 'Bad Request')
+    if (group !== null && group.length > 256) return refuse(socket, 400, 'Bad Request')
+    if (this.conns.size >= MAX_CONNECTIONS) return refuse(socket, 503, 'Service Unavailable')
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.guard(() => this.onSocket(ws, req, name, group), () => ws.terminate()))
+  }
+
+  private onSocket(ws: WebSocket, req: IncomingMessage, name: string | null, group: string | null): void {
+    const h = this.opts.handlers
+    const log = this.log
+    const conn: Tracked = {
+      serial: ++this.serial,
+      name,
+      group,
+      remote: `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`,
+      ws,
+      alive: true,
+      get open() {
+        return ws.readyState === WebSocket.OPEN
+      },
+      send(text: string): boolean {
+        if (ws.readyState !== WebSocket.OPEN) return false
+        if (ws.bufferedAmount > MAX_BUFFERED_BYTES) {
+          log.warn(`connection ${name ?? conn.remote} is not reading; closing it`, {bufferedBytes: ws.bufferedAmount})
+          ws.terminate()
+          return false
+        }
+        ws.send(text, (error) => {
+          if (error) log.debug('send failed', {to: name ?? conn.remote, error: errorMessage(error)})
+        })
+        return true
+      },
+      close(code = 1000, reason = '') {
+        try {
+          ws.close(code, reason)
+        } catch {
+          ws.terminate()
+        }
+      },
+    }
+    this.conns.add(conn)
+    ws.on('error', (error) => {
+      // oversized and malformed frames arrive here; ws then closes the socket itself
+      if (errorCode(error) === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') this.guard(() => h.onOversized(conn), () => undefined)
+      log.debug('WebSocket error', {from: name ?? conn.remote, error: errorMessage(error)})
+    })
+    ws.on('pong', () => {
+      conn.alive = true
+    })
+    ws.on('message', (data, isBinary) => {
+      conn.alive = true
+      this.guard(() => h.onFrame(conn, data, isBinary), () => undefined)
+    })
+    ws.on('close', () => {
+      if (this.conns.delete(conn)) this.guard(() => h.onClose(conn), () => undefined)
+    })
+    this.guard(() => h.onConnection(conn), () => undefined)
+  }
+
+  /** Keepalive: terminate sockets that did not answer the previous ping, ping the rest. */
+  private sweep(): void {
+    for (const c of this.conns) {
+      if (!c.alive) {
+        this.log.debug(`connection ${c.name ?? c.remote} missed a pong; terminating it`)
+        c.ws.terminate()
+        continue
+      }
+      c.alive = false
+      try {
+        c.ws.ping()
+      } catch {
+        c.ws.terminate()
+      }
+    }
+  }
+}
+
+function respond(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
+  if (res.headersSent) return
+  res.writeHead(status, {'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', ...headers, 'content-length': Buffer.byteLength(body)})
+  res.end(res.req.method === 'HEAD' ? undefined : body)
+}
+
+function refuse(socket: Duplex, status: number, text: string): void {
+  if (socket.writable) socket.write(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
+  socket.destroy()
+}
+
+function pathOf(url: string | undefined): string {
+  try {
+    return new URL(url ?? '/', 'http://member.invalid').pathname
+  } catch {
+    return ''
+  }
+}
+
+function headerValue(v: string | string[] | undefined): string | null {
+  if (typeof v === 'string') return v
+  return null
+}
+
+/** A listen failure as one clear line (spec: "a port in use is one clear line"). */
+function listenError(error: unknown, host: string, port: number): StartupError {
+  switch (errorCode(error)) {
+    case 'EADDRINUSE':
+      return new StartupError(`port ${port} on ${host} is already in use`, 'Another member or program listens there: stop it, or give this member another port in --peers.')
+    case 'EACCES':
+      return new StartupError(`not allowed to listen on ${host}:${port}`, 'Ports below 1024 need privileges; pick a higher port in --peers.')
+    case 'EADDRNOTAVAIL':
+      return new StartupError(`cannot listen on ${host}:${port}: ${host} is not an address of this machine`, "Check this member's address in --peers.")
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new StartupError(`cannot listen on ${host}:${port}: the host name ${host} does not resolve`, "Check this member's address in --peers.")
+    default:
+      return new StartupError(`cannot listen on ${host}:${port}: ${errorMessage(error)}`)
+  }
+}
