@@ -64,9 +64,24 @@ function invalidProfile(file: string, reason: string): UsageError {
   })
 }
 
-// conf is ESM-only and loads ajv (~80 ms), so it is imported only when a profile is read or written.
-async function openStore(paths: DledgerPaths) {
+/**
+ * Imports conf (ESM-only, loads ajv: ~80 ms, so only when a profile is read or written) without
+ * the signal hooks it brings: its atomic writer (atomically → when-exit) hooks SIGINT, SIGTERM and
+ * a dozen more at import and re-raises each signal after its cleanup, so a command with its own
+ * signal handling (`start`, `status --watch`) would see every Ctrl-C or SIGTERM twice. That
+ * cleanup only guards async writes; conf writes synchronously, so the hooks are removed.
+ */
+async function importConf() {
+  const {constants} = await import('node:os')
+  const signals = Object.keys(constants.signals) as NodeJS.Signals[]
+  const before = new Map(signals.map((s) => [s, new Set(process.listeners(s))]))
   const {default: Conf} = await import('conf')
+  for (const s of signals) for (const l of process.listeners(s)) if (!before.get(s)?.has(l)) process.removeListener(s, l)
+  return Conf
+}
+
+async function openStore(paths: DledgerPaths) {
+  const Conf = await importConf()
   return new Conf<Record<string, unknown>>({
     cwd: paths.configDir,
     configName: 'profile',
