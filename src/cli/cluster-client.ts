@@ -7,27 +7,14 @@
 import {request} from 'node:http'
 
 import type {Peer} from '../core/settings.js'
-import type {NodeId} from '../core/types.js'
+import type {NodeId, Role} from '../core/types.js'
+import type {MemberStatus} from '../wire/status.js'
 
-/** What a member's `GET /status` returns (the fields the CLI reads; src/wire/status.ts has the rest). */
-export interface MemberStatusReport {
-  id: NodeId
-  address: string
-  pid: number
-  role: string
-  term: number
-  leaderId: NodeId | null
-  votedFor: NodeId | null
-  ledgerEndIndex: number
-  ledgerEndTerm: number
-  committedIndex: number
-  /** `;`-joined preferred leader ids, or null */
-  preferred: string | null
-  lastHeartbeatAgoMs: number | null
-  error: string | null
-  group?: string
-  [extra: string]: unknown
-}
+/**
+ * What a member's `GET /status` returns (src/wire/status.ts). Only the fields the CLI relies on
+ * are checked (checkReport); a member of another version may lack the rest.
+ */
+export type MemberStatusReport = MemberStatus
 
 /** One member as `status --json` prints it (spec §4): exactly these fields, in this order. */
 export interface ClusterMember {
@@ -35,7 +22,7 @@ export interface ClusterMember {
   address: string
   reachable: boolean
   pid: number | null
-  role: string | null
+  role: Role | null
   term: number | null
   leaderId: NodeId | null
   votedFor: NodeId | null

@@ -36,8 +36,13 @@ function report(id: string, fields: Partial<MemberStatusReport> = {}): MemberSta
     error: null,
     group: 'default',
     knownMaxTermInGroup: 3,
+    transferee: null,
+    reachable: true,
+    startedAt: '2026-11-25T18:00:00.000Z',
+    uptimeMs: 1000,
+    version: '0.1.0',
     ...fields,
-  }
+  } as MemberStatusReport
 }
 
 const up = (id: string, fields: Partial<MemberStatusReport> = {}): Probe => ({peer: peer(id), ok: true, status: report(id, fields)})
