@@ -476,6 +476,12 @@ export class Elector {
     this.handleRoleChange(term, 'FOLLOWER', from, reason)
   }
 
+  /** Why a higher term demotes this node; a leader names the transfer it completes (spec §3: `transfer to n1`). */
+  private higherTermReason(term: number, from: NodeId, via: string): string {
+    const why = `higher term ${term} from ${from} (${via})`
+    return this.state.role === 'LEADER' && this.state.transferee === from ? `transfer to ${from}: ${why}` : why
+  }
+
   private handleRoleChange(term: number, role: Role, from: Role, reason: string): void {
     this.checkTakeLeadershipTask(term, role)
     if (from !== role) this.emit({type: 'ROLE_CHANGE', from, to: role, leaderId: this.state.leaderId, reason})
@@ -615,7 +621,7 @@ export class Elector {
       return responseTo(req, {code: RESPONSE_CODES.INCONSISTENT_LEADER, term: -1})
     }
     // a higher term: do not adopt it here; let the maintainer jump (the two-step, reference §0)
-    this.changeRoleToCandidate(req.term, `higher term ${req.term} from ${leaderId} (heartbeat)`)
+    this.changeRoleToCandidate(req.term, this.higherTermReason(req.term, leaderId, 'heartbeat'))
     this.needIncreaseTermImmediately = true
     return responseTo(req, {code: RESPONSE_CODES.TERM_NOT_READY, term: -1})
   }
@@ -809,7 +815,7 @@ export class Elector {
       }
     } else {
       const oldTerm = s.currTerm
-      this.changeRoleToCandidate(req.term, `higher term ${req.term} from ${candidate} (vote request)`)
+      this.changeRoleToCandidate(req.term, this.higherTermReason(req.term, candidate, 'vote request'))
       this.needIncreaseTermImmediately = true
       return reply('REJECT_TERM_NOT_READY', oldTerm)
     }
