@@ -1,0 +1,220 @@
+/**
+ * The member runtime end to end: real `dledger start` processes on 127.0.0.1 with the fast
+ * timing preset, killed with SIGKILL and restarted, read through their own `GET /status`.
+ * Needs `npm run build` first (`npm test` does it). Every child is killed by PID and every temp
+ * dir removed in t.after, also when a test fails.
+ */
+import assert from 'node:assert/strict'
+import type {ChildProcess} from 'node:child_process'
+import {existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {describe, it, type TestContext} from 'node:test'
+
+import {WebSocket} from 'ws'
+
+import type {MemberStatus} from '../../src/wire/status.js'
+import {freePorts, httpGet, peersFor, Sandbox, waitFor} from '../helpers/processes.js'
+
+type Child = ChildProcess & {output: () => string}
+
+interface Cluster {
+  sb: Sandbox
+  ports: number[]
+  peers: string
+  dataDir: (i: number) => string
+  children: (Child | null)[]
+  start(i: number, extra?: string[], env?: Record<string, string>): Child
+  kill9(i: number): Promise<void>
+  /** the last lines of every member's output, for failure messages */
+  diag(): string
+}
+
+async function cluster(t: TestContext, n: number): Promise<Cluster> {
+  const sb = new Sandbox('dledger-e2e-member-')
+  t.after(() => sb.cleanup())
+  const ports = await freePorts(n)
+  const peers = peersFor(ports)
+  const dataDir = (i: number) => join(sb.home, `n${i}`)
+  const children: (Child | null)[] = ports.map(() => null)
+  const all: Child[] = []
+  return {
+    sb,
+    ports,
+    peers,
+    dataDir,
+    children,
+    start(i, extra = [], env = {}) {
+      const child = sb.spawn(['start', '--id', `n${i}`, '--peers', peers, '--data-dir', dataDir(i), '--timing', 'fast', ...extra], {env})
+      children[i] = child
+      all.push(child)
+      return child
+    },
+    async kill9(i) {
+      const child = children[i]
+      assert.ok(child, `n${i} runs`)
+      const exited = new Promise((r) => child.once('exit', r))
+      child.kill('SIGKILL')
+      await exited
+      children[i] = null
+    },
+    diag: () => all.map((c) => c.output().split('\n').slice(-12).join('\n')).join('\n----\n'),
+  }
+}
+
+async function statusOf(port: number, token?: string): Promise<MemberStatus | null> {
+  try {
+    const r = await httpGet(port, '/status', {token, timeoutMs: 1000})
+    return r.status === 200 ? (JSON.parse(r.body) as MemberStatus) : null
+  } catch {
+    return null
+  }
+}
+
+/** Exactly one leader among the members at `indexes`, followed by all of them in its term. */
+async function oneLeader(c: Cluster, indexes: number[], timeoutMs = 15_000): Promise<{leader: number; term: number}> {
+  try {
+    return await waitFor(`one leader among ${indexes.map((i) => `n${i}`).join(', ')}`, async () => {
+      const st = await Promise.all(indexes.map((i) => statusOf(c.ports[i])))
+      if (st.some((s) => s === null)) return false
+      const leaders = st.filter((s) => s!.role === 'LEADER')
+      if (leaders.length !== 1) return false
+      const {id, term} = leaders[0]!
+      return st.every((s) => s!.leaderId === id && s!.term === term) ? {leader: Number(id.slice(1)), term} : false
+    }, timeoutMs, 50)
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\n${c.diag()}`)
+  }
+}
+
+function exited(child: Child, timeoutMs = 10_000): Promise<{code: number | null; signal: NodeJS.Signals | null}> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve({code: child.exitCode, signal: child.signalCode})
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no exit within ${timeoutMs} ms:\n${child.output()}`)), timeoutMs)
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer)
+      resolve({code, signal})
+    })
+  })
+}
+
+/** Opens a WebSocket to a member's endpoint, resolves once open (or rejects). */
+function openWs(port: number, headers: Record<string, string> = {}): Promise<WebSocket> {
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, {headers, perMessageDeflate: false})
+  ws.on('error', () => undefined)
+  return new Promise((resolve, reject) => {
+    ws.once('open', () => resolve(ws))
+    ws.once('error', reject)
+  })
+}
+
+describe('dledger start (real processes)', () => {
+  it('3 members: one leader; kill -9 of it elects another in a higher term; it rejoins as follower; without followers the leader becomes CANDIDATE in its term', async (t) => {
+    const c = await cluster(t, 3)
+    for (let i = 0; i < 3; i++) c.start(i)
+    const first = await oneLeader(c, [0, 1, 2])
+    const old = first.leader
+
+    await c.kill9(old)
+    // the durable record survives kill -9: the old leader voted for itself in its term
+    const record = JSON.parse(readFileSync(join(c.dataDir(old), 'state.json'), 'utf8'))
+    assert.deepEqual(record, {currTerm: first.term, currVoteFor: `n${old}`})
+    assert.equal(existsSync(join(c.dataDir(old), 'state.json.tmp')), false)
+
+    const rest = [0, 1, 2].filter((i) => i !== old)
+    const second = await oneLeader(c, rest)
+    assert.ok(second.term > first.term, `new term ${second.term} > ${first.term}`)
+
+    // the restarted member rejoins as a follower and the term does not move
+    c.start(old)
+    const rejoined = await oneLeader(c, [0, 1, 2])
+    assert.deepEqual(rejoined, second)
+    assert.equal((await statusOf(c.ports[old]))?.role, 'FOLLOWER')
+
+    // both followers die: the leader loses its heartbeat quorum and becomes CANDIDATE, same term
+    const followers = [0, 1, 2].filter((i) => i !== second.leader)
+    await Promise.all(followers.map((i) => c.kill9(i)))
+    const alone = await waitFor('the lone leader to become CANDIDATE', async () => {
+      const s = await statusOf(c.ports[second.leader])
+      return s?.role === 'CANDIDATE' ? s : false
+    }, 10_000)
+    assert.equal(alone.term, second.term)
+    await new Promise((r) => setTimeout(r, 500)) // several failed ballots later, still the same term
+    assert.equal((await statusOf(c.ports[second.leader]))?.term, second.term)
+  })
+
+  it('5 members elect exactly one leader', async (t) => {
+    const c = await cluster(t, 5)
+    for (let i = 0; i < 5; i++) c.start(i)
+    const {leader, term} = await oneLeader(c, [0, 1, 2, 3, 4])
+    const st = await Promise.all(c.ports.map((p) => statusOf(p)))
+    assert.deepEqual(st.map((s) => s?.role === 'LEADER'), [0, 1, 2, 3, 4].map((i) => i === leader))
+    assert.ok(st.every((s) => s?.term === term))
+  })
+
+  it('a single member with a token: 401 without it, garbage and oversized frames leave it serving, SIGTERM exits 0, and it restarts as leader in the same term', async (t) => {
+    const c = await cluster(t, 1)
+    const token = 's3cret-token'
+    const port = c.ports[0]
+    const child = c.start(0, ['--token', token])
+    const first = await waitFor('the single member to lead', async () => {
+      const s = await statusOf(port, token)
+      return s?.role === 'LEADER' ? s : false
+    })
+
+    assert.equal((await httpGet(port, '/status')).status, 401)
+    assert.equal((await httpGet(port, '/metrics', {token: 'wrong'})).status, 401)
+    assert.equal((await httpGet(port, '/healthz')).status, 200)
+    await assert.rejects(openWs(port), /401/)
+
+    const ws = await openWs(port, {authorization: `Bearer ${token}`})
+    ws.send('garbage{')
+    ws.send('{"kind":"Gossip"}')
+    ws.send(JSON.stringify({kind: 'VoteRequest', group: 'default', remoteId: 'n0', localId: 'mallory', code: 200, leaderId: 'mallory', term: 1000, reqId: 'm', ledgerEndIndex: 0, ledgerEndTerm: 0}))
+    const big = await openWs(port, {authorization: `Bearer ${token}`})
+    const bigClosed = new Promise<number>((r) => big.once('close', (code) => r(code)))
+    big.send(Buffer.alloc(2 * 1024 * 1024, 0x61))
+    assert.equal(await bigClosed, 1009)
+    ws.close()
+
+    const metrics = await waitFor('the drops in /metrics', async () => {
+      const body = (await httpGet(port, '/metrics', {token})).body
+      return /dledger_dropped_messages_total\{reason="non_member"\} 1/.test(body) ? body : false
+    })
+    assert.match(metrics, /dledger_dropped_messages_total\{reason="malformed"\} 1/)
+    assert.match(metrics, /dledger_dropped_messages_total\{reason="unknown_kind"\} 1/)
+    assert.match(metrics, /dledger_dropped_messages_total\{reason="oversized"\} 1/)
+    const still = await statusOf(port, token)
+    assert.equal(still?.role, 'LEADER')
+    assert.equal(still?.term, first.term, 'the non-member ballot for term 1000 had no effect')
+
+    // a second member on the same port: one clear line
+    const clash = await c.sb.run(['start', '--id', 'n0', '--peers', c.peers, '--data-dir', join(c.sb.home, 'other'), '--timing', 'fast'])
+    assert.notEqual(clash.code, 0)
+    assert.match(clash.stderr, new RegExp(`port ${port} on 127\\.0\\.0\\.1 is already in use`))
+
+    child.kill('SIGTERM')
+    assert.deepEqual(await exited(child), {code: 0, signal: null})
+    const log = readFileSync(join(c.dataDir(0), 'vote.log'), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l))
+    assert.ok(log.some((e) => e.type === 'ROLE_CHANGE' && e.to === 'LEADER' && e.term === first.term))
+
+    c.start(0, [], {DLEDGER_TOKEN: token})
+    const again = await waitFor('the restarted member to lead', async () => {
+      const s = await statusOf(port, token)
+      return s?.role === 'LEADER' ? s : false
+    })
+    assert.equal(again.term, first.term)
+  })
+
+  it('a corrupt state.json refuses start-up with one line naming the file', async (t) => {
+    const c = await cluster(t, 1)
+    mkdirSync(c.dataDir(0), {recursive: true})
+    const file = join(c.dataDir(0), 'state.json')
+    writeFileSync(file, '{"currTerm": 3, "currVoteFor": ')
+    const r = await c.sb.run(['start', '--id', 'n0', '--peers', c.peers, '--data-dir', c.dataDir(0), '--timing', 'fast'])
+    assert.notEqual(r.code, 0)
+    const naming = r.stderr.split('\n').filter((l) => l.includes(file))
+    assert.equal(naming.length, 1, r.stderr)
+    assert.match(naming[0], /corrupt/)
+    assert.equal(await statusOf(c.ports[0]), null, 'nothing listens')
+  })
+})
