@@ -158,6 +158,7 @@ export function transferRequest(p: {
   term: number
   takeLeadershipLedgerIndex?: number
   group?: string
+  reqId?: string
 }): LeadershipTransferRequest {
   return {
     kind: 'LeadershipTransferRequest',
@@ -170,7 +171,7 @@ export function transferRequest(p: {
     transferId: p.transferId,
     transfereeId: p.transfereeId,
     takeLeadershipLedgerIndex: p.takeLeadershipLedgerIndex ?? 0,
-    reqId: nextReqId(p.from),
+    reqId: p.reqId ?? nextReqId(p.from),
   }
 }
 
@@ -347,6 +348,31 @@ export class MiniCluster {
       this.deliver()
     }
     this.ticked = Math.max(this.ticked, untilMs)
+  }
+
+  /**
+   * Like runUntil, but wakes each live node only at its nextDeadlineMs, as a driver that sleeps
+   * until the core's next deadline does.
+   */
+  runUntilByDeadlines(untilMs: number): void {
+    for (;;) {
+      const live = [...this.nodes].filter(([id]) => !this.down.has(id))
+      const t = Math.max(this.ticked + 1, Math.min(...live.map(([, n]) => n.e.nextDeadlineMs())))
+      if (t > untilMs) break
+      this.now = t
+      for (const [id, node] of live) if (node.e.nextDeadlineMs() <= t) this.record(id, node.e.tick(t))
+      this.deliver()
+      this.ticked = t
+    }
+    this.now = untilMs
+    this.ticked = Math.max(this.ticked, untilMs)
+  }
+
+  /** The recorded steps that produced anything, as comparable JSON lines. */
+  transcript(): string[] {
+    return this.log
+      .filter((r) => r.out.persist !== null || r.out.messages.length > 0 || r.out.events.length > 0)
+      .map((r) => JSON.stringify([r.atMs, r.node, r.out]))
   }
 
   private deliver(): void {
