@@ -79,6 +79,8 @@ class PeerLink {
   /** for "connection lost" logs: only transitions are logged at info */
   everConnected = false
   lastError: string | null = null
+  /** a refused token is worth one warning, not one per retry */
+  warnedUnauthorized = false
 
   constructor(readonly peer: Peer) {}
 }
@@ -201,13 +203,17 @@ export class Transport {
     // REQUIRED: an 'error' with no listener crashes the process (ECONNREFUSED, 401, bad frames)
     ws.on('error', (error) => {
       link.lastError = errorMessage(error)
-      this.log.debug(`connection to ${peer.id} failed`, {error: link.lastError})
+      if (/\b401\b/.test(link.lastError) && !link.warnedUnauthorized) {
+        link.warnedUnauthorized = true
+        this.log.warn(`peer ${peer.id} refused this member's token (401); check that every member has the same --token`)
+      } else this.log.debug(`connection to ${peer.id} failed`, {error: link.lastError})
     })
     ws.on('open', () => {
       link.connected = true
       link.attempt = 0
       link.lastError = null
       link.everConnected = true
+      link.warnedUnauthorized = false
       this.log.info(`connected to peer ${peer.id} at ${peer.address}`)
       this.armDeadman(link, ws)
       this.opts.onPeerState?.(peer.id, true)
