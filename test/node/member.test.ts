@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import {readFileSync} from 'node:fs'
+import {mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {createServer} from 'node:http'
 import {join} from 'node:path'
 import {describe, it} from 'node:test'
@@ -115,6 +115,35 @@ describe('the member runtime', () => {
     await waitFor('the forced election to settle', () => members.every((m) => m.status().leaderId !== null && m.status().term >= second.term + 1))
   })
 
+  it('a client leadership transfer is answered on the client socket once the transferee leads', async (t) => {
+    const {members, ports} = await startCluster(t, 3)
+    const first = await waitForOneLeader(members)
+    const leaderIndex = Number(first.leaderId.slice(1))
+    const transferee = `n${(leaderIndex + 1) % 3}`
+    const cli = await openSocket(t, ports[leaderIndex], {[NODE_HEADER]: 'cli.7'})
+    cli.send(
+      JSON.stringify({
+        kind: 'LeadershipTransferRequest',
+        group: 'default',
+        remoteId: first.leaderId,
+        localId: 'cli.7',
+        code: 200,
+        leaderId: first.leaderId,
+        term: first.term,
+        reqId: 't1',
+        transferId: first.leaderId,
+        transfereeId: transferee,
+        takeLeadershipLedgerIndex: -1,
+      }),
+    )
+    const resp = await cli.next<{code: number; term: number; leaderId: string}>((f) => f.kind === 'LeadershipTransferResponse' && f.reqId === 't1', 5000)
+    assert.equal(resp.code, 200)
+    assert.equal(resp.leaderId, transferee)
+    assert.ok(resp.term > first.term)
+    const after = await waitForOneLeader(members)
+    assert.equal(after.leaderId, transferee)
+  })
+
   it('a write failure of the term/vote record sends nothing and stops the member', async (t) => {
     const [port, peerPort] = await freePorts(2)
     // a fake peer n1 that records what reaches it
@@ -165,7 +194,6 @@ describe('the member runtime', () => {
     )
     const [free] = await freePorts(1)
     const corrupt = join(dir, 'corrupt')
-    const {mkdirSync, writeFileSync} = await import('node:fs')
     mkdirSync(corrupt)
     writeFileSync(join(corrupt, 'state.json'), '{"currTerm": "x"')
     await assert.rejects(
@@ -173,5 +201,11 @@ describe('the member runtime', () => {
       (error: unknown) => error instanceof StartupError && error.message.includes(join(corrupt, 'state.json')),
     )
     assert.equal((await httpGet(free, '/healthz').catch(() => null)), null, 'nothing listens after a refused start')
+    // a data directory that cannot be created (a file is in the way)
+    writeFileSync(join(dir, 'a-file'), '')
+    await assert.rejects(
+      startMember({settings: buildSettings({selfId: 'n0', peers: `n0-127.0.0.1:${free}`, timing: 'fast'}), dataDir: join(dir, 'a-file', 'n0'), log: silentLogger}),
+      (error: unknown) => error instanceof StartupError && error.message.startsWith('cannot create the data directory'),
+    )
   })
 })
