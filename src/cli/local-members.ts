@@ -5,7 +5,7 @@
  * member that was recorded.
  */
 import {spawn} from 'node:child_process'
-import {closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync} from 'node:fs'
 import {createServer} from 'node:net'
 import {join} from 'node:path'
 
@@ -107,6 +107,8 @@ export interface SpawnedMember {
   record: RunRecord
   /** set when the process exits while `up` is still watching */
   exit: {code: number | null; signal: NodeJS.Signals | null} | null
+  /** size of the log file before this start (earlier runs are above it) */
+  logOffset: number
 }
 
 /**
@@ -117,6 +119,8 @@ export function spawnMember(paths: DledgerPaths, peer: Peer, opts: {binPath: str
   mkdirSync(paths.logDir, {recursive: true})
   const logFile = memberLogFile(paths, peer.id)
   const fd = openSync(logFile, 'a')
+  const logOffset = fstatSync(fd).size
+  writeSync(fd, `=== ${new Date().toISOString()} dledger up: starting ${peer.id} ===\n`)
   const args = [opts.binPath, 'start', '--id', peer.id]
   if (paths.home !== null) args.push('--home', paths.home)
   let child
@@ -127,7 +131,7 @@ export function spawnMember(paths: DledgerPaths, peer: Peer, opts: {binPath: str
   }
   if (child.pid === undefined) throw new Error(`could not start ${peer.id}`)
   const record: RunRecord = {pid: child.pid, id: peer.id, port: peer.port, address: peer.address, startedAt: new Date().toISOString(), logFile}
-  const spawned: SpawnedMember = {record, exit: null}
+  const spawned: SpawnedMember = {record, exit: null, logOffset}
   child.on('error', () => (spawned.exit ??= {code: null, signal: null}))
   child.on('exit', (code, signal) => (spawned.exit = {code, signal}))
   child.unref()
@@ -135,10 +139,10 @@ export function spawnMember(paths: DledgerPaths, peer: Peer, opts: {binPath: str
   return spawned
 }
 
-/** The last `lines` lines of a file ('' if missing). */
-export function tailFile(file: string, lines = 20): string {
+/** The last `lines` lines of a file from byte `from` on ('' if missing). */
+export function tailFile(file: string, lines = 20, from = 0): string {
   try {
-    const text = readFileSync(file, 'utf8').replace(/\s+$/, '')
+    const text = readFileSync(file).subarray(from).toString('utf8').replace(/\s+$/, '')
     return text.split('\n').slice(-lines).join('\n')
   } catch {
     return ''

@@ -164,6 +164,13 @@ describe('dledger up / status / leader / down', () => {
     assert.equal(leader.code, 0, explain(leader))
     assert.equal(leader.stdout.trim(), s1.leaderId)
 
+    // status --watch redraws until interrupted, then exits 0
+    const watch = sb.spawn(['status', '--watch', '--interval', '200'])
+    await waitFor('two rounds of status --watch', () => (watch.output().match(/^ID\s+ADDRESS/gm) ?? []).length >= 2, 10000)
+    watch.kill('SIGINT')
+    await waitFor('status --watch to exit', () => watch.exitCode !== null || watch.signalCode !== null, 5000)
+    assert.equal(watch.exitCode, 0, watch.output())
+
     // a second up refuses
     const again = await sb.run(['up', '--timing', 'fast'])
     assert.equal(again.code, 1, explain(again))

@@ -134,7 +134,7 @@ With an existing profile, \`up\` starts the members it lists; flags such as --no
       await local.stopMembers(paths, alive, 5000)
       for (const m of dead) local.removeRunRecord(paths, m.record.id)
       const first = dead[0].record
-      const tail = local.tailFile(first.logFile)
+      const tail = local.tailFile(first.logFile, 20, dead[0].logOffset)
       if (!this.jsonEnabled()) console.error('%s', `--- last lines of ${first.logFile} ---\n${tail}\n---`)
       const exit = dead[0].exit
       throw new OperationError(
