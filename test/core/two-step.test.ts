@@ -112,6 +112,29 @@ describe('the candidate side', () => {
   })
 })
 
+describe('what the flag overrides', () => {
+  test('a higher-term ballot cancels the +6 s wait after REJECT_ALREADY_HAS_LEADER: jump now, campaign 300–1000 ms later', () => {
+    const node = makeNode({term: 5})
+    const ballot = sent(node.e.tick(0), 'VoteRequest')
+    node.e.receive(voteResponse(ballot[0], 'REJECT_ALREADY_HAS_LEADER', 5), 1)
+    assert.equal(node.e.nextDeadlineMs(), 1 + 300 + 6000)
+    node.rng.push(0.5)
+    const out = node.e.receive(voteRequest({from: 'n2', to: 'n0', term: 6}), 100)
+    assert.deepEqual(out.persist, {currTerm: 6, currVoteFor: null})
+    assert.equal(node.e.nextDeadlineMs(), 100 + 650)
+  })
+
+  test('a forced election (testRevote) becomes candidate for the given term and campaigns in it at once', () => {
+    const node = makeNode({term: 5})
+    followLeader(node, 'n1', 5, 0)
+    const out = node.e.revote(8, 50)
+    const inc = oneEvent(out, 'INCREASE_TERM')
+    assert.deepEqual([inc.fromTerm, inc.term], [5, 8])
+    assert.deepEqual(sent(out, 'VoteRequest').map((r) => r.term), [8, 8])
+    assert.deepEqual(out.persist, {currTerm: 8, currVoteFor: 'n0'})
+  })
+})
+
 describe('with real voters', () => {
   test('a forced candidate (testRevote) wins the next term through the two-step: not-ready, jump, re-ballot, accept', () => {
     const c = new MiniCluster(3, {seed: 7})
