@@ -34,7 +34,10 @@ export default class Down extends BaseCommand<typeof Down> {
     const paths = resolvePaths(this.flags.home, this.config)
     const id = this.flags.id
 
+    const recorded = local.readRunRecords(paths)
     let records = local.liveMembers(paths)
+    const exited = recorded.filter((r) => !records.some((l) => l.id === r.id) && (id === undefined || r.id === id))
+    if (!this.jsonEnabled()) for (const r of exited) this.log(`${r.id} (pid ${r.pid}) had already exited`)
     if (id !== undefined) {
       const profile = await loadProfile(paths).catch(() => null)
       const known = new Set([...records.map((r) => r.id), ...(profile ? parsePeers(profile.peers).map((p) => p.id) : [])])

@@ -4,7 +4,7 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../base-command.js'
 import type {ClusterStatus} from '../cluster-client.js'
-import {OperationError} from '../errors.js'
+import {OperationError, UsageError} from '../errors.js'
 import type {Profile} from '../profile.js'
 import {timingFlags} from '../timing-flags.js'
 
@@ -16,7 +16,7 @@ export default class Up extends BaseCommand<typeof Up> {
   static override summary = 'Start a local cluster in the background and wait for a leader'
   static override description = `Writes the cluster profile if there is none yet (ids n0…, addresses 127.0.0.1:BASE+i), spawns one detached \`dledger start\` per member (data under <home>/data, output in <home>/logs/<id>.log, PIDs in <home>/run), waits until a leader is elected and prints the status table.
 
-With an existing profile, \`up\` starts the members it lists; flags such as --nodes, --base-port, --group, --timing or --token rewrite the profile first. It refuses while members of this home still run (\`dledger down\` stops them) and when a port is taken by another process.`
+With an existing profile, \`up\` starts the members it lists; flags such as --nodes, --base-port, --peers (members on this machine with ids and ports of your choice), --group, --timing or --token rewrite the profile first. It refuses while members of this home still run (\`dledger down\` stops them) and when a port is taken by another process.`
 
   static override examples = [
     {description: 'Three members on 127.0.0.1:20911-20913', command: '<%= config.bin %> <%= command.id %>'},
@@ -59,18 +59,25 @@ With an existing profile, \`up\` starts the members it lists; flags such as --no
     const overrides = timingOverrides(flags)
     const existing = await loadProfile(paths)
     const tokenGiven = this.argv.some((a) => a === '--token' || a.startsWith('--token='))
+    if (flags.peers !== undefined && (flags.nodes !== undefined || flags['base-port'] !== undefined))
+      throw new UsageError('--peers and --nodes/--base-port both describe the members; give one of them')
     const reshaping =
-      flags.nodes !== undefined || flags['base-port'] !== undefined || flags.group !== undefined || Object.keys(overrides).length > 0 || tokenGiven
+      flags.peers !== undefined ||
+      flags.nodes !== undefined ||
+      flags['base-port'] !== undefined ||
+      flags.group !== undefined ||
+      Object.keys(overrides).length > 0 ||
+      tokenGiven
     let profile: Profile
     let profileNote: string
     if (existing === null || reshaping) {
       const nodes = flags.nodes ?? (existing ? parsePeers(existing.peers).length : DEFAULT_NODES)
       const basePort = flags['base-port'] ?? (existing ? parsePeers(existing.peers)[0].port : DEFAULT_BASE_PORT)
-      const keepPeers = existing !== null && flags.nodes === undefined && flags['base-port'] === undefined
+      const keepPeers = existing !== null && flags.peers === undefined && flags.nodes === undefined && flags['base-port'] === undefined
       const timing = overrides.timing !== undefined || Object.keys(profileTiming(overrides).timingOverrides).length > 0
       profile = {
         group: flags.group ?? existing?.group ?? 'default',
-        peers: keepPeers ? existing.peers : localPeers(nodes, basePort),
+        peers: flags.peers ?? (keepPeers ? existing.peers : localPeers(nodes, basePort)),
         ...(timing ? profileTiming(overrides) : {timing: existing?.timing, timingOverrides: existing?.timingOverrides ?? {}}),
         preferredLeaderIds: overrides.preferredLeaderIds ?? existing?.preferredLeaderIds ?? [],
       }
@@ -84,8 +91,9 @@ With an existing profile, \`up\` starts the members it lists; flags such as --no
     }
 
     // 3. validate every member's settings before anything starts
-    const peers = parsePeers(profile.peers)
+    let peers
     try {
+      peers = parsePeers(profile.peers)
       for (const p of peers) memberSettings({selfId: p.id, profile, flags: {}})
     } catch (error) {
       if (error instanceof SettingsError) throw settingsUsageError(error, {json: this.jsonEnabled()})
