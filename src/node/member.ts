@@ -58,10 +58,19 @@ export interface RunningMember {
   readonly dataDir: string
   /** the same object GET /status returns */
   status(): MemberStatus
-  /** clean stop: close the server and peer sockets, flush the vote log; idempotent */
-  stop(): Promise<void>
+  /**
+   * Clean stop: close the server and peer sockets, flush the vote log; idempotent. With
+   * `handoff`, a leader first transfers leadership to its most caught-up live follower (spec §2)
+   * and waits for the outcome (at most the transfer deadline) before it closes anything.
+   */
+  stop(options?: StopOptions): Promise<void>
   /** settles when the member has stopped: null after stop(), the cause after a fail-stop */
   readonly closed: Promise<Error | null>
+}
+
+export interface StopOptions {
+  /** a leader hands leadership to its most caught-up live follower first (default false) */
+  handoff?: boolean
 }
 
 /** Starts a member; resolves once it listens. Throws StartupError (one line + hint) when it cannot. */
@@ -234,9 +243,27 @@ class Member implements RunningMember {
     this.input((t) => this.core.tick(t), 'tick')
   }
 
-  stop(): Promise<void> {
-    if (this.stopping === null) this.stopping = this.shutdown(null)
+  stop(options: StopOptions = {}): Promise<void> {
+    if (this.stopping === null) this.stopping = (options.handoff ? this.handOff() : Promise.resolve()).then(() => this.shutdown(null))
     return this.stopping
+  }
+
+  /** A leader's last act (spec §2): transfer leadership, then let the caller stop. Never throws. */
+  private async handOff(): Promise<void> {
+    try {
+      if (this.state !== 'running') return
+      const target = this.core.mostCaughtUpFollower()
+      if (target === null) return
+      this.log.info(`stopping: handing leadership to ${target} first`)
+      this.input((t) => this.core.transferLeadership(target, t), 'handoff')
+      const deadline = this.clock.now() + this.settings.leadershipTransferTimeoutMs + 100
+      while (this.state === 'running' && this.core.transferInProgress && this.clock.now() < deadline) await new Promise((r) => setTimeout(r, 5))
+      const snap = this.core.snapshot(this.clock.now())
+      if (snap.role === 'LEADER') this.log.warn(`the hand-off to ${target} did not complete; stopping anyway`)
+      else this.log.info(`handed leadership to ${snap.leaderId ?? target} in term ${snap.term}`)
+    } catch (error) {
+      this.log.warn(`hand-off failed: ${errorMessage(error)}`)
+    }
   }
 
   private async shutdown(cause: Error | null): Promise<void> {
@@ -580,11 +607,13 @@ function describe(conn: InboundConnection): string {
 }
 
 /**
- * Runs a started member until SIGINT or SIGTERM (then stops it cleanly) or until it fail-stops.
+ * Runs a started member until SIGINT or SIGTERM (then stops it cleanly, handing off leadership
+ * first when `handoff` is set) or until it fail-stops.
  * Resolves with the process exit code: 0 after a signal, 1 after a fail-stop. A second signal
  * while stopping exits at once with 1.
  */
-export function runUntilStopped(member: RunningMember, log: Logger = createLogger({name: member.settings.selfId})): Promise<number> {
+export function runUntilStopped(member: RunningMember, options: StopOptions & {log?: Logger} = {}): Promise<number> {
+  const log = options.log ?? createLogger({name: member.settings.selfId})
   return new Promise((resolve) => {
     let signalled = false
     const onSignal = (signal: NodeJS.Signals) => {
@@ -594,7 +623,7 @@ export function runUntilStopped(member: RunningMember, log: Logger = createLogge
       }
       signalled = true
       log.info(`${signal}: stopping`)
-      void member.stop()
+      void member.stop({handoff: options.handoff})
     }
     process.on('SIGINT', onSignal)
     process.on('SIGTERM', onSignal)

@@ -144,6 +144,24 @@ describe('the member runtime', () => {
     assert.equal(after.leaderId, transferee)
   })
 
+  it('a leader stopped with handoff first hands leadership to a live follower', async (t) => {
+    const {members, dir} = await startCluster(t, 3)
+    const first = await waitForOneLeader(members)
+    const leader = members.find((m) => m.settings.selfId === first.leaderId)!
+    const rest = members.filter((m) => m !== leader)
+    // the leader learns its followers are live from a heartbeat round
+    await waitFor('a heartbeat round', () => (leader.status().lastHeartbeatAgoMs ?? 1e9) < 150)
+    const stoppedAt = performance.now()
+    await leader.stop({handoff: true})
+    const handedOffMs = performance.now() - stoppedAt
+    const after = await waitForOneLeader(rest, 2000)
+    assert.ok(after.term > first.term)
+    const events = readFileSync(join(dir, first.leaderId, 'vote.log'), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l))
+    const done = events.find((e) => e.type === 'LEADERSHIP_TRANSFER' && e.phase === 'COMPLETED')
+    assert.ok(done, `the transfer completed before the stop (${handedOffMs.toFixed(0)} ms)`)
+    assert.equal(done.transferee, after.leaderId)
+  })
+
   it('a write failure of the term/vote record sends nothing and stops the member', async (t) => {
     const [port, peerPort] = await freePorts(2)
     // a fake peer n1 that records what reaches it
