@@ -609,10 +609,12 @@ function describe(conn: InboundConnection): string {
 /**
  * Runs a started member until SIGINT or SIGTERM (then stops it cleanly, handing off leadership
  * first when `handoff` is set) or until it fail-stops.
+ * The second argument is a Logger or `{handoff?, log?}`.
  * Resolves with the process exit code: 0 after a signal, 1 after a fail-stop. A second signal
  * while stopping exits at once with 1.
  */
-export function runUntilStopped(member: RunningMember, options: StopOptions & {log?: Logger} = {}): Promise<number> {
+export function runUntilStopped(member: RunningMember, logOrOptions: Logger | (StopOptions & {log?: Logger}) = {}): Promise<number> {
+  const options: StopOptions & {log?: Logger} = isLogger(logOrOptions) ? {log: logOrOptions} : logOrOptions
   const log = options.log ?? createLogger({name: member.settings.selfId})
   return new Promise((resolve) => {
     let signalled = false
@@ -633,4 +635,8 @@ export function runUntilStopped(member: RunningMember, options: StopOptions & {l
       resolve(cause === null ? 0 : 1)
     })
   })
+}
+
+function isLogger(v: unknown): v is Logger {
+  return typeof v === 'object' && v !== null && typeof (v as Logger).info === 'function' && typeof (v as Logger).child === 'function'
 }
