@@ -96,6 +96,25 @@ export function reportPassed(r: SimReport): boolean {
   return r.violations.length === 0 && r.expectations.every((e) => e.ok)
 }
 
+/** Many members in one line: `n3 LEADER t4; 45 FOLLOWER (t4); 2 CANDIDATE (t3-t4); down: n7, n9`. */
+function summarizeMembers(members: MemberReport[]): string {
+  const parts: string[] = []
+  for (const role of ['LEADER', 'FOLLOWER', 'CANDIDATE'] as const) {
+    const ms = members.filter((m) => m.alive && m.role === role)
+    if (ms.length === 0) continue
+    if (role === 'LEADER') {
+      parts.push(ms.map((m) => `${m.id} LEADER t${m.term}`).join(', '))
+      continue
+    }
+    const lo = Math.min(...ms.map((m) => m.term))
+    const hi = Math.max(...ms.map((m) => m.term))
+    parts.push(`${ms.length} ${role} (t${lo === hi ? lo : `${lo}-t${hi}`})`)
+  }
+  const down = members.filter((m) => !m.alive)
+  if (down.length > 0) parts.push(`down: ${down.map((m) => m.id).join(', ')}`)
+  return parts.join('; ')
+}
+
 /** `12.345s`, right-aligned to `width`. */
 function clock(ms: number, width: number): string {
   return `${(ms / 1000).toFixed(3)}s`.padStart(width)
@@ -118,9 +137,7 @@ export function renderHuman(r: SimReport): string {
   if (r.timeline.length === 0) out.push(`${' '.repeat(width)}  (nothing happened)`)
   out.push('')
   const f = r.final
-  const who = f.members
-    .map((m) => (m.alive ? `${m.id} ${m.role} t${m.term}` : `${m.id} down (t${m.term})`))
-    .join(', ')
+  const who = f.members.length <= 9 ? f.members.map((m) => (m.alive ? `${m.id} ${m.role} t${m.term}` : `${m.id} down (t${m.term})`)).join(', ') : summarizeMembers(f.members)
   const head = f.term === null ? 'every member is down' : f.leaderId === null ? `no leader in term ${f.term}` : `${f.leaderId} leads term ${f.term}`
   out.push(`final:          ${head} — ${who}`)
   out.push(`leader changes: ${r.leaderChanges.length}`)

@@ -71,22 +71,24 @@ export class ScriptError extends Error {
 }
 
 const ACTIONS = ['kill', 'restart', 'partition', 'cut', 'isolate', 'heal', 'loss', 'transfer', 'elect', 'expect'] as const
-const TIME_RE = /^(\d+(?:\.\d+)?)(ms|s|m)$/
+const TIME_PART_RE = /(\d+(?:\.\d+)?)(ms|s|m)/g
+const TIME_RE = /^(?:\d+(?:\.\d+)?(?:ms|s|m))+$/
 /** Longest script or run: one simulated week is far beyond any useful run, and keeps numbers exact. */
 export const MAX_TIME_MS = 7 * 24 * 3600 * 1000
 
 /**
- * Parses a time like `250ms`, `10s`, `1.5s` or `2m` into whole milliseconds. Throws an Error whose
- * message says what is wrong (callers add the line or the flag name).
+ * Parses a time like `250ms`, `10s`, `1.5s`, `2m` or `1m30s` into whole milliseconds. Throws an
+ * Error whose message says what is wrong (callers add the line or the flag name).
  */
 export function parseTime(text: string): number {
-  const m = TIME_RE.exec(text.trim())
-  if (m === null) {
-    if (/^\d+(\.\d+)?$/.test(text.trim())) throw new Error(`time "${text}" needs a unit: ms, s or m (e.g. ${text}ms or ${text}s)`)
-    throw new Error(`invalid time "${text}" (expected a number with ms, s or m, e.g. 500ms, 10s, 2m)`)
+  const t = text.trim()
+  if (!TIME_RE.test(t)) {
+    if (/^\d+(\.\d+)?$/.test(t)) throw new Error(`time "${text}" needs a unit: ms, s or m (e.g. ${text}ms or ${text}s)`)
+    throw new Error(`invalid time "${text}" (expected a number with ms, s or m, e.g. 500ms, 10s, 2m, 1m30s)`)
   }
-  const factor = m[2] === 'ms' ? 1 : m[2] === 's' ? 1000 : 60_000
-  const ms = Math.round(Number(m[1]) * factor)
+  let total = 0
+  for (const m of t.matchAll(TIME_PART_RE)) total += Number(m[1]) * (m[2] === 'ms' ? 1 : m[2] === 's' ? 1000 : 60_000)
+  const ms = Math.round(total)
   if (ms > MAX_TIME_MS) throw new Error(`time "${text}" is too long (at most ${MAX_TIME_MS / 3_600_000} h)`)
   return ms
 }

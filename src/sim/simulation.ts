@@ -131,6 +131,11 @@ interface SimNode {
   elector: Elector | null
   /** how many cores this member has had (the next restart's random stream) */
   incarnations: number
+  /** the core's nextDeadlineMs() after its last step (+∞ when down) */
+  deadlineMs: number
+  /** role and term after its last step, to notice a change of the cluster view */
+  role: Role | null
+  term: number
 }
 
 interface PendingExpectation {
@@ -173,6 +178,8 @@ export class Simulation {
   private clientReqs = 0
   private readonly clientTransfers = new Map<string, {line: number; transfereeId: NodeId}>()
   private stepsAtMs = 0
+  /** a core may have been changed outside a step: re-read deadlines and roles */
+  private stale = false
   private stepsAtMsTime = -1
   private finished = false
 
@@ -202,7 +209,7 @@ export class Simulation {
     const {preferredLeaderIds, ...timing} = options.settings ?? {}
     this.nodes = this.ids.map((id, index) => {
       const settings = buildSettings({selfId: id, peers: this.peers, ...timing, ...(preferredLeaderIds ? {preferredLeaderIds} : {})})
-      return {id, index, settings, elector: null, incarnations: 0}
+      return {id, index, settings, elector: null, incarnations: 0, deadlineMs: Number.POSITIVE_INFINITY, role: null, term: -1}
     })
     for (const n of this.nodes) this.byId.set(n.id, n)
     const down = new Set(options.down ?? [])
@@ -226,13 +233,12 @@ export class Simulation {
     for (;;) {
       const tScript = this.scriptIndex < this.script.lines.length ? this.script.lines[this.scriptIndex].atMs : Number.POSITIVE_INFINITY
       const tNet = this.network.nextAtMs()
+      if (this.stale) this.refreshAll()
       let tNode = Number.POSITIVE_INFINITY
       let who: SimNode | null = null
       for (const n of this.nodes) {
-        if (n.elector === null) continue
-        const d = n.elector.nextDeadlineMs()
-        if (d < tNode) {
-          tNode = d
+        if (n.deadlineMs < tNode) {
+          tNode = n.deadlineMs
           who = n
         }
       }
@@ -302,8 +308,12 @@ export class Simulation {
     return this.byId.get(id)?.elector != null
   }
 
-  /** The live core of a member (tests may call its handlers directly), or null when down. */
+  /**
+   * The live core of a member, or null when down. Tests may call its handlers or change its state
+   * directly; the simulation then re-reads every core's deadline and role before its next step.
+   */
   elector(id: NodeId): Elector | null {
+    this.stale = true
     return this.node(id).elector
   }
 
@@ -357,6 +367,8 @@ export class Simulation {
       const n = this.node(id)
       if (n.elector === null) continue
       n.elector = null
+      n.deadlineMs = Number.POSITIVE_INFINITY
+      n.role = null
       done.push(id)
       const lost = this.network.dropInbound(id)
       for (const item of lost) this.drop(item.from, item.to, item.message, 'down')
@@ -491,6 +503,9 @@ export class Simulation {
     const rng = new Rng(this.seed, `node:${n.id}:${n.incarnations}`)
     n.incarnations++
     n.elector = new Elector(n.settings, durable, rng.fn(), this.now)
+    n.deadlineMs = n.elector.nextDeadlineMs()
+    n.role = n.elector.state.role
+    n.term = n.elector.state.currTerm
     this.emitTrace({kind: 'start', node: n.id, incarnation: n.incarnations - 1, currTerm: durable.currTerm, currVoteFor: durable.currVoteFor})
     this.checkers.observe({kind: 'state', node: n.id, role: n.elector.state.role, term: n.elector.state.currTerm}, this.now)
   }
@@ -524,8 +539,16 @@ export class Simulation {
     }
     for (const m of out.messages) this.route(n.id, m)
     for (const ev of out.events) this.onEvent(ev)
-    if (e !== null) this.recordViolations(this.checkers.observe({kind: 'state', node: n.id, role: e.state.role, term: e.state.currTerm}, this.now))
-    this.refreshView()
+    if (e !== null) {
+      this.recordViolations(this.checkers.observe({kind: 'state', node: n.id, role: e.state.role, term: e.state.currTerm}, this.now))
+      n.deadlineMs = e.nextDeadlineMs()
+      if (e.state.role !== n.role || e.state.currTerm !== n.term) {
+        n.role = e.state.role
+        n.term = e.state.currTerm
+        this.refreshView()
+      }
+    }
+    if (this.stale) this.refreshAll()
     if (this.pending.length > 0) this.checkPending()
   }
 
@@ -607,6 +630,18 @@ export class Simulation {
 
   private startFailover(cause: 'kill' | 'isolate', leader: NodeId): void {
     if (this.openFailover === null) this.openFailover = {atMs: this.now, cause, from: leader}
+  }
+
+  /** Re-reads every live core's deadline, role and term (after a change outside a step). */
+  private refreshAll(): void {
+    this.stale = false
+    for (const n of this.nodes) {
+      if (n.elector === null) continue
+      n.deadlineMs = n.elector.nextDeadlineMs()
+      n.role = n.elector.state.role
+      n.term = n.elector.state.currTerm
+    }
+    this.refreshView()
   }
 
   private refreshView(): void {
@@ -704,8 +739,9 @@ export class Simulation {
       case 'transfer': {
         const [id] = this.resolve(a.target)
         if (id === undefined) return say('no such member now, skipped')
-        const leader = this.transfer(id, line.line)
+        const leader = this.leadingMember()
         say(leader === null ? `to ${id}: no leader, skipped` : `asked leader ${leader} to hand over to ${id}`)
+        if (leader !== null) this.transfer(id, line.line)
         return
       }
       case 'elect': {
