@@ -86,3 +86,32 @@ test('the failover of a killed leader is reported from the kill to the next lead
     )
   }
 })
+
+test('issue #58: a candidate answered REJECT_ALREADY_HAS_LEADER waits 6.3–7 s before its next ballot', async () => {
+  const {Simulation} = await import('../../src/sim/simulation.js')
+  for (const seed of seeds(20)) {
+    const parses: {node: string; alreadyHasLeader: boolean; result: string; nextVoteInMs: number}[] = []
+    const sim = new Simulation({
+      nodes: 3,
+      seed,
+      durationMs: 60_000,
+      trace: (l) => {
+        if (l.kind === 'event' && l.type === 'PARSE_VOTE_RESULT') parses.push(l as unknown as (typeof parses)[number])
+      },
+    })
+    sim.runUntil(2000)
+    const leader = sim.leadingMember() as NodeId
+    const follower = sim.ids.find((id) => id !== leader) as NodeId
+    sim.cut([leader], [follower]) // the follower stops hearing the leader; the other follower does not
+    const from = parses.length
+    sim.runFor(20_000)
+    const mine = parses.slice(from).filter((p) => p.node === follower)
+    assert.ok(mine.length >= 2, describe(sim))
+    for (const p of mine) {
+      assert.equal(p.alreadyHasLeader, true)
+      assert.equal(p.result, 'WAIT_TO_REVOTE')
+      assert.ok(p.nextVoteInMs >= 6300 && p.nextVoteInMs < 7000, `${p.nextVoteInMs}`)
+    }
+    assert.equal(sim.leadingMember(), leader, 'the leader is not disturbed')
+  }
+})
