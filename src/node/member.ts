@@ -11,7 +11,6 @@
  * Inputs are queued while a step runs (a send can produce an immediate NETWORK_ERROR), so the
  * core is never re-entered. No exception escapes into the event loop: each is logged and counted.
  */
-import {spawn} from 'node:child_process'
 import {mkdirSync, readFileSync} from 'node:fs'
 
 import {Elector, type StepOutput} from '../core/elector.js'
@@ -19,11 +18,13 @@ import type {VoteLogEvent} from '../core/events.js'
 import {type Settings, validateSettings} from '../core/settings.js'
 import {isRequest, type Message, type NodeId, type Request} from '../core/types.js'
 import {type AdminRequest, type AdminResponse, encodeFrame, type LogEventFrame, parseFrame} from '../wire/frames.js'
+import {STOP_SIGNALS, STOP_WITHOUT_HANDOFF_SIGNAL} from '../wire/signals.js'
 import type {MemberStatus} from '../wire/status.js'
 import {type Clock, realClock, Ticker} from './clock.js'
 import {errorMessage, StartupError} from './errors.js'
 import {createLogger, type Logger} from './logger.js'
 import {type DropReason, Metrics} from './metrics.js'
+import {RoleHookRunner} from './role-hook.js'
 import {type InboundConnection, MemberServer} from './server.js'
 import {type DurableStore, StateStore} from './state-store.js'
 import {Transport} from './transport.js'
@@ -86,7 +87,6 @@ const ROUTE_TTL_MS = 60_000
 const MAX_ROUTES = 4096
 /** At most one warning per drop reason in this period; the rest go to debug. */
 const DROP_WARN_EVERY_MS = 10_000
-const ROLE_HOOK_TIMEOUT_MS = 30_000
 
 export const VERSION = readVersion()
 
@@ -115,6 +115,7 @@ class Member implements RunningMember {
   private readonly store: DurableStore
   private readonly preferredStore: PreferredStore
   private readonly voteLog: VoteLog
+  private readonly roleHook: RoleHookRunner | null
   private readonly peerIds: ReadonlySet<NodeId>
   private readonly address: string
   private readonly host: string
@@ -148,6 +149,8 @@ class Member implements RunningMember {
       log: this.log,
       onWriteError: () => this.metrics && this.metrics.voteLogWriteFailures++,
     })
+    // --on-role-change: bounded, one run at a time, never blocking the loop (role-hook.ts)
+    this.roleHook = opts.onRoleChange !== undefined && opts.onRoleChange.trim() !== '' ? new RoleHookRunner({command: opts.onRoleChange, log: this.log}) : null
     this.peerIds = new Set(opts.settings.peers.map((p) => p.id))
     const self = opts.settings.peers.find((p) => p.id === opts.settings.selfId)
     this.address = self?.address ?? ''
@@ -283,6 +286,7 @@ class Member implements RunningMember {
       for (const unsubscribe of this.subscriptions.values()) unsubscribe()
       this.subscriptions.clear()
       await this.server?.close()
+      await this.roleHook?.close()
     } catch (error) {
       this.log.warn('error while stopping', {error: errorMessage(error)})
     } finally {
@@ -377,7 +381,15 @@ class Member implements RunningMember {
       switch (e.type) {
         case 'ROLE_CHANGE':
           this.log.info(`${e.from} -> ${e.to} in term ${e.term}: ${e.reason}`, {leader: e.leaderId ?? undefined})
-          this.runRoleHook(e)
+          this.roleHook?.notify({
+            id: e.node,
+            group: this.settings.group,
+            role: e.to,
+            previousRole: e.from,
+            term: e.term,
+            leaderId: e.leaderId,
+            reason: e.reason,
+          })
           break
         case 'LEADERSHIP_TRANSFER':
           this.log.info(`leadership transfer to ${e.transferee}: ${e.phase}`, {code: e.code, detail: e.detail})
@@ -579,37 +591,6 @@ class Member implements RunningMember {
     }
   }
 
-  /** Runs the --on-role-change command without waiting for it; it sees DLEDGER_* variables. */
-  private runRoleHook(e: Extract<VoteLogEvent, {type: 'ROLE_CHANGE'}>): void {
-    const command = this.opts.onRoleChange
-    if (command === undefined || command.trim() === '') return
-    try {
-      const child = spawn(command, {
-        shell: true,
-        stdio: ['ignore', 'inherit', 'inherit'],
-        env: {
-          ...process.env,
-          DLEDGER_NODE: e.node,
-          DLEDGER_GROUP: this.settings.group,
-          DLEDGER_ROLE: e.to,
-          DLEDGER_PREVIOUS_ROLE: e.from,
-          DLEDGER_TERM: String(e.term),
-          DLEDGER_LEADER: e.leaderId ?? '',
-          DLEDGER_REASON: e.reason,
-        },
-      })
-      const timer = setTimeout(() => child.kill('SIGKILL'), ROLE_HOOK_TIMEOUT_MS)
-      timer.unref()
-      child.on('error', (error) => this.log.warn(`the role-change command failed to start: ${errorMessage(error)}`))
-      child.on('exit', (code, signal) => {
-        clearTimeout(timer)
-        if (code !== 0) this.log.warn(`the role-change command exited with ${signal ?? code}`)
-      })
-      child.unref()
-    } catch (error) {
-      this.log.warn(`cannot run the role-change command: ${errorMessage(error)}`)
-    }
-  }
 }
 
 function routeKey(requester: string, reqId: string): string {
@@ -622,7 +603,8 @@ function describe(conn: InboundConnection): string {
 
 /**
  * Runs a started member until SIGINT or SIGTERM (then stops it cleanly, handing off leadership
- * first when `handoff` is set) or until it fail-stops.
+ * first when `handoff` is set), SIGUSR2 (a clean stop without the hand-off, what
+ * `dledger down --no-handoff` sends; src/wire/signals.ts) or until it fail-stops.
  * The second argument is a Logger or `{handoff?, log?}`.
  * Resolves with the process exit code: 0 after a signal, 1 after a fail-stop. A second signal
  * while stopping exits at once with 1.
@@ -638,14 +620,14 @@ export function runUntilStopped(member: RunningMember, logOrOptions: Logger | (S
         process.exit(1)
       }
       signalled = true
-      log.info(`${signal}: stopping`)
-      void member.stop({handoff: options.handoff})
+      const handoff = options.handoff === true && signal !== STOP_WITHOUT_HANDOFF_SIGNAL
+      log.info(`${signal}: stopping${options.handoff === true && !handoff ? ' without a leadership hand-off' : ''}`)
+      void member.stop({handoff})
     }
-    process.on('SIGINT', onSignal)
-    process.on('SIGTERM', onSignal)
+    const signals = [...STOP_SIGNALS, STOP_WITHOUT_HANDOFF_SIGNAL]
+    for (const s of signals) process.on(s, onSignal)
     void member.closed.then((cause) => {
-      process.off('SIGINT', onSignal)
-      process.off('SIGTERM', onSignal)
+      for (const s of signals) process.off(s, onSignal)
       resolve(cause === null ? 0 : 1)
     })
   })
