@@ -55,6 +55,7 @@ export async function simBench(opts: {runs?: number; seed?: number} = {}): Promi
   const script = crashEveryMinuteScript()
   const speeds: number[] = []
   let failovers: number[] = []
+  let sinceHeartbeat: number[] = []
   let steps = 0
   let violations = 0
   for (let i = 0; i < runs; i++) {
@@ -63,7 +64,9 @@ export async function simBench(opts: {runs?: number; seed?: number} = {}): Promi
     const wallMs = performance.now() - started
     speeds.push(HOUR_MS / wallMs)
     if (i === 0) {
-      failovers = sim.failovers.filter((f) => f.recovered).map((f) => f.leaderlessMs)
+      const recovered = sim.failovers.filter((f) => f.recovered)
+      failovers = recovered.map((f) => f.leaderlessMs)
+      sinceHeartbeat = recovered.filter((f) => f.lastHeartbeatAtMs !== null).map((f) => f.atMs + f.leaderlessMs - (f.lastHeartbeatAtMs as number))
       steps = sim.steps
     }
     violations += sim.violations.length
@@ -73,6 +76,12 @@ export async function simBench(opts: {runs?: number; seed?: number} = {}): Promi
     {name: 'sim: simulated time per wall time (median)', value: round(median(speeds)), unit: '× real', detail: `${d}; min ${round(Math.min(...speeds))}×; ${steps} core steps per run`},
     {name: 'sim: failover after a leader crash (median)', value: round(median(failovers)), unit: 'ms', detail: `simulated, from the kill; ${failovers.length} failovers`},
     {name: 'sim: failover after a leader crash (p90)', value: round(quantile(failovers, 0.9)), unit: 'ms', detail: `max ${round(Math.max(...failovers))} ms; violations: ${violations}`},
+    {
+      name: 'sim: new leader after the last heartbeat (median)',
+      value: round(median(sinceHeartbeat)),
+      unit: 'ms',
+      detail: `6000 ms follower timeout + the ballot dance; min ${round(Math.min(...sinceHeartbeat))}, max ${round(Math.max(...sinceHeartbeat))} ms`,
+    },
   ]
 }
 

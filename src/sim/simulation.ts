@@ -85,6 +85,8 @@ export interface Failover {
   /** the leader that was killed or isolated, and the one that replaced it */
   from: NodeId
   to: NodeId | null
+  /** the last heartbeat of `from` that one of its followers accepted before the fault (null: none) */
+  lastHeartbeatAtMs: number | null
 }
 
 export interface ExpectationResult {
@@ -171,7 +173,7 @@ export class Simulation {
   private readonly maxStepsPerMs: number
   private scriptIndex = 0
   private pending: PendingExpectation[] = []
-  private openFailover: {atMs: number; cause: 'kill' | 'isolate'; from: NodeId} | null = null
+  private openFailover: {atMs: number; cause: 'kill' | 'isolate'; from: NodeId; lastHeartbeatAtMs: number | null} | null = null
   private view: ClusterView = {term: null, leaderId: null}
   private leaderlessSinceMs: number | null = 0
   private leaderlessTotalMs = 0
@@ -284,7 +286,7 @@ export class Simulation {
     this.pending = []
     if (this.openFailover !== null) {
       const f = this.openFailover
-      this.failovers.push({atMs: f.atMs, leaderlessMs: this.now - f.atMs, recovered: false, cause: f.cause, from: f.from, to: null})
+      this.failovers.push({...f, leaderlessMs: this.now - f.atMs, recovered: false, to: null})
       this.openFailover = null
     }
     if (this.leaderlessSinceMs !== null) {
@@ -609,9 +611,10 @@ export class Simulation {
       if (this.openFailover !== null) {
         const f = this.openFailover
         const ms = this.now - f.atMs
-        this.failovers.push({atMs: f.atMs, leaderlessMs: ms, recovered: true, cause: f.cause, from: f.from, to: ev.node})
+        this.failovers.push({...f, leaderlessMs: ms, recovered: true, to: ev.node})
         this.openFailover = null
         text += `; failover ${formatTime(ms)} after the ${f.cause} of ${f.from} at ${formatTime(f.atMs)}`
+        if (f.lastHeartbeatAtMs !== null) text += `, ${formatTime(this.now - f.lastHeartbeatAtMs)} after its last heartbeat`
       }
       this.note('leader', text)
     } else if (ev.from === 'LEADER') {
@@ -629,7 +632,15 @@ export class Simulation {
   }
 
   private startFailover(cause: 'kill' | 'isolate', leader: NodeId): void {
-    if (this.openFailover === null) this.openFailover = {atMs: this.now, cause, from: leader}
+    if (this.openFailover !== null) return
+    let lastHeartbeatAtMs: number | null = null
+    for (const n of this.nodes) {
+      const m = n.elector?.snapshot(this.now)
+      if (m === undefined || m.role !== 'FOLLOWER' || m.leaderId !== leader || m.lastHeartbeatAgoMs === null) continue
+      const at = this.now - m.lastHeartbeatAgoMs
+      if (lastHeartbeatAtMs === null || at > lastHeartbeatAtMs) lastHeartbeatAtMs = at
+    }
+    this.openFailover = {atMs: this.now, cause, from: leader, lastHeartbeatAtMs}
   }
 
   /** Re-reads every live core's deadline, role and term (after a change outside a step). */

@@ -80,6 +80,9 @@ test('the failover of a killed leader is reported from the kill to the next lead
     assert.ok(f.recovered)
     assert.notEqual(f.to, f.from)
     assert.ok(f.leaderlessMs > 3900 && f.leaderlessMs < 9000, JSON.stringify(f))
+    assert.ok(f.lastHeartbeatAtMs !== null && f.lastHeartbeatAtMs <= 10_000 && f.lastHeartbeatAtMs > 10_000 - 2100, JSON.stringify(f))
+    const sinceHeartbeat = f.atMs + f.leaderlessMs - f.lastHeartbeatAtMs
+    assert.ok(sinceHeartbeat >= 6300 && sinceHeartbeat <= 9000, JSON.stringify(f))
     assert.deepEqual(
       sim.expectations.map((e) => e.ok),
       [true],
