@@ -200,6 +200,19 @@ describe('dledger up / status / leader / down', () => {
     assert.match(nothing.stdout, /nothing is running/)
   })
 
+  it('refuses before spawning anything when a port is taken by another process', async (t) => {
+    const sb = sandbox(t)
+    const base = await freePortRange(3)
+    const blocker = createServer()
+    await new Promise<void>((resolve) => blocker.listen(base + 1, '127.0.0.1', resolve))
+    t.after(() => new Promise<void>((resolve) => blocker.close(() => resolve())))
+    const up = await sb.run(['up', '--base-port', String(base), '--timing', 'fast'])
+    assert.equal(up.code, 1, explain(up))
+    assert.match(up.stderr, new RegExp(`^Error: port ${base + 1} of n1 \\(127\\.0\\.0\\.1:${base + 1}\\) is already in use by another process`, 'm'))
+    assert.deepEqual(trackMembers(sb), [])
+    assert.equal(existsSync(join(sb.home, 'profile.json')), false)
+  })
+
   it('brings up 5 members with one leader', async (t) => {
     const sb = sandbox(t)
     const base = await freePortRange(5)
