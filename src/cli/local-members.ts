@@ -10,6 +10,7 @@ import {createServer} from 'node:net'
 import {join} from 'node:path'
 
 import type {Peer} from '../core/settings.js'
+import {STOP_WITHOUT_HANDOFF_SIGNAL} from '../wire/signals.js'
 import {memberLogFile, runRecordFile, type DledgerPaths} from './paths.js'
 
 /** What `up` records for each member it starts. */
@@ -153,19 +154,26 @@ export function tailFile(file: string, lines = 20, from = 0): string {
 export interface StopOutcome {
   id: string
   pid: number
-  /** SIGTERM: stopped cleanly; SIGKILL: did not stop within the timeout; gone: exited before we signalled */
-  how: 'SIGTERM' | 'SIGKILL' | 'gone'
+  /**
+   * SIGTERM: stopped cleanly (a leader handed off first); SIGUSR2: stopped cleanly without the
+   * hand-off; SIGKILL: did not stop within the timeout; gone: exited before we signalled
+   */
+  how: 'SIGTERM' | typeof STOP_WITHOUT_HANDOFF_SIGNAL | 'SIGKILL' | 'gone'
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
-/** SIGTERMs the members, waits up to `timeoutMs` for them to exit, SIGKILLs the rest; removes their records. */
-export async function stopMembers(paths: DledgerPaths, records: RunRecord[], timeoutMs: number): Promise<StopOutcome[]> {
+/**
+ * SIGTERMs the members (SIGUSR2 with `handoff: false`: a clean stop without the leader's hand-off,
+ * src/wire/signals.ts), waits up to `timeoutMs` for them to exit, SIGKILLs the rest; removes their records.
+ */
+export async function stopMembers(paths: DledgerPaths, records: RunRecord[], timeoutMs: number, opts: {handoff?: boolean} = {}): Promise<StopOutcome[]> {
   const outcomes = new Map<string, StopOutcome>()
+  const signal = opts.handoff === false ? STOP_WITHOUT_HANDOFF_SIGNAL : 'SIGTERM'
   for (const r of records) {
     try {
-      process.kill(r.pid, 'SIGTERM')
-      outcomes.set(r.id, {id: r.id, pid: r.pid, how: 'SIGTERM'})
+      process.kill(r.pid, signal)
+      outcomes.set(r.id, {id: r.id, pid: r.pid, how: signal})
     } catch {
       outcomes.set(r.id, {id: r.id, pid: r.pid, how: 'gone'})
     }

@@ -181,15 +181,18 @@ export class Elector {
   }
 
   /**
-   * A leader steps down in its term and holds back its own ballot for one follower timeout, so
-   * that another member wins the next election. No-op on a non-leader.
+   * A leader steps down in its term and holds back its own ballot long enough for another member
+   * to win the next election (`dledger elect` without --node). No-op on a non-leader.
    */
   stepDown(nowMs: number): StepOutput {
     return this.step(nowMs, () => {
       if (this.state.role !== 'LEADER') return
       this.changeRoleToCandidate(this.state.currTerm, 'step down requested')
       this.lastParseResult = 'WAIT_TO_VOTE_NEXT'
-      this.nextTimeToRequestVoteMs = this.now + this.followerTimeoutMs()
+      // hold back past the followers' timeout, their failed same-term ballot and their next one,
+      // so that one of them, not this member, wins the next term (unless a ballot wakes it first)
+      const s = this.settings
+      this.nextTimeToRequestVoteMs = this.now + this.followerTimeoutMs() + s.voteTimeoutMs + 2 * s.maxVoteIntervalMs
       this.runDue()
     })
   }

@@ -12,11 +12,12 @@ export interface DownResult {
 /** `dledger down`: stops the members `dledger up` started. */
 export default class Down extends BaseCommand<typeof Down> {
   static override summary = 'Stop the local members that `dledger up` started (all, or one)'
-  static override description = `Sends SIGTERM to each member recorded in <home>/run (only while the PID is still that member), so a leader first hands leadership to a caught-up follower; waits up to --timeout, then SIGKILLs what is left and removes the records. "nothing is running" is not an error.`
+  static override description = `Sends SIGTERM to each member recorded in <home>/run (only while the PID is still that member), so a leader first hands leadership to its most caught-up live follower (bounded by the transfer deadline, 3 s) and a planned restart costs no election timeout; with --no-handoff it sends SIGUSR2 instead, a clean stop without the hand-off. Waits up to --timeout, then SIGKILLs what is left and removes the records. "nothing is running" is not an error.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
-    {description: 'Stop one member (e.g. to watch a failover)', command: '<%= config.bin %> <%= command.id %> --id n1'},
+    {description: 'Stop one member; a leader hands leadership over first', command: '<%= config.bin %> <%= command.id %> --id n1'},
+    {description: 'Stop the leader without a hand-off (to watch a failover)', command: '<%= config.bin %> <%= command.id %> --id n1 --no-handoff'},
   ]
 
   static override enableJsonFlag = true
@@ -24,6 +25,7 @@ export default class Down extends BaseCommand<typeof Down> {
   static override flags = {
     id: Flags.string({description: 'stop only this member'}),
     timeout: Flags.integer({description: 'milliseconds to wait for a clean stop before SIGKILL', default: 10000, min: 0}),
+    handoff: Flags.boolean({description: 'a stopping leader first hands leadership to its most caught-up live follower', default: true, allowNo: true}),
   }
 
   async run(): Promise<DownResult> {
@@ -57,11 +59,11 @@ export default class Down extends BaseCommand<typeof Down> {
 
     const {spinner} = await import('../output.js')
     const spin = this.jsonEnabled() ? undefined : spinner(`stopping ${records.map((r) => r.id).join(', ')}`).start()
-    const stopped = await local.stopMembers(paths, records, this.flags.timeout)
+    const stopped = await local.stopMembers(paths, records, this.flags.timeout, {handoff: this.flags.handoff})
     spin?.stop()
     if (!this.jsonEnabled()) {
       for (const s of stopped) {
-        const how = s.how === 'SIGTERM' ? '' : s.how === 'SIGKILL' ? ` (killed: no clean stop within ${this.flags.timeout} ms)` : ' (had already exited)'
+        const how = s.how === 'SIGTERM' ? '' : s.how === 'SIGUSR2' ? ' (without a hand-off)' : s.how === 'SIGKILL' ? ` (killed: no clean stop within ${this.flags.timeout} ms)` : ' (had already exited)'
         this.log(`stopped ${s.id} (pid ${s.pid})${how}`)
       }
     }

@@ -7,7 +7,7 @@ import {timingFlags} from '../timing-flags.js'
 /** `dledger start`: one member in the foreground. */
 export default class Start extends BaseCommand<typeof Start> {
   static override summary = 'Run one member in the foreground until Ctrl-C'
-  static override description = `Runs member --id of the cluster: peers, group, timing, preferred leaders and token come from the profile in the home unless flags give them (with --peers the profile is not used). The settings are checked before anything listens; every problem is one line and exit 2. The member listens on the host and port of its own peers entry, keeps its term and vote in its data directory (<home>/data/<group>/<id>/ unless --data-dir) and stops cleanly on SIGINT or SIGTERM (exit 0).
+  static override description = `Runs member --id of the cluster: peers, group, timing, preferred leaders and token come from the profile in the home unless flags give them (with --peers the profile is not used). The settings are checked before anything listens; every problem is one line and exit 2. The member listens on the host and port of its own peers entry, keeps its term and vote in its data directory (<home>/data/<group>/<id>/ unless --data-dir) and stops cleanly on SIGINT or SIGTERM (exit 0). A leader that is stopped cleanly first hands leadership to its most caught-up live follower, bounded by the transfer deadline (3 s), so a planned restart costs no election timeout; --no-handoff skips that, and so does SIGUSR2 (\`dledger down --no-handoff\` sends it).
 
 Three terminals running \`dledger start --id n0\`, \`--id n1\` and \`--id n2\` form the profile's cluster.`
 
@@ -26,6 +26,11 @@ Three terminals running \`dledger start --id n0\`, \`--id n1\` and \`--id n2\` f
     group: Flags.string({description: 'group name [default: the profile\'s, else "default"]'}),
     'data-dir': Flags.string({description: 'data directory [default: <home>/data/<group>/<id>]'}),
     'on-role-change': Flags.string({description: 'command run on every role change (role, term and leader in its environment)'}),
+    handoff: Flags.boolean({
+      description: 'on a clean stop (SIGINT, SIGTERM), a leader first hands leadership to its most caught-up live follower',
+      default: true,
+      allowNo: true,
+    }),
     ...timingFlags,
   }
 
@@ -69,7 +74,7 @@ Three terminals running \`dledger start --id n0\`, \`--id n1\` and \`--id n2\` f
     this.log(`${settings.selfId} listening on ${self?.host}:${member.port} (group ${settings.group}, term ${member.status().term}, data ${dataDir})`)
 
     // until SIGINT/SIGTERM (a clean stop; a second signal exits at once) or a fail-stop
-    const code = await runUntilStopped(member, log)
+    const code = await runUntilStopped(member, {log, handoff: flags.handoff})
     if (code !== 0) {
       const cause = await member.closed
       throw new OperationError(`${settings.selfId} stopped: ${cause?.message ?? 'fail-stop'}`, {code: 'MEMBER_FAILED'})
