@@ -868,7 +868,11 @@ export class Elector {
   /** The old leader's side: set the transferee and send take-leadership (reference §3.9.3). */
   private startTransfer(transfereeId: NodeId, term: number, client: LeadershipTransferRequest | null): LeadershipTransferResponse | null {
     const s = this.state
-    const fail = (name: ResponseCodeName) => (client ? responseTo(client, {code: RESPONSE_CODES[name], term: s.currTerm, leaderId: s.leaderId}) : null)
+    const fail = (name: ResponseCodeName) => {
+      // every REQUESTED event gets its outcome in the vote log, a refusal included
+      this.emit({type: 'LEADERSHIP_TRANSFER', phase: 'FAILED', transferee: transfereeId, code: name})
+      return client ? responseTo(client, {code: RESPONSE_CODES[name], term: s.currTerm, leaderId: s.leaderId}) : null
+    }
     if (s.currTerm !== term) return fail('INCONSISTENT_TERM')
     if (s.role !== 'LEADER') return fail('NOT_LEADER')
     // spec S6: a second concurrent transfer is refused, never silently replaces the first

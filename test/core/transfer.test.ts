@@ -141,6 +141,11 @@ describe('the old leader', () => {
     assert.deepEqual([resp.code, resp.term], [code('LEADER_TRANSFERRING'), 5])
     assert.deepEqual(sent(out, 'LeadershipTransferRequest'), [])
     assert.equal(node.e.state.transferee, 'n1', 'the first transfer is untouched')
+    assert.deepEqual(
+      events(out, 'LEADERSHIP_TRANSFER').map((ev) => [ev.phase, ev.code]),
+      [['REQUESTED', 'SUCCESS'], ['FAILED', 'LEADER_TRANSFERRING']],
+      'the refused request has its outcome in the vote log',
+    )
   })
 
   test('S6. a transfer without an outcome by leadershipTransferTimeoutMs is answered TIMEOUT and writes are unfrozen', () => {
