@@ -1,2 +1,36 @@
-// Placeholder: the benchmarks land here later (`npm run bench`).
-console.log('no benchmarks yet')
+/**
+ * `npm run bench`: measures the simulator and real clusters, prints a table and writes JSON to
+ * bench/results/latest.json. Numbers are recorded by hand in docs/benchmarks.md with this command.
+ * Options (env): BENCH_ROUNDS (default 5), BENCH_ONLY=sim|cluster (comma-separated).
+ */
+import {mkdirSync, writeFileSync} from 'node:fs'
+import {cpus, totalmem} from 'node:os'
+import {fileURLToPath} from 'node:url'
+import {type BenchRow, printTable} from './stats.js'
+
+const rounds = Number(process.env.BENCH_ROUNDS ?? 5)
+const only = new Set((process.env.BENCH_ONLY ?? 'sim,cluster').split(',').map((s) => s.trim()))
+const rows: BenchRow[] = []
+const raw: Record<string, unknown> = {}
+
+if (only.has('sim')) {
+  const {simBench} = await import('./sim-bench.js')
+  const simRows = await simBench()
+  rows.push(...simRows)
+  raw.sim = simRows
+}
+if (only.has('cluster')) {
+  const {clusterBench} = await import('./cluster-bench.js')
+  const {rows: clusterRows, samples} = await clusterBench({rounds})
+  rows.push(...clusterRows)
+  raw.cluster = samples
+}
+printTable(rows)
+const out = fileURLToPath(new URL('./results/', import.meta.url))
+mkdirSync(out, {recursive: true})
+const file = `${out}latest.json`
+writeFileSync(
+  file,
+  `${JSON.stringify({date: new Date().toISOString(), node: process.version, cpus: cpus().length, memGb: Math.round(totalmem() / 2 ** 30), rounds, rows, raw}, null, 2)}\n`,
+)
+console.log(`\nwrote ${file}`)

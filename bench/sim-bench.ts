@@ -9,23 +9,7 @@
 import {existsSync} from 'node:fs'
 import {performance} from 'node:perf_hooks'
 import {fileURLToPath} from 'node:url'
-
-/** One row of `npm run bench` (the shape bench/run.ts prints). */
-export interface BenchRow {
-  name: string
-  value: number
-  unit: string
-  detail?: string
-}
-
-function quantile(xs: number[], q: number): number {
-  if (xs.length === 0) return Number.NaN
-  const sorted = [...xs].sort((a, b) => a - b)
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]
-}
-
-const median = (xs: number[]) => quantile(xs, 0.5)
-const round = (x: number) => Math.round(x * 10) / 10
+import {type BenchRow, median, quantile, round} from './stats.js'
 
 type SimulationModule = typeof import('../src/sim/simulation.js')
 
