@@ -1,0 +1,273 @@
+import {Flags} from '@oclif/core'
+
+import {BaseCommand} from '../base-command.js'
+import type {ClusterStatus} from '../cluster-client.js'
+import {OperationError, UsageError} from '../errors.js'
+import type {PreferredOutcome, TransferResult} from '../leadership.js'
+
+/** The codes after which the request is re-read from a fresh status and sent once more. */
+const RETRY_ONCE = new Set(['INCONSISTENT_TERM', 'NOT_LEADER'])
+
+/** `dledger transfer-leader`: DLedger's leadership transfer, with the leader and term found for you. */
+export default class TransferLeader extends BaseCommand<typeof TransferLeader> {
+  static override summary = 'Hand leadership to a member (DLedger leadership transfer); --preferred also makes it the preferred leader'
+  static override description = `Finds the leader and its term, then asks the leader to hand over to --to: the leader sends it take-leadership, the member campaigns for the next term and wins it. The command succeeds only when --to leads in a newer term, as the status confirms; it prints the old and new leader, the term and the time taken. A transfer to the member that already leads does nothing and succeeds.
+
+Without --to, a terminal offers the live followers to pick from; without a terminal that is a usage error (exit 2).
+
+--preferred also makes --to the preferred leader on every member, at run time and durably (each member keeps it in its data directory, and the profile keeps it too): whenever another member leads while --to is live and caught up, the leader hands leadership back to it (DLedger's checkPreferredLeader). Members that cannot be reached are named; they pick it up from the profile when they are started again.
+
+Failures are one line with DLedger's code name and a hint, exit 1: NETWORK_ERROR (the member is down), FALL_BEHIND_TOO_MUCH, TAKE_LEADERSHIP_FAILED, LEADER_TRANSFERRING, TIMEOUT, NO_LEADER. An unknown member id exits 2.`
+
+  static override examples = [
+    {description: 'Hand leadership to n2', command: '<%= config.bin %> <%= command.id %> --to n2'},
+    {description: 'Make n2 the leader, and keep it there after failures', command: '<%= config.bin %> <%= command.id %> --to n2 --preferred'},
+    {description: 'Pick the new leader from a list (on a terminal)', command: '<%= config.bin %> <%= command.id %>'},
+    {description: 'As JSON: {"from","to","term","previousTerm","tookMs","visibleMs","noop"}', command: '<%= config.bin %> <%= command.id %> --to n1 --json'},
+  ]
+
+  static override enableJsonFlag = true
+
+  static override flags = {
+    to: Flags.string({description: 'the member to hand leadership to (asked on a terminal when omitted)'}),
+    preferred: Flags.boolean({description: 'also make it the preferred leader on every member (durable, kept in the profile)', default: false}),
+    timeout: Flags.integer({description: 'milliseconds for the whole transfer (the leader itself gives up after 3000)', default: 5000, min: 1}),
+    'probe-timeout': Flags.integer({description: "milliseconds to wait for each member's status answer", default: 500, min: 1, hidden: true}),
+  }
+
+  async run(): Promise<TransferResult> {
+    const {resolvePaths} = await import('../paths.js')
+    const {resolveCluster} = await import('../profile.js')
+    const {confirmedLeader, fetchClusterStatus, pollCluster} = await import('../cluster-client.js')
+    const leadership = await import('../leadership.js')
+    const flags = this.flags
+    const paths = resolvePaths(flags.home, this.config)
+    const cluster = await resolveCluster(flags, paths)
+    const probeTimeoutMs = flags['probe-timeout']
+    const deadline = performance.now() + flags.timeout
+    const remaining = () => Math.max(1, Math.round(deadline - performance.now()))
+
+    let status = await fetchClusterStatus(cluster, {timeoutMs: probeTimeoutMs})
+    if (flags.to !== undefined) leadership.memberOrUsageError(status, flags.to, '--to')
+    let leader = confirmedLeader(status)
+    const to = flags.to ?? (await this.pickTarget(status, leader?.id ?? null))
+    const failure = (code: string, detail?: string) =>
+      leadership.transferFailure(code, {
+        to,
+        leaderId: leader?.id ?? null,
+        others: leadership.liveFollowers(status, leader?.id ?? null).map((m) => m.id).filter((id) => id !== to),
+        timeoutMs: flags.timeout,
+        detail,
+      })
+    if (leader === null || status.term === null) {
+      const answered = status.members.filter((m) => m.reachable).length
+      throw failure('NO_LEADER', answered === 0 ? 'no member answered' : `${answered}/${status.members.length} members answered, none leads`)
+    }
+    const target = leadership.memberOrUsageError(status, to, '--to')
+    if (!target.reachable) throw failure('NETWORK_ERROR', `${to} is down (${target.error ?? 'unreachable'})`)
+
+    // --preferred: every member but the leader first (so the transferee takes leadership with
+    // DLedger's short take-leadership ballot delay), the leader last, after the hand-over, so its
+    // checkPreferredLeader cannot start a transfer of its own meanwhile
+    let preferred: PreferredOutcome | undefined
+    if (flags.preferred) {
+      const firstWave = status.members.filter((m) => m.id !== leader!.id)
+      preferred = await this.setPreferred(cluster, to, firstWave.map((m) => m.id), status)
+    }
+    let preferredFinished = false
+    const finishPreferred = async (): Promise<void> => {
+      if (preferred === undefined || preferredFinished) return
+      preferredFinished = true
+      const last = await this.setPreferred(cluster, to, [leader!.id], status)
+      preferred.applied.push(...last.applied)
+      preferred.failed.push(...last.failed)
+      preferred.applied.sort()
+      preferred.failed.sort((a, b) => a.id.localeCompare(b.id))
+      if (cluster.source === 'profile' && cluster.profile !== null) {
+        const {saveProfile} = await import('../profile.js')
+        await saveProfile(paths, {...cluster.profile, preferredLeaderIds: [to]})
+        preferred.profile = true
+      }
+    }
+    /** The --preferred outcome: on stdout after a success, on stderr before a failure. */
+    const reportPreferred = (log: (line: string) => void): void => {
+      if (preferred === undefined || this.jsonEnabled()) return
+      log(leadership.preferredLine(preferred))
+      for (const f of preferred.failed) warn(`${f.id} did not take the preferred leader: ${f.error}`)
+    }
+    const succeed = (result: TransferResult): TransferResult => {
+      if (this.jsonEnabled()) return result
+      this.log(leadership.transferLine(result))
+      reportPreferred((line) => this.log(line))
+      // without --preferred, a preferred leader elsewhere takes leadership back (checkPreferredLeader)
+      const others = new Set(status.members.map((m) => m.preferred).filter((p): p is string => p !== null && !p.split(';').includes(to)))
+      if (!flags.preferred && others.size > 0)
+        warn(`the members prefer ${[...others].join(' / ')} as leader: leadership will move back there within about a second (make ${to} preferred with --preferred)`)
+      return result
+    }
+
+    // spec S6: a transfer to the member that already leads is a no-op success
+    if (to === leader.id) {
+      await finishPreferred()
+      return succeed({from: to, to, term: status.term, previousTerm: status.term, tookMs: 0, visibleMs: 0, noop: true, ...(preferred ? {preferred} : {})})
+    }
+
+    const {connectMember, MemberClientError} = await import('../member-client.js')
+    const clientId = `cli.${process.pid}`
+    let sentAt = 0
+    let answer: {code: number; term: number} | null = null
+    let codeName = ''
+    try {
+      for (let attempt = 0; attempt < 2; attempt++) {
+        const from = leader!
+        const term = status.term!
+        const peer = cluster.peers.find((p) => p.id === from.id)!
+        let conn
+        try {
+          conn = await connectMember(peer, {token: cluster.token, group: cluster.group, clientId, connectTimeoutMs: Math.min(2000, remaining())})
+        } catch (error) {
+          if (error instanceof MemberClientError) throw failure(error.code === 'UNAUTHORIZED' ? 'UNAUTHORIZED' : 'NETWORK_ERROR', `cannot reach the leader: ${error.message}`)
+          throw error
+        }
+        try {
+          sentAt = performance.now()
+          const resp = await conn.transfer(
+            {
+              group: status.group ?? cluster.group ?? 'default',
+              remoteId: from.id,
+              localId: clientId,
+              code: 200,
+              leaderId: from.id,
+              term,
+              transferId: from.id,
+              transfereeId: to,
+              takeLeadershipLedgerIndex: -1,
+            },
+            remaining(),
+          )
+          answer = {code: resp.code, term: resp.term}
+        } catch (error) {
+          if (error instanceof MemberClientError) {
+            if (error.code === 'TIMEOUT') throw failure('TIMEOUT', `${from.id} gave no outcome within ${flags.timeout} ms`)
+            throw failure('NETWORK_ERROR', `lost the connection to the leader ${from.id}: ${error.message}`)
+          }
+          throw error
+        } finally {
+          conn.close()
+        }
+        const {codeName: nameOf} = await import('../../core/types.js')
+        codeName = nameOf(answer.code)
+        if (!RETRY_ONCE.has(codeName) || attempt > 0) break
+        // leadership moved between the status and the request: look again, once
+        status = await fetchClusterStatus(cluster, {timeoutMs: probeTimeoutMs})
+        leader = confirmedLeader(status)
+        if (leader === null || status.term === null) throw failure('NO_LEADER', 'leadership changed during the request and no leader is confirmed yet')
+        if (leader.id === to) {
+          // somebody else's election or transfer already made it leader
+          await finishPreferred()
+          return succeed({from: to, to, term: status.term, previousTerm: status.term, tookMs: 0, visibleMs: 0, noop: true, ...(preferred ? {preferred} : {})})
+        }
+      }
+      if (answer === null) throw failure('INTERNAL_ERROR', 'no answer')
+      const tookMs = performance.now() - sentAt
+      if (codeName !== 'SUCCESS') throw failure(codeName)
+
+      // the leader says `to` leads a newer term; the status must show it too (spec S6)
+      const newTerm = answer.term
+      const polled = await pollCluster(cluster, (s) => confirmedLeader(s)?.id === to && (s.term ?? -1) >= newTerm, {
+        timeoutMs: remaining(),
+        everyMs: 5,
+        probeTimeoutMs,
+      })
+      const visibleMs = performance.now() - sentAt
+      if (!polled.done || polled.status.term === null) {
+        const now = confirmedLeader(polled.status)
+        throw failure('TIMEOUT', `the leader reported SUCCESS in term ${newTerm}, but the status shows ${now === null ? 'no leader' : `${now.id} leading term ${polled.status.term}`}`)
+      }
+      await finishPreferred()
+      return succeed({
+        from: leader!.id,
+        to,
+        term: polled.status.term,
+        previousTerm: status.term!,
+        tookMs: round1(tookMs),
+        visibleMs: round1(visibleMs),
+        noop: false,
+        ...(preferred ? {preferred} : {}),
+      })
+    } catch (error) {
+      // a failed transfer still leaves the preferred leader set everywhere it can be
+      if (preferred !== undefined && !preferredFinished) {
+        await finishPreferred().catch(() => undefined)
+        reportPreferred((line) => console.error('%s', line))
+      }
+      throw error
+    }
+  }
+
+  /** Asks on a terminal which live follower should lead; a usage error without one. */
+  private async pickTarget(status: ClusterStatus, leaderId: string | null): Promise<string> {
+    const {canPrompt} = await import('../output.js')
+    const {idList, liveFollowers} = await import('../leadership.js')
+    const followers = liveFollowers(status, leaderId)
+    if (!canPrompt({json: this.flags.json})) {
+      throw new UsageError('missing --to: the member to hand leadership to', {
+        code: 'MISSING_TARGET',
+        hint: `pass --to ID (live followers: ${idList(followers.map((f) => f.id))})`,
+      })
+    }
+    if (followers.length === 0) throw new OperationError('no live follower to hand leadership to', {code: 'NO_FOLLOWER', hint: 'check `dledger status`'})
+    const {select} = await import('@inquirer/prompts')
+    try {
+      return await select(
+        {
+          message: `Transfer leadership${leaderId ? ` from ${leaderId}` : ''} to`,
+          choices: followers.map((f) => ({name: `${f.id}  ${f.address}  ${f.role ?? ''} term ${f.term ?? '-'}`, value: f.id})),
+        },
+        {output: process.stderr},
+      )
+    } catch (error) {
+      if ((error as Error).name === 'ExitPromptError') this.exit(130)
+      throw error
+    }
+  }
+
+  /** setPreferredLeaders([id]) on the given members at once; never throws. */
+  private async setPreferred(
+    cluster: {peers: {id: string; host: string; port: number}[]; token?: string; group: string | null},
+    id: string,
+    members: string[],
+    status: ClusterStatus,
+  ): Promise<PreferredOutcome> {
+    const {adminRequest} = await import('../member-client.js')
+    const outcome: PreferredOutcome = {id, applied: [], failed: [], profile: false}
+    await Promise.all(
+      members.map(async (m) => {
+        const entry = status.members.find((x) => x.id === m)
+        const peer = cluster.peers.find((p) => p.id === m)
+        if (entry === undefined || peer === undefined) return
+        if (!entry.reachable) {
+          outcome.failed.push({id: m, error: entry.error ?? 'unreachable'})
+          return
+        }
+        try {
+          const answer = await adminRequest(peer, {op: 'setPreferredLeaders', ids: [id]}, {token: cluster.token, group: cluster.group})
+          if (answer.ok) outcome.applied.push(m)
+          else outcome.failed.push({id: m, error: `${answer.code ?? 'ERROR'}: ${answer.error ?? 'refused'}`})
+        } catch (error) {
+          outcome.failed.push({id: m, error: (error as Error).message})
+        }
+      }),
+    )
+    return outcome
+  }
+}
+
+/** One `Warning: …` line on stderr (oclif's warn wraps and indents). */
+function warn(message: string): void {
+  console.error('%s', `Warning: ${message}`)
+}
+
+function round1(x: number): number {
+  return Math.round(x * 10) / 10
+}
