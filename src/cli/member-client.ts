@@ -46,6 +46,11 @@ export interface MemberClientOptions {
   connectTimeoutMs?: number
   /** default deadline of one request (default 3000 ms) */
   requestTimeoutMs?: number
+  /**
+   * Close the connection when nothing (no frame, no keepalive ping) arrived for this long; a member
+   * pings every max(1 s, heartbeat interval). Default: never (a request has its own deadline).
+   */
+  idleTimeoutMs?: number
 }
 
 /** Why talking to a member failed; `code` is machine-readable (UNREACHABLE, UNAUTHORIZED, TIMEOUT, CLOSED). */
@@ -83,13 +88,19 @@ export class MemberConnection {
   private readonly logListeners = new Set<(record: VoteLogRecord) => void>()
   private readonly closeListeners = new Set<(reason: string) => void>()
   private closedReason: string | null = null
+  private idleTimer: NodeJS.Timeout | null = null
 
   constructor(
     readonly member: MemberAddress,
     private readonly ws: WebSocket,
     private readonly opts: MemberClientOptions,
   ) {
-    ws.on('message', (data) => this.onMessage(data as Buffer))
+    ws.on('message', (data) => {
+      this.armIdle()
+      this.onMessage(data as Buffer)
+    })
+    ws.on('ping', () => this.armIdle())
+    this.armIdle()
     ws.on('close', (code, reason) => this.onClosed(`connection closed (${code}${reason.length > 0 ? ` ${reason.toString('utf8')}` : ''})`))
     ws.on('error', (error) => this.onClosed(describeRequestError(error, this.opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS)))
   }
@@ -159,6 +170,17 @@ export class MemberConnection {
     this.onClosed('closed by the client')
   }
 
+  private armIdle(): void {
+    const idleMs = this.opts.idleTimeoutMs
+    if (idleMs === undefined || this.closedReason !== null) return
+    if (this.idleTimer !== null) clearTimeout(this.idleTimer)
+    this.idleTimer = setTimeout(() => {
+      this.onClosed(`nothing heard from the member for ${idleMs} ms`)
+      this.ws.terminate()
+    }, idleMs)
+    this.idleTimer.unref()
+  }
+
   private onMessage(data: Buffer): void {
     const parsed = parseFrame(data)
     if (!parsed.ok) return // a member of another version: ignore what we cannot read
@@ -185,6 +207,8 @@ export class MemberConnection {
   private onClosed(reason: string): void {
     if (this.closedReason !== null) return
     this.closedReason = reason
+    if (this.idleTimer !== null) clearTimeout(this.idleTimer)
+    this.idleTimer = null
     for (const [reqId, p] of this.pending) {
       clearTimeout(p.timer)
       p.reject(new MemberClientError(`${this.member.id}: ${reason}`, 'CLOSED'))
