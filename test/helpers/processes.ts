@@ -126,3 +126,15 @@ export async function httpGet(port: number, path: string, opts: {token?: string;
   const res = await fetch(`http://127.0.0.1:${port}${path}`, {headers, signal: AbortSignal.timeout(opts.timeoutMs ?? 2000)})
   return {status: res.status, body: await res.text()}
 }
+
+/** Resolves with how a child exited (at once if it already has); rejects after timeoutMs with its output. */
+export function waitForExit(child: ChildProcess & {output?: () => string}, timeoutMs = 10_000): Promise<{code: number | null; signal: NodeJS.Signals | null}> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve({code: child.exitCode, signal: child.signalCode})
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no exit within ${timeoutMs} ms:\n${child.output?.() ?? ''}`)), timeoutMs)
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer)
+      resolve({code, signal})
+    })
+  })
+}
