@@ -25,7 +25,10 @@ Three terminals running \`dledger start --id n0\`, \`--id n1\` and \`--id n2\` f
     id: Flags.string({description: 'the id of this member in the peers list', required: true}),
     group: Flags.string({description: 'group name [default: the profile\'s, else "default"]'}),
     'data-dir': Flags.string({description: 'data directory [default: <home>/data/<group>/<id>]'}),
-    'on-role-change': Flags.string({description: 'command run on every role change (role, term and leader in its environment)'}),
+    'on-role-change': Flags.string({
+      description:
+        'command run through /bin/sh on every role change, with DLEDGER_ROLE, DLEDGER_TERM, DLEDGER_LEADER, DLEDGER_ID, DLEDGER_PREVIOUS_ROLE, DLEDGER_GROUP and DLEDGER_REASON set (one at a time, newest change only, killed after 10 s)',
+    }),
     handoff: Flags.boolean({
       description: 'on a clean stop (SIGINT, SIGTERM), a leader first hands leadership to its most caught-up live follower',
       default: true,
