@@ -87,6 +87,8 @@ const ROUTE_TTL_MS = 60_000
 const MAX_ROUTES = 4096
 /** At most one warning per drop reason in this period; the rest go to debug. */
 const DROP_WARN_EVERY_MS = 10_000
+/** A stopping leader's hand-off is tried at most this often, all within one transfer deadline. */
+const HANDOFF_ATTEMPTS = 3
 
 export const VERSION = readVersion()
 
@@ -262,12 +264,20 @@ class Member implements RunningMember {
   private async handOff(): Promise<void> {
     try {
       if (this.state !== 'running') return
-      const target = this.core.mostCaughtUpFollower()
-      if (target === null) return
-      this.log.info(`stopping: handing leadership to ${target} first`)
-      this.input((t) => this.core.transferLeadership(target, t), 'handoff')
       const deadline = this.clock.now() + this.settings.leadershipTransferTimeoutMs + 100
-      while (this.state === 'running' && this.core.transferInProgress && this.clock.now() < deadline) await new Promise((r) => setTimeout(r, 5))
+      let target: NodeId | null = null
+      // a transferee that loses DLedger's take-leadership race leaves this member leading the next
+      // term (TAKE_LEADERSHIP_FAILED): nothing changed hands, so try again within the one deadline
+      for (let attempt = 1; attempt <= HANDOFF_ATTEMPTS && this.state === 'running' && this.clock.now() < deadline; attempt++) {
+        target = this.core.mostCaughtUpFollower()
+        if (target === null) break
+        const first = attempt === 1
+        this.log.info(first ? `stopping: handing leadership to ${target} first` : `stopping: the hand-off did not complete; handing leadership to ${target} again`)
+        this.input((t) => this.core.transferLeadership(target!, t), 'handoff')
+        while (this.state === 'running' && this.core.transferInProgress && this.clock.now() < deadline) await new Promise((r) => setTimeout(r, 5))
+        if (this.core.snapshot(this.clock.now()).role !== 'LEADER') break
+      }
+      if (target === null) return
       const snap = this.core.snapshot(this.clock.now())
       if (snap.role === 'LEADER') this.log.warn(`the hand-off to ${target} did not complete; stopping anyway`)
       else this.log.info(`handed leadership to ${snap.leaderId ?? target} in term ${snap.term}`)
