@@ -30,6 +30,8 @@ export interface TransferResult {
   visibleMs: number
   /** true when `to` already led: nothing was transferred */
   noop: boolean
+  /** transfer requests sent (a lost take-leadership race is retried while --timeout allows); 0 for a no-op */
+  attempts: number
   /** with --preferred: where the preferred leader was set */
   preferred?: PreferredOutcome
 }

@@ -5,13 +5,21 @@ import type {ClusterStatus} from '../cluster-client.js'
 import {OperationError, UsageError} from '../errors.js'
 import type {PreferredOutcome, TransferResult} from '../leadership.js'
 
-/** The codes after which the request is re-read from a fresh status and sent once more. */
-const RETRY_ONCE = new Set(['INCONSISTENT_TERM', 'NOT_LEADER'])
+/**
+ * The answers after which nothing changed hands and the request is sent again, to whoever leads
+ * then: the transferee lost DLedger's take-leadership race (the old leader re-won the next term
+ * first), another election moved the term on, or leadership moved before the request arrived.
+ */
+const RETRYABLE = new Set(['TAKE_LEADERSHIP_FAILED', 'EXPIRED_TERM', 'INCONSISTENT_TERM', 'NOT_LEADER'])
+/** At most this many requests per command. */
+const MAX_ATTEMPTS = 3
+/** No retry with less time than this left before --timeout. */
+const MIN_RETRY_MS = 300
 
 /** `dledger transfer-leader`: DLedger's leadership transfer, with the leader and term found for you. */
 export default class TransferLeader extends BaseCommand<typeof TransferLeader> {
   static override summary = 'Hand leadership to a member (DLedger leadership transfer); --preferred also makes it the preferred leader'
-  static override description = `Finds the leader and its term, then asks the leader to hand over to --to: the leader sends it take-leadership, the member campaigns for the next term and wins it. The command succeeds only when --to leads in a newer term, as the status confirms; it prints the old and new leader, the term and the time taken. A transfer to the member that already leads does nothing and succeeds.
+  static override description = `Finds the leader and its term, then asks the leader to hand over to --to: the leader sends it take-leadership, the member campaigns for the next term and wins it. The command succeeds only when --to leads in a newer term, as the status confirms; it prints the old and new leader, the term and the time taken. A transfer to the member that already leads does nothing and succeeds. When the transferee loses DLedger's take-leadership race (the old leader wins the next term first: TAKE_LEADERSHIP_FAILED) or leadership moves meanwhile, nothing has changed hands and the request goes again to whoever leads, up to 3 requests within --timeout.
 
 Without --to, a terminal offers the live followers to pick from; without a terminal that is a usage error (exit 2).
 
@@ -65,20 +73,22 @@ Failures are one line with DLedger's code name and a hint, exit 1: NETWORK_ERROR
     }
     const target = leadership.memberOrUsageError(status, to, '--to')
     if (!target.reachable) throw failure('NETWORK_ERROR', `${to} is down (${target.error ?? 'unreachable'})`)
+    const from = leader.id
+    const previousTerm = status.term
 
     // --preferred: every member but the leader first (so the transferee takes leadership with
     // DLedger's short take-leadership ballot delay), the leader last, after the hand-over, so its
     // checkPreferredLeader cannot start a transfer of its own meanwhile
     let preferred: PreferredOutcome | undefined
     if (flags.preferred) {
-      const firstWave = status.members.filter((m) => m.id !== leader!.id)
+      const firstWave = status.members.filter((m) => m.id !== from)
       preferred = await this.setPreferred(cluster, to, firstWave.map((m) => m.id), status)
     }
     let preferredFinished = false
     const finishPreferred = async (): Promise<void> => {
       if (preferred === undefined || preferredFinished) return
       preferredFinished = true
-      const last = await this.setPreferred(cluster, to, [leader!.id], status)
+      const last = await this.setPreferred(cluster, to, [from], status)
       preferred.applied.push(...last.applied)
       preferred.failed.push(...last.failed)
       preferred.applied.sort()
@@ -109,71 +119,77 @@ Failures are one line with DLedger's code name and a hint, exit 1: NETWORK_ERROR
     // spec S6: a transfer to the member that already leads is a no-op success
     if (to === leader.id) {
       await finishPreferred()
-      return succeed({from: to, to, term: status.term, previousTerm: status.term, tookMs: 0, visibleMs: 0, noop: true, ...(preferred ? {preferred} : {})})
+      return succeed({from: to, to, term: status.term, previousTerm: status.term, tookMs: 0, visibleMs: 0, noop: true, attempts: 0, ...(preferred ? {preferred} : {})})
     }
 
     const {connectMember, MemberClientError} = await import('../member-client.js')
+    const {codeName: nameOf} = await import('../../core/types.js')
     const clientId = `cli.${process.pid}`
-    let sentAt = 0
-    let answer: {code: number; term: number} | null = null
-    let codeName = ''
+    /** One client LeadershipTransferRequest to the current leader; connection problems become failures. */
+    const request = async (leaderId: string, term: number): Promise<{code: string; term: number}> => {
+      const peer = cluster.peers.find((p) => p.id === leaderId)!
+      let conn
+      try {
+        conn = await connectMember(peer, {token: cluster.token, group: cluster.group, clientId, connectTimeoutMs: Math.min(2000, remaining())})
+      } catch (error) {
+        if (error instanceof MemberClientError) throw failure(error.code === 'UNAUTHORIZED' ? 'UNAUTHORIZED' : 'NETWORK_ERROR', `cannot reach the leader: ${error.message}`)
+        throw error
+      }
+      try {
+        const resp = await conn.transfer(
+          {
+            group: status.group ?? cluster.group ?? 'default',
+            remoteId: leaderId,
+            localId: clientId,
+            code: 200,
+            leaderId,
+            term,
+            transferId: leaderId,
+            transfereeId: to,
+            takeLeadershipLedgerIndex: -1,
+          },
+          remaining(),
+        )
+        return {code: nameOf(resp.code), term: resp.term}
+      } catch (error) {
+        if (error instanceof MemberClientError) {
+          if (error.code === 'TIMEOUT') throw failure('TIMEOUT', `${leaderId} gave no outcome within ${flags.timeout} ms`)
+          throw failure('NETWORK_ERROR', `lost the connection to the leader ${leaderId}: ${error.message}`)
+        }
+        throw error
+      } finally {
+        conn.close()
+      }
+    }
+
+    const sentAt = performance.now()
+    let attempts = 0
     try {
-      for (let attempt = 0; attempt < 2; attempt++) {
-        const from = leader!
-        const term = status.term!
-        const peer = cluster.peers.find((p) => p.id === from.id)!
-        let conn
-        try {
-          conn = await connectMember(peer, {token: cluster.token, group: cluster.group, clientId, connectTimeoutMs: Math.min(2000, remaining())})
-        } catch (error) {
-          if (error instanceof MemberClientError) throw failure(error.code === 'UNAUTHORIZED' ? 'UNAUTHORIZED' : 'NETWORK_ERROR', `cannot reach the leader: ${error.message}`)
-          throw error
+      let newTerm: number
+      for (;;) {
+        attempts++
+        const answer = await request(leader.id, status.term)
+        if (answer.code === 'SUCCESS') {
+          newTerm = answer.term
+          break
         }
-        try {
-          sentAt = performance.now()
-          const resp = await conn.transfer(
-            {
-              group: status.group ?? cluster.group ?? 'default',
-              remoteId: from.id,
-              localId: clientId,
-              code: 200,
-              leaderId: from.id,
-              term,
-              transferId: from.id,
-              transfereeId: to,
-              takeLeadershipLedgerIndex: -1,
-            },
-            remaining(),
-          )
-          answer = {code: resp.code, term: resp.term}
-        } catch (error) {
-          if (error instanceof MemberClientError) {
-            if (error.code === 'TIMEOUT') throw failure('TIMEOUT', `${from.id} gave no outcome within ${flags.timeout} ms`)
-            throw failure('NETWORK_ERROR', `lost the connection to the leader ${from.id}: ${error.message}`)
-          }
-          throw error
-        } finally {
-          conn.close()
-        }
-        const {codeName: nameOf} = await import('../../core/types.js')
-        codeName = nameOf(answer.code)
-        if (!RETRY_ONCE.has(codeName) || attempt > 0) break
-        // leadership moved between the status and the request: look again, once
-        status = await fetchClusterStatus(cluster, {timeoutMs: probeTimeoutMs})
+        // a lost race (the old leader re-won the next term first: TAKE_LEADERSHIP_FAILED), another
+        // election meanwhile (EXPIRED_TERM), or leadership that moved before the request arrived:
+        // nothing changed hands, so ask whoever leads now again while the deadline allows
+        if (!RETRYABLE.has(answer.code) || attempts >= MAX_ATTEMPTS || remaining() < MIN_RETRY_MS) throw failure(answer.code)
+        const polled = await pollCluster(cluster, (s) => confirmedLeader(s) !== null, {timeoutMs: remaining(), everyMs: 10, probeTimeoutMs})
+        status = polled.status
         leader = confirmedLeader(status)
-        if (leader === null || status.term === null) throw failure('NO_LEADER', 'leadership changed during the request and no leader is confirmed yet')
+        if (leader === null || status.term === null) throw failure(answer.code, 'and no leader is confirmed since')
         if (leader.id === to) {
-          // somebody else's election or transfer already made it leader
-          await finishPreferred()
-          return succeed({from: to, to, term: status.term, previousTerm: status.term, tookMs: 0, visibleMs: 0, noop: true, ...(preferred ? {preferred} : {})})
+          // somebody else's election or transfer made it leader meanwhile
+          newTerm = status.term
+          break
         }
       }
-      if (answer === null) throw failure('INTERNAL_ERROR', 'no answer')
       const tookMs = performance.now() - sentAt
-      if (codeName !== 'SUCCESS') throw failure(codeName)
 
       // the leader says `to` leads a newer term; the status must show it too (spec S6)
-      const newTerm = answer.term
       const polled = await pollCluster(cluster, (s) => confirmedLeader(s)?.id === to && (s.term ?? -1) >= newTerm, {
         timeoutMs: remaining(),
         everyMs: 5,
@@ -186,13 +202,14 @@ Failures are one line with DLedger's code name and a hint, exit 1: NETWORK_ERROR
       }
       await finishPreferred()
       return succeed({
-        from: leader!.id,
+        from,
         to,
         term: polled.status.term,
-        previousTerm: status.term!,
+        previousTerm,
         tookMs: round1(tookMs),
         visibleMs: round1(visibleMs),
         noop: false,
+        attempts,
         ...(preferred ? {preferred} : {}),
       })
     } catch (error) {
