@@ -571,7 +571,9 @@ export class Elector {
     this.maintainerReadyAtMs = this.now + this.settings.tickMs
     const {term} = r
     if (r.maxTerm > term) {
-      this.changeRoleToCandidate(r.maxTerm, `higher term ${r.maxTerm} in a heartbeat response`)
+      const why = `higher term ${r.maxTerm} in a heartbeat response`
+      const transferee = this.state.role === 'LEADER' ? this.state.transferee : null
+      this.changeRoleToCandidate(r.maxTerm, transferee !== null ? `transfer to ${transferee}: ${why}` : why)
       return
     }
     if (this.state.isQuorum(r.succNum)) {

@@ -78,6 +78,19 @@ describe('every ROLE_CHANGE carries its reason', () => {
     assert.match(c.reason, /higher term 6 from n1/)
   })
 
+  test('a transferring leader that learns the new term from a heartbeat reply names the transfer: "transfer to n1 …"', () => {
+    const node = makeNode({term: 5})
+    let t = electLeaderWithLivePeers(node, 0)
+    node.e.receive(transferRequest({from: 'client', to: 'n0', transferId: 'n0', transfereeId: 'n1', term: 5}), t)
+    let hbs: ReturnType<typeof sent<'HeartBeatRequest'>> = []
+    for (let i = 0; i < 5000 && hbs.length === 0; i++) hbs = sent(node.e.tick(++t), 'HeartBeatRequest')
+    assert.equal(hbs.length, 2, 'the transferring leader keeps heartbeating')
+    for (const hb of hbs) node.e.receive(heartbeatResponse(hb, 'EXPIRED_TERM', 6), t + 1)
+    let reason: string | undefined
+    for (let i = 0; i < 100 && reason === undefined; i++) reason = events(node.e.tick(t + 2 + i), 'ROLE_CHANGE')[0]?.reason
+    assert.match(reason ?? '', /^transfer to n1: higher term 6 in a heartbeat response/)
+  })
+
   test('leader → candidate on a higher term in a heartbeat reply, on an inconsistent leader, and on a lost quorum', () => {
     const higher = makeNode({term: 5})
     electLeader(higher, 0)
