@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: measures the simulator and real clusters, prints a table and writes JSON to
  * bench/results/latest.json. Numbers are recorded by hand in docs/benchmarks.md with this command.
- * Options (env): BENCH_ROUNDS (default 5), BENCH_ONLY=sim|cluster (comma-separated).
+ * Options (env): BENCH_ROUNDS (default 5), BENCH_ONLY=sim|cluster|ops (comma-separated).
  */
 import {mkdirSync, writeFileSync} from 'node:fs'
 import {cpus, totalmem} from 'node:os'
@@ -9,7 +9,7 @@ import {fileURLToPath} from 'node:url'
 import {type BenchRow, printTable} from './stats.js'
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5)
-const only = new Set((process.env.BENCH_ONLY ?? 'sim,cluster').split(',').map((s) => s.trim()))
+const only = new Set((process.env.BENCH_ONLY ?? 'sim,cluster,ops').split(',').map((s) => s.trim()))
 const rows: BenchRow[] = []
 const raw: Record<string, unknown> = {}
 
@@ -24,6 +24,12 @@ if (only.has('cluster')) {
   const {rows: clusterRows, samples} = await clusterBench({rounds})
   rows.push(...clusterRows)
   raw.cluster = samples
+}
+if (only.has('ops')) {
+  const {opsBench} = await import('./ops-bench.js')
+  const {rows: opsRows, samples} = await opsBench({rounds})
+  rows.push(...opsRows)
+  raw.ops = samples
 }
 printTable(rows)
 const out = fileURLToPath(new URL('./results/', import.meta.url))
