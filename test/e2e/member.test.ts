@@ -5,97 +5,14 @@
  * dir removed in t.after, also when a test fails.
  */
 import assert from 'node:assert/strict'
-import type {ChildProcess} from 'node:child_process'
 import {existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {describe, it, type TestContext} from 'node:test'
+import {describe, it} from 'node:test'
 
 import {WebSocket} from 'ws'
 
-import type {MemberStatus} from '../../src/wire/status.js'
-import {freePorts, httpGet, peersFor, Sandbox, waitFor} from '../helpers/processes.js'
-
-type Child = ChildProcess & {output: () => string}
-
-interface Cluster {
-  sb: Sandbox
-  ports: number[]
-  peers: string
-  dataDir: (i: number) => string
-  children: (Child | null)[]
-  start(i: number, extra?: string[], env?: Record<string, string>): Child
-  kill9(i: number): Promise<void>
-  /** the last lines of every member's output, for failure messages */
-  diag(): string
-}
-
-async function cluster(t: TestContext, n: number): Promise<Cluster> {
-  const sb = new Sandbox('dledger-e2e-member-')
-  t.after(() => sb.cleanup())
-  const ports = await freePorts(n)
-  const peers = peersFor(ports)
-  const dataDir = (i: number) => join(sb.home, `n${i}`)
-  const children: (Child | null)[] = ports.map(() => null)
-  const all: Child[] = []
-  return {
-    sb,
-    ports,
-    peers,
-    dataDir,
-    children,
-    start(i, extra = [], env = {}) {
-      const child = sb.spawn(['start', '--id', `n${i}`, '--peers', peers, '--data-dir', dataDir(i), '--timing', 'fast', ...extra], {env})
-      children[i] = child
-      all.push(child)
-      return child
-    },
-    async kill9(i) {
-      const child = children[i]
-      assert.ok(child, `n${i} runs`)
-      const exited = new Promise((r) => child.once('exit', r))
-      child.kill('SIGKILL')
-      await exited
-      children[i] = null
-    },
-    diag: () => all.map((c) => c.output().split('\n').slice(-12).join('\n')).join('\n----\n'),
-  }
-}
-
-async function statusOf(port: number, token?: string): Promise<MemberStatus | null> {
-  try {
-    const r = await httpGet(port, '/status', {token, timeoutMs: 1000})
-    return r.status === 200 ? (JSON.parse(r.body) as MemberStatus) : null
-  } catch {
-    return null
-  }
-}
-
-/** Exactly one leader among the members at `indexes`, followed by all of them in its term. */
-async function oneLeader(c: Cluster, indexes: number[], timeoutMs = 15_000): Promise<{leader: number; term: number}> {
-  try {
-    return await waitFor(`one leader among ${indexes.map((i) => `n${i}`).join(', ')}`, async () => {
-      const st = await Promise.all(indexes.map((i) => statusOf(c.ports[i])))
-      if (st.some((s) => s === null)) return false
-      const leaders = st.filter((s) => s!.role === 'LEADER')
-      if (leaders.length !== 1) return false
-      const {id, term} = leaders[0]!
-      return st.every((s) => s!.leaderId === id && s!.term === term) ? {leader: Number(id.slice(1)), term} : false
-    }, timeoutMs, 50)
-  } catch (error) {
-    throw new Error(`${(error as Error).message}\n${c.diag()}`)
-  }
-}
-
-function exited(child: Child, timeoutMs = 10_000): Promise<{code: number | null; signal: NodeJS.Signals | null}> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve({code: child.exitCode, signal: child.signalCode})
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no exit within ${timeoutMs} ms:\n${child.output()}`)), timeoutMs)
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer)
-      resolve({code, signal})
-    })
-  })
-}
+import {exited, oneLeader, processCluster, statusOf} from '../helpers/cluster.js'
+import {httpGet, waitFor} from '../helpers/processes.js'
 
 /** Opens a WebSocket to a member's endpoint, resolves once open (or rejects). */
 function openWs(port: number, headers: Record<string, string> = {}): Promise<WebSocket> {
@@ -109,7 +26,7 @@ function openWs(port: number, headers: Record<string, string> = {}): Promise<Web
 
 describe('dledger start (real processes)', () => {
   it('3 members: one leader; kill -9 of it elects another in a higher term; it rejoins as follower; without followers the leader becomes CANDIDATE in its term', async (t) => {
-    const c = await cluster(t, 3)
+    const c = await processCluster(t, 3, 'dledger-e2e-member-')
     for (let i = 0; i < 3; i++) c.start(i)
     const first = await oneLeader(c, [0, 1, 2])
     const old = first.leader
@@ -143,7 +60,7 @@ describe('dledger start (real processes)', () => {
   })
 
   it('5 members elect exactly one leader', async (t) => {
-    const c = await cluster(t, 5)
+    const c = await processCluster(t, 5, 'dledger-e2e-member-')
     for (let i = 0; i < 5; i++) c.start(i)
     const {leader, term} = await oneLeader(c, [0, 1, 2, 3, 4])
     const st = await Promise.all(c.ports.map((p) => statusOf(p)))
@@ -152,7 +69,7 @@ describe('dledger start (real processes)', () => {
   })
 
   it('a single member with a token: 401 without it, garbage and oversized frames leave it serving, SIGTERM exits 0, and it restarts as leader in the same term', async (t) => {
-    const c = await cluster(t, 1)
+    const c = await processCluster(t, 1, 'dledger-e2e-member-')
     const token = 's3cret-token'
     const port = c.ports[0]
     const child = c.start(0, ['--token', token])
@@ -206,7 +123,7 @@ describe('dledger start (real processes)', () => {
   })
 
   it('a corrupt state.json refuses start-up with one line naming the file', async (t) => {
-    const c = await cluster(t, 1)
+    const c = await processCluster(t, 1, 'dledger-e2e-member-')
     mkdirSync(c.dataDir(0), {recursive: true})
     const file = join(c.dataDir(0), 'state.json')
     writeFileSync(file, '{"currTerm": 3, "currVoteFor": ')
