@@ -118,7 +118,13 @@ Waits (up to --timeout) until the status shows the new leader, then prints it, i
       })
     }
     const result: ElectResult = {leaderId: now.id, term: polled.status.term, previousLeaderId, previousTerm, tookMs: Math.round(tookMs * 10) / 10}
-    if (!this.jsonEnabled()) this.log(electLine(result, target !== null ? 'forced election' : 'step down'))
+    if (!this.jsonEnabled()) {
+      this.log(electLine(result, target !== null ? 'forced election' : 'step down'))
+      // a preferred leader elsewhere takes leadership back (checkPreferredLeader)
+      const preferred = new Set(before.members.map((m) => m.preferred).filter((p): p is string => p !== null && !p.split(';').includes(now.id)))
+      if (preferred.size > 0)
+        console.error('%s', `Warning: the members prefer ${[...preferred].join(' / ')} as leader: leadership will move back there within about a second`)
+    }
     return result
   }
 }

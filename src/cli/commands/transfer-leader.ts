@@ -239,7 +239,7 @@ Failures are one line with DLedger's code name and a hint, exit 1: NETWORK_ERROR
       return await select(
         {
           message: `Transfer leadership${leaderId ? ` from ${leaderId}` : ''} to`,
-          choices: followers.map((f) => ({name: `${f.id}  ${f.address}  ${f.role ?? ''} term ${f.term ?? '-'}`, value: f.id})),
+          choices: followers.map((f) => ({name: `${f.id}  ${f.address}  ${f.role ?? ''} term ${f.term ?? '-'}`, value: f.id, short: f.id})),
         },
         {output: process.stderr},
       )
