@@ -123,7 +123,7 @@ Waits (up to --timeout) until the status shows the new leader, then prints it, i
       // a preferred leader elsewhere takes leadership back (checkPreferredLeader)
       const preferred = new Set(before.members.map((m) => m.preferred).filter((p): p is string => p !== null && !p.split(';').includes(now.id)))
       if (preferred.size > 0)
-        console.error('%s', `Warning: the members prefer ${[...preferred].join(' / ')} as leader: leadership will move back there within about a second`)
+        console.error('%s', `Warning: the members prefer ${[...preferred].join(' / ')} as leader: while it is live and caught up, leadership moves back there within about a second`)
     }
     return result
   }

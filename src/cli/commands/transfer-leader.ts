@@ -112,7 +112,7 @@ Failures are one line with DLedger's code name and a hint, exit 1: NETWORK_ERROR
       // without --preferred, a preferred leader elsewhere takes leadership back (checkPreferredLeader)
       const others = new Set(status.members.map((m) => m.preferred).filter((p): p is string => p !== null && !p.split(';').includes(to)))
       if (!flags.preferred && others.size > 0)
-        warn(`the members prefer ${[...others].join(' / ')} as leader: leadership will move back there within about a second (make ${to} preferred with --preferred)`)
+        warn(`the members prefer ${[...others].join(' / ')} as leader: while it is live and caught up, leadership moves back there within about a second (make ${to} preferred with --preferred)`)
       return result
     }
 
