@@ -12,6 +12,7 @@ import {describe, it} from 'node:test'
 
 import {
   assertOneLeaderPerTerm,
+  exited,
   oneLeader,
   processCluster,
   readVoteLog,
@@ -313,5 +314,32 @@ describe('graceful hand-off', () => {
     assert.ok(gap.maxGapMs < 300, `gap ${gap.maxGapMs.toFixed(0)} ms`)
     assert.ok(!readVoteLog(dataDir(after.id)).some((e) => e.type === 'HEARTBEAT_TIMEOUT' && e.term === before.term), 'no follower timed out')
     assertOneLeaderPerTerm(['n0', 'n1', 'n2'].map(dataDir))
+  })
+
+  it('SIGUSR2 (what `down --no-handoff` sends) and `start --no-handoff` stop a leader cleanly without a transfer', async (t) => {
+    const c = await processCluster(t, 3, 'dledger-e2e-handoff-')
+    for (const i of ALL) c.start(i)
+    const first = await oneLeader(c, ALL)
+    const transfers = (i: number) => readVoteLog(c.dataDir(i)).filter((e) => e.type === 'LEADERSHIP_TRANSFER').length
+
+    const victim = c.children[first.leader]!
+    victim.kill('SIGUSR2')
+    assert.deepEqual(await exited(victim), {code: 0, signal: null})
+    assert.match(victim.output(), /SIGUSR2: stopping without a leadership hand-off/)
+    assert.equal(transfers(first.leader), 0)
+    const rest = ALL.filter((i) => i !== first.leader)
+    const second = await oneLeader(c, rest)
+    assert.ok(second.term > first.term)
+
+    // restarted with --no-handoff and made leader again: SIGTERM stops it without a transfer too
+    const again = c.start(first.leader, ['--no-handoff'])
+    await waitFor(`n${first.leader} to answer again`, () => statusOf(c.ports[first.leader]), 10_000)
+    const forced = await json<{leaderId: string}>(c, ['elect', '--node', `n${first.leader}`])
+    assert.equal(forced.leaderId, `n${first.leader}`)
+    await oneLeader(c, ALL, 5000)
+    again.kill('SIGTERM')
+    assert.deepEqual(await exited(again), {code: 0, signal: null})
+    assert.equal(transfers(first.leader), 0, 'no hand-off was attempted')
+    await oneLeader(c, rest)
   })
 })
