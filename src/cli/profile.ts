@@ -7,7 +7,7 @@
  * not read at all; otherwise the profile describes the cluster. The token is `--token`, else
  * `DLEDGER_TOKEN` (both arrive as the `--token` flag), else the profile's.
  */
-import {existsSync} from 'node:fs'
+import {readFileSync, rmSync} from 'node:fs'
 
 import {
   buildSettings,
@@ -43,19 +43,34 @@ export interface Profile {
   token?: string
 }
 
-/** conf's JSON schema for the profile (the `properties` of the root object). */
-const PROFILE_SCHEMA = {
-  group: {type: 'string', minLength: 1},
-  peers: {type: 'string', minLength: 1},
-  timing: {type: 'string', enum: Object.keys(TIMING_PRESETS)},
-  timingOverrides: {
-    type: 'object',
-    properties: Object.fromEntries(TIMING_KEYS.map((k) => [k, {type: 'integer', minimum: 1}])),
-    additionalProperties: false,
-  },
-  preferredLeaderIds: {type: 'array', items: {type: 'string', minLength: 1}},
-  token: {type: 'string', minLength: 1},
-} as const
+/**
+ * Every problem with a parsed profile, one message each. Reading the profile is a plain JSON parse
+ * plus this check, so read-only commands never load conf (and its ajv, ~80 ms); conf only writes.
+ */
+export function profileProblems(raw: unknown): string[] {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return ['it is not a JSON object']
+  const r = raw as Record<string, unknown>
+  const problems: string[] = []
+  const nonEmpty = (v: unknown) => typeof v === 'string' && v !== ''
+  if (r.group !== undefined && !nonEmpty(r.group)) problems.push('"group" must be a non-empty string')
+  if (r.peers === undefined) problems.push('it has no "peers"')
+  else if (!nonEmpty(r.peers)) problems.push('"peers" must be a non-empty string')
+  if (r.timing !== undefined && !(typeof r.timing === 'string' && r.timing in TIMING_PRESETS))
+    problems.push(`"timing" must be one of ${Object.keys(TIMING_PRESETS).join(', ')}`)
+  if (r.timingOverrides !== undefined) {
+    const o = r.timingOverrides
+    if (typeof o !== 'object' || o === null || Array.isArray(o)) problems.push('"timingOverrides" must be an object')
+    else
+      for (const [key, value] of Object.entries(o)) {
+        if (!(TIMING_KEYS as string[]).includes(key)) problems.push(`"timingOverrides" has an unknown key "${key}"`)
+        else if (!Number.isInteger(value) || (value as number) < 1) problems.push(`"timingOverrides.${key}" must be an integer >= 1`)
+      }
+  }
+  if (r.preferredLeaderIds !== undefined && !(Array.isArray(r.preferredLeaderIds) && r.preferredLeaderIds.every(nonEmpty)))
+    problems.push('"preferredLeaderIds" must be a list of member ids')
+  if (r.token !== undefined && !nonEmpty(r.token)) problems.push('"token" must be a non-empty string')
+  return problems
+}
 
 function invalidProfile(file: string, reason: string): UsageError {
   return new UsageError(`the cluster profile ${file} is invalid: ${reason}`, {
@@ -85,8 +100,6 @@ async function openStore(paths: DledgerPaths) {
   return new Conf<Record<string, unknown>>({
     cwd: paths.configDir,
     configName: 'profile',
-    // conf's schema typing wants its own JSONSchema type; ours is plain JSON Schema.
-    schema: PROFILE_SCHEMA as never,
     clearInvalidConfig: false,
     accessPropertiesByDotNotation: false,
     // the profile may hold the cluster token
@@ -96,18 +109,24 @@ async function openStore(paths: DledgerPaths) {
 
 /** Reads the profile, or null when there is none. A broken file is a UsageError naming it. */
 export async function loadProfile(paths: DledgerPaths): Promise<Profile | null> {
-  if (!existsSync(paths.profileFile)) return null
+  let text: string
+  try {
+    text = readFileSync(paths.profileFile, 'utf8')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null
+    throw invalidProfile(paths.profileFile, `it cannot be read (${(error as Error).message})`)
+  }
   let raw: Record<string, unknown>
   try {
-    raw = {...(await openStore(paths)).store}
+    raw = JSON.parse(text) as Record<string, unknown>
   } catch (error) {
-    const message = (error as Error).message.replace(/^Config schema violation: /, '')
-    throw invalidProfile(paths.profileFile, message)
+    throw invalidProfile(paths.profileFile, `it is not valid JSON (${(error as Error).message})`)
   }
-  if (typeof raw.peers !== 'string') throw invalidProfile(paths.profileFile, 'it has no "peers"')
+  const problems = profileProblems(raw)
+  if (problems.length > 0) throw invalidProfile(paths.profileFile, problems.join('; '))
   const profile: Profile = {
     group: typeof raw.group === 'string' ? raw.group : 'default',
-    peers: raw.peers,
+    peers: raw.peers as string,
     timingOverrides: (raw.timingOverrides as Partial<Timing> | undefined) ?? {},
     preferredLeaderIds: (raw.preferredLeaderIds as NodeId[] | undefined) ?? [],
   }
@@ -124,7 +143,14 @@ export async function loadProfile(paths: DledgerPaths): Promise<Profile | null> 
 
 /** Writes the profile atomically (conf: temp file, fsync, rename), mode 0600. */
 export async function saveProfile(paths: DledgerPaths, profile: Profile): Promise<void> {
-  const store = await openStore(paths)
+  let store: Awaited<ReturnType<typeof openStore>>
+  try {
+    store = await openStore(paths)
+  } catch {
+    // conf cannot open a file that is not JSON; it is about to be replaced whole anyway
+    rmSync(paths.profileFile, {force: true})
+    store = await openStore(paths)
+  }
   const data: Record<string, unknown> = {
     group: profile.group,
     peers: profile.peers,
@@ -133,6 +159,8 @@ export async function saveProfile(paths: DledgerPaths, profile: Profile): Promis
   }
   if (profile.timing !== undefined) data.timing = profile.timing
   if (profile.token !== undefined) data.token = profile.token
+  const problems = profileProblems(data)
+  if (problems.length > 0) throw invalidProfile(paths.profileFile, problems.join('; '))
   store.store = data
 }
 

@@ -77,6 +77,14 @@ describe('profile', () => {
     assert.deepEqual(await loadProfile(paths), minimal)
   })
 
+  it('saving over a profile that is not JSON replaces it (init --force repairs a broken file)', async (t) => {
+    const paths = tempHome(t)
+    writeFileSync(paths.profileFile, '{"peers": ')
+    const profile: Profile = {group: 'g', peers: 'n0-127.0.0.1:7001', timingOverrides: {}, preferredLeaderIds: []}
+    await saveProfile(paths, profile)
+    assert.deepEqual(await loadProfile(paths), profile)
+  })
+
   it('a broken profile is one UsageError that names the file', async (t) => {
     const paths = tempHome(t)
     const cases = [
