@@ -190,9 +190,11 @@ describe('dledger up / status / leader / down', () => {
     assert.match(dead.error ?? '', /unreachable/)
 
     // down stops the rest cleanly and removes the records
-    const downResult = await sb.run(['down'])
+    const downResult = await sb.run(['down', '--json'])
     assert.equal(downResult.code, 0, explain(downResult))
-    assert.match(downResult.stdout, /stopped n\d \(pid \d+\)/)
+    const {stopped} = JSON.parse(downResult.stdout) as {stopped: {id: string; how: string}[]}
+    assert.equal(stopped.length, 2)
+    assert.ok(stopped.every((s) => s.how === 'SIGUSR2'), `stopping every member skips the leader's hand-off: ${downResult.stdout}`)
     await waitFor('members to exit', () => records.every((r) => !alive(r.pid)), 10000)
     assert.deepEqual(runRecords(sb), [])
     const nothing = await sb.run(['down'])

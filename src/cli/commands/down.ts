@@ -12,7 +12,7 @@ export interface DownResult {
 /** `dledger down`: stops the members `dledger up` started. */
 export default class Down extends BaseCommand<typeof Down> {
   static override summary = 'Stop the local members that `dledger up` started (all, or one)'
-  static override description = `Sends SIGTERM to each member recorded in <home>/run (only while the PID is still that member), so a leader first hands leadership to its most caught-up live follower (bounded by the transfer deadline, 3 s) and a planned restart costs no election timeout; with --no-handoff it sends SIGUSR2 instead, a clean stop without the hand-off. Waits up to --timeout, then SIGKILLs what is left and removes the records. "nothing is running" is not an error.`
+  static override description = `Stops each member recorded in <home>/run (only while the PID is still that member) cleanly. With --id it sends SIGTERM, so a leader first hands leadership to its most caught-up live follower (bounded by the transfer deadline, 3 s) and a planned restart costs no election timeout; with --no-handoff, or when stopping every member (nobody is left to take over), it sends SIGUSR2 instead, a clean stop without the hand-off. Waits up to --timeout, then SIGKILLs what is left and removes the records. "nothing is running" is not an error.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
@@ -59,11 +59,13 @@ export default class Down extends BaseCommand<typeof Down> {
 
     const {spinner} = await import('../output.js')
     const spin = this.jsonEnabled() ? undefined : spinner(`stopping ${records.map((r) => r.id).join(', ')}`).start()
-    const stopped = await local.stopMembers(paths, records, this.flags.timeout, {handoff: this.flags.handoff})
+    // a hand-off only helps when the rest of the cluster keeps running
+    const handoff = this.flags.handoff && id !== undefined
+    const stopped = await local.stopMembers(paths, records, this.flags.timeout, {handoff})
     spin?.stop()
     if (!this.jsonEnabled()) {
       for (const s of stopped) {
-        const how = s.how === 'SIGTERM' ? '' : s.how === 'SIGUSR2' ? ' (without a hand-off)' : s.how === 'SIGKILL' ? ` (killed: no clean stop within ${this.flags.timeout} ms)` : ' (had already exited)'
+        const how = s.how === 'SIGTERM' ? '' : s.how === 'SIGUSR2' ? (this.flags.handoff ? '' : ' (without a hand-off)') : s.how === 'SIGKILL' ? ` (killed: no clean stop within ${this.flags.timeout} ms)` : ' (had already exited)'
         this.log(`stopped ${s.id} (pid ${s.pid})${how}`)
       }
     }
