@@ -7,8 +7,8 @@
 import {request} from 'node:http'
 
 import type {Peer} from '../core/settings.js'
-import type {NodeId, Role} from '../core/types.js'
-import type {MemberStatus} from '../wire/status.js'
+import type {NodeId} from '../core/types.js'
+import type {ClusterMember, ClusterStatus, MemberStatus} from '../wire/status.js'
 
 /**
  * What a member's `GET /status` returns (src/wire/status.ts). Only the fields the CLI relies on
@@ -16,33 +16,7 @@ import type {MemberStatus} from '../wire/status.js'
  */
 export type MemberStatusReport = MemberStatus
 
-/** One member as `status --json` prints it (spec §4): exactly these fields, in this order. */
-export interface ClusterMember {
-  id: NodeId
-  address: string
-  reachable: boolean
-  pid: number | null
-  role: Role | null
-  term: number | null
-  leaderId: NodeId | null
-  votedFor: NodeId | null
-  ledgerEndIndex: number | null
-  ledgerEndTerm: number | null
-  committedIndex: number | null
-  preferred: string | null
-  lastHeartbeatAgoMs: number | null
-  error: string | null
-}
-
-/** The whole cluster as `status --json` prints it (spec §4). */
-export interface ClusterStatus {
-  group: string | null
-  /** the leader with the highest term that a reachable member reports; null if none */
-  leaderId: NodeId | null
-  term: number | null
-  members: ClusterMember[]
-  warnings: string[]
-}
+export type {ClusterMember, ClusterStatus} from '../wire/status.js'
 
 /** The answer of one member: its status, or why it could not be read. */
 export type Probe =

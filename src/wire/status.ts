@@ -34,67 +34,34 @@ export interface MemberStatus {
   version: string
 }
 
-/** A member that could not be asked: `reachable: false`, `error` says why, every other field null. */
-export interface UnreachableMemberStatus {
+/** One member as `dledger status --json` prints it (spec §4): exactly these fields, in this order. */
+export interface ClusterMember {
   id: NodeId
   address: string
-  reachable: false
-  pid: null
-  role: null
-  term: null
-  leaderId: null
-  votedFor: null
-  ledgerEndIndex: null
-  ledgerEndTerm: null
-  committedIndex: null
-  preferred: null
-  lastHeartbeatAgoMs: null
-  /** e.g. "connection refused", "timed out after 1000 ms", "401 unauthorized" */
-  error: string
-  group: null
-  knownMaxTermInGroup: null
-  transferee: null
-  startedAt: null
-  uptimeMs: null
-  version: null
+  reachable: boolean
+  pid: number | null
+  role: Role | null
+  term: number | null
+  leaderId: NodeId | null
+  votedFor: NodeId | null
+  ledgerEndIndex: number | null
+  ledgerEndTerm: number | null
+  committedIndex: number | null
+  preferred: string | null
+  lastHeartbeatAgoMs: number | null
+  /** why the member could not be asked; null when it answered */
+  error: string | null
 }
-
-export type MemberStatusEntry = MemberStatus | UnreachableMemberStatus
 
 /** `dledger status --json` (spec §4). */
 export interface ClusterStatus {
-  group: string
+  /** the profile's group, else the one the members report; null when neither is known */
+  group: string | null
   /** the leader with the highest term that a reachable member reports; null if none */
   leaderId: NodeId | null
   /** that leader's term; null if none */
   term: number | null
-  members: MemberStatusEntry[]
-  /** two leaders in one term, diverging views, … */
+  members: ClusterMember[]
+  /** two leaders in one term, diverging views, unreachable members, … */
   warnings: string[]
-}
-
-/** The entry of a member that could not be asked. */
-export function unreachableMember(id: NodeId, address: string, error: string): UnreachableMemberStatus {
-  return {
-    id,
-    address,
-    reachable: false,
-    pid: null,
-    role: null,
-    term: null,
-    leaderId: null,
-    votedFor: null,
-    ledgerEndIndex: null,
-    ledgerEndTerm: null,
-    committedIndex: null,
-    preferred: null,
-    lastHeartbeatAgoMs: null,
-    error,
-    group: null,
-    knownMaxTermInGroup: null,
-    transferee: null,
-    startedAt: null,
-    uptimeMs: null,
-    version: null,
-  }
 }

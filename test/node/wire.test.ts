@@ -5,7 +5,6 @@ import fc from 'fast-check'
 
 import {networkErrorResponse, type VoteRequest} from '../../src/core/types.js'
 import {encodeFrame, MAX_FRAME_BYTES, parseFrame, parseMemberStatus} from '../../src/wire/frames.js'
-import {unreachableMember} from '../../src/wire/status.js'
 
 const vote: VoteRequest = {
   kind: 'VoteRequest',
@@ -94,11 +93,7 @@ describe('wire frames', () => {
     )
   })
 
-  it('validates a member status and builds unreachable entries with null fields', () => {
+  it('rejects a member status that lacks its fields', () => {
     assert.equal(parseMemberStatus({id: 'n0'}).ok, false)
-    const u = unreachableMember('n1', '127.0.0.1:1', 'connection refused')
-    assert.equal(u.reachable, false)
-    assert.equal(u.error, 'connection refused')
-    assert.equal(u.term, null)
   })
 })
