@@ -1,7 +1,9 @@
 /**
  * `npm run bench`: measures the simulator and real clusters, prints a table and writes JSON to
  * bench/results/latest.json. Numbers are recorded by hand in docs/benchmarks.md with this command.
- * Options (env): BENCH_ROUNDS (default 5), BENCH_ONLY=sim|cluster|ops (comma-separated).
+ * Options (env): BENCH_ROUNDS (default 5), BENCH_ONLY=sim|cluster|ops|etcd (comma-separated).
+ * `etcd` runs the cluster and operator measurements against a local etcd cluster too, when `etcd`
+ * and `etcdctl` are on the PATH, and prints the ratios to the dledger rows of this run.
  */
 import {mkdirSync, writeFileSync} from 'node:fs'
 import {cpus, totalmem} from 'node:os'
@@ -9,7 +11,7 @@ import {fileURLToPath} from 'node:url'
 import {type BenchRow, printTable} from './stats.js'
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5)
-const only = new Set((process.env.BENCH_ONLY ?? 'sim,cluster,ops').split(',').map((s) => s.trim()))
+const only = new Set((process.env.BENCH_ONLY ?? 'sim,cluster,ops,etcd').split(',').map((s) => s.trim()))
 const rows: BenchRow[] = []
 const raw: Record<string, unknown> = {}
 
@@ -30,6 +32,19 @@ if (only.has('ops')) {
   const {rows: opsRows, samples} = await opsBench({rounds})
   rows.push(...opsRows)
   raw.ops = samples
+}
+if (only.has('etcd')) {
+  const {etcdAvailable, etcdBench, ratioRows} = await import('./etcd-bench.js')
+  if (etcdAvailable()) {
+    const {rows: etcdRows, samples} = await etcdBench({rounds})
+    // measured now: drop ops-bench's "skipped" placeholder for it
+    const kept = rows.filter((r) => r.name !== 'etcdctl move-leader (side by side)')
+    rows.length = 0
+    rows.push(...kept, ...etcdRows, ...ratioRows(kept, etcdRows))
+    raw.etcd = samples
+  } else {
+    console.log('etcd not on PATH: skipping the side-by-side run (apt-get install etcd-server etcd-client)')
+  }
 }
 printTable(rows)
 const out = fileURLToPath(new URL('./results/', import.meta.url))
