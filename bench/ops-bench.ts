@@ -8,10 +8,8 @@
  * - `elect --node X`: the whole command, and the request → status showing X leading;
  * - a clean restart of the leader: SIGTERM (hand-off) vs SIGUSR2 (`down --no-handoff`), with
  *   every member's /status polled every 5 ms: the longest time no member reports LEADER.
- * `etcdctl move-leader` would be measured side by side when etcd is installed; it is skipped
- * (and said so) otherwise.
+ * `etcdctl move-leader` is measured side by side by bench/etcd-bench.ts when etcd is installed.
  */
-import {spawnSync} from 'node:child_process'
 import {join} from 'node:path'
 
 import {type Child, exited, statusOf, watchLeaderGap} from '../test/helpers/cluster.js'
@@ -24,7 +22,6 @@ export interface OpsSamples {
   elect: {wallMs: number; tookMs: number}[]
   restartHandoffGapMs: number[]
   restartNoHandoffGapMs: number[]
-  etcd: 'not installed' | 'present (not measured)'
 }
 
 interface Leader {
@@ -48,14 +45,10 @@ async function timed<T>(sb: Sandbox, args: string[]): Promise<{wallMs: number; o
   return {wallMs, out: JSON.parse(r.stdout) as T}
 }
 
-function etcdPresent(): boolean {
-  return spawnSync('etcdctl', ['version'], {stdio: 'ignore'}).status === 0
-}
-
 /** One cluster, `rounds` rounds of each measurement. */
 export async function opsBench(opts: {rounds?: number} = {}): Promise<{rows: BenchRow[]; samples: OpsSamples}> {
   const rounds = opts.rounds ?? 5
-  const samples: OpsSamples = {transfer: [], transferPreferred: [], elect: [], restartHandoffGapMs: [], restartNoHandoffGapMs: [], etcd: etcdPresent() ? 'present (not measured)' : 'not installed'}
+  const samples: OpsSamples = {transfer: [], transferPreferred: [], elect: [], restartHandoffGapMs: [], restartNoHandoffGapMs: []}
   const sb = new Sandbox('dledger-bench-ops-')
   try {
     const ports = await freePorts(3)
@@ -113,10 +106,10 @@ export async function opsBench(opts: {rounds?: number} = {}): Promise<{rows: Ben
   } finally {
     await sb.cleanup()
   }
-  return {rows: rows(samples, rounds), samples}
+  return {rows: rows(samples), samples}
 }
 
-function rows(s: OpsSamples, rounds: number): BenchRow[] {
+function rows(s: OpsSamples): BenchRow[] {
   const d = (xs: number[]) => `${xs.length} runs, p90 ${round(quantile(xs, 0.9))} ms`
   const out: BenchRow[] = []
   const series = (name: string, xs: number[], detail?: string) => out.push({name, value: round(median(xs)), unit: 'ms', detail: detail ?? d(xs)})
@@ -129,6 +122,5 @@ function rows(s: OpsSamples, rounds: number): BenchRow[] {
   series('elect --node: request → status shows it (median)', s.elect.map((x) => x.tookMs))
   series('clean leader restart, hand-off: leaderless gap (median)', s.restartHandoffGapMs, `${d(s.restartHandoffGapMs)}, max ${round(Math.max(...s.restartHandoffGapMs))} ms`)
   series('clean leader restart, --no-handoff: leaderless gap (median)', s.restartNoHandoffGapMs, `${d(s.restartNoHandoffGapMs)}, max ${round(Math.max(...s.restartNoHandoffGapMs))} ms`)
-  out.push({name: 'etcdctl move-leader (side by side)', value: Number.NaN, unit: 'ms', detail: `skipped: etcd ${s.etcd} (${rounds} rounds above)`})
   return out
 }

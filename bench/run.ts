@@ -37,10 +37,7 @@ if (only.has('etcd')) {
   const {etcdAvailable, etcdBench, ratioRows} = await import('./etcd-bench.js')
   if (etcdAvailable()) {
     const {rows: etcdRows, samples} = await etcdBench({rounds})
-    // measured now: drop ops-bench's "skipped" placeholder for it
-    const kept = rows.filter((r) => r.name !== 'etcdctl move-leader (side by side)')
-    rows.length = 0
-    rows.push(...kept, ...etcdRows, ...ratioRows(kept, etcdRows))
+    rows.push(...etcdRows, ...ratioRows(rows, etcdRows))
     raw.etcd = samples
   } else {
     console.log('etcd not on PATH: skipping the side-by-side run (apt-get install etcd-server etcd-client)')
