@@ -185,7 +185,7 @@ export function describeEvent(record: VoteLogRecord): string {
       if (r.alreadyHasLeader === true) extra.push('a leader exists')
       if (r.result !== 'PASSED' && typeof r.nextVoteInMs === 'number') extra.push(`next vote in ${Math.round(r.nextVoteInMs)} ms`)
       const cost = typeof r.costMs === 'number' ? ` in ${Math.round(r.costMs)} ms` : ''
-      return `${show(r.result)} accepted ${show(r.acceptedNum)}/${show(r.allNum)}${cost}${extra.length > 0 ? `; ${extra.join(', ')}` : ''}`
+      return `${show(r.result)} accepted ${show(r.acceptedNum)}/${show(r.peers ?? r.allNum)}${cost}${extra.length > 0 ? `; ${extra.join(', ')}` : ''}`
     }
     case 'ROLE_CHANGE': {
       const leader = r.to !== 'LEADER' && typeof r.leaderId === 'string' ? `, leader ${r.leaderId}` : ''

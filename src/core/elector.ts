@@ -785,6 +785,7 @@ export class Elector {
       biggerLedgerNum: b.biggerLedgerNum,
       validNum: b.validNum,
       allNum: b.allNum,
+      peers: s.peerSize,
       alreadyHasLeader: b.alreadyHasLeader,
       knownMaxTermInGroup: b.knownMaxTermInGroup,
       costMs: this.now - b.startedAtMs,

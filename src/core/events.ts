@@ -25,6 +25,8 @@ export type VoteLogEvent = EventBase &
         biggerLedgerNum: number
         validNum: number
         allNum: number
+        /** the members of the group, self included: the quorum is floor(peers / 2) + 1 */
+        peers: number
         alreadyHasLeader: boolean
         knownMaxTermInGroup: number
         costMs: number

@@ -126,6 +126,8 @@ describe('the human line', () => {
     const base = {ts: '2026-11-25T12:00:01.204Z', node: 'n1', term: 4}
     const cases: [Record<string, unknown>, string][] = [
       [{type: 'PARSE_VOTE_RESULT', result: 'PASSED', acceptedNum: 2, notReadyTermNum: 0, biggerLedgerNum: 0, validNum: 3, allNum: 3, alreadyHasLeader: false, knownMaxTermInGroup: 4, costMs: 12, nextVoteInMs: 0}, 'PARSE_VOTE_RESULT PASSED accepted 2/3 in 12 ms'],
+      // an early exit parses before every answer is in: the line counts the group, not the answers
+      [{type: 'PARSE_VOTE_RESULT', result: 'PASSED', acceptedNum: 2, notReadyTermNum: 0, biggerLedgerNum: 0, validNum: 2, allNum: 2, peers: 3, alreadyHasLeader: false, knownMaxTermInGroup: 4, costMs: 2, nextVoteInMs: 0}, 'PARSE_VOTE_RESULT PASSED accepted 2/3 in 2 ms'],
       [{type: 'PARSE_VOTE_RESULT', result: 'WAIT_TO_REVOTE', acceptedNum: 1, notReadyTermNum: 1, biggerLedgerNum: 0, validNum: 3, allNum: 3, alreadyHasLeader: true, knownMaxTermInGroup: 4, costMs: 3.4, nextVoteInMs: 120.6}, 'PARSE_VOTE_RESULT WAIT_TO_REVOTE accepted 1/3 in 3 ms; 1 not ready, a leader exists, next vote in 121 ms'],
       [{type: 'ROLE_CHANGE', from: 'CANDIDATE', to: 'LEADER', leaderId: 'n1', reason: 'elected with 2/3 votes in term 4'}, 'ROLE_CHANGE CANDIDATE -> LEADER (elected with 2/3 votes in term 4)'],
       [{type: 'ROLE_CHANGE', from: 'CANDIDATE', to: 'FOLLOWER', leaderId: 'n2', reason: 'heartbeat from leader n2 in term 4'}, 'ROLE_CHANGE CANDIDATE -> FOLLOWER, leader n2 (heartbeat from leader n2 in term 4)'],
