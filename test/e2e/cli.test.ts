@@ -10,7 +10,7 @@ import {createServer} from 'node:net'
 import {join} from 'node:path'
 import {describe, it, type TestContext} from 'node:test'
 
-import {freePorts, httpGet, peersFor, Sandbox, waitFor, type CliResult} from '../helpers/processes.js'
+import {freePorts, httpGet, peersFor, Sandbox, waitFor, waitForExit, type CliResult} from '../helpers/processes.js'
 
 interface RunRecord {
   pid: number
@@ -226,6 +226,28 @@ describe('dledger up / status / leader / down', () => {
     assert.equal(rows.filter((r) => r[2] === 'LEADER').length, 1, up.stdout)
     const down = await sb.run(['down'])
     assert.equal(down.code, 0, explain(down))
+  })
+})
+
+describe('dledger up, interrupted', () => {
+  it('Ctrl-C while up waits for a leader stops the waiting (exit 130), not the members, and says how to stop them', async (t) => {
+    const sb = sandbox(t)
+    const base = await freePortRange(3)
+    // slow ballots keep the members leaderless for seconds: up is surely still waiting
+    const up = sb.spawn(['up', '--base-port', String(base), '--min-vote-interval-ms', '5000', '--max-vote-interval-ms', '6000'])
+    const records = await waitFor('three run records', () => {
+      const r = runRecords(sb)
+      return r.length === 3 ? r : null
+    }, 15000)
+    for (const r of records) sb.track(r.pid)
+    up.kill('SIGINT')
+    const exit = await waitForExit(up)
+    assert.equal(exit.code, 130, up.output())
+    assert.match(up.output(), /interrupted: n0, n1, n2 keep running; `dledger status` shows them, `dledger down` stops them/)
+    assert.ok(records.every((r) => alive(r.pid)), 'the members keep running')
+    const down = await sb.run(['down'])
+    assert.equal(down.code, 0, explain(down))
+    await waitFor('members to exit', () => records.every((r) => !alive(r.pid)), 10000)
   })
 })
 

@@ -124,6 +124,13 @@ With an existing profile, \`up\` starts the members it lists; flags such as --no
       return leader !== null && s.members.every((m) => m.reachable && m.leaderId === leader.id && m.term === s.term)
     }
     const cluster = {peers, group: profile.group, token: profile.token}
+    // Ctrl-C stops the waiting, not the members: they run detached and are recorded
+    const onInterrupt = () => {
+      spin?.stop()
+      console.error(`interrupted: ${peers.map((p) => p.id).join(', ')} keep running; \`dledger status\` shows them, \`dledger down\` stops them`)
+      process.exit(130)
+    }
+    process.once('SIGINT', onInterrupt)
     const {status} = await pollCluster(cluster, settled, {
       timeoutMs: flags.wait,
       everyMs: 100,
@@ -134,6 +141,7 @@ With an existing profile, \`up\` starts the members it lists; flags such as --no
         return true
       },
     })
+    process.removeListener('SIGINT', onInterrupt)
     spin?.stop()
 
     const dead = spawned.filter((m) => m.exit !== null || !local.isRecordedMember(m.record))
