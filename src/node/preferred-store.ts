@@ -10,12 +10,12 @@
  * record is removed). A missing record means "use the settings"; an unreadable one is reported
  * and ignored: the preferred leader is a performance hint, never a safety matter.
  */
-import {closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync} from 'node:fs'
+import {readFileSync, rmSync} from 'node:fs'
 import {join} from 'node:path'
 
 import type {NodeId} from '../core/types.js'
 import {errorCode, errorMessage} from './errors.js'
-import {fsyncDir} from './state-store.js'
+import {writeFileAtomically} from './state-store.js'
 
 export const PREFERRED_FILE = 'preferred.json'
 
@@ -55,17 +55,8 @@ export class PreferredStore {
 
   /** Writes the record atomically and durably; throws on failure. */
   write(record: PreferredRecord): void {
-    const temp = `${this.file}.tmp`
     const body = `${JSON.stringify({preferredLeaderIds: record.preferredLeaderIds, configured: record.configured})}\n`
-    const fd = openSync(temp, 'w', 0o644)
-    try {
-      writeSync(fd, body)
-      fsyncSync(fd)
-    } finally {
-      closeSync(fd)
-    }
-    renameSync(temp, this.file)
-    fsyncDir(this.dir)
+    writeFileAtomically(this.file, `${this.file}.tmp`, body)
   }
 
   /** Removes the record (best effort). */

@@ -11,7 +11,7 @@
  * which can make a member vote twice in one term).
  */
 import {closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync} from 'node:fs'
-import {join} from 'node:path'
+import {dirname, join} from 'node:path'
 
 import type {DurableState} from '../core/types.js'
 import {errorCode, errorMessage, StartupError} from './errors.js'
@@ -63,16 +63,7 @@ export class StateStore implements DurableStore {
   write(state: DurableState): void {
     // the same record is already on disk: nothing to make durable
     if (this.last !== null && this.last.currTerm === state.currTerm && this.last.currVoteFor === state.currVoteFor) return
-    const body = `${JSON.stringify({currTerm: state.currTerm, currVoteFor: state.currVoteFor})}\n`
-    const fd = openSync(this.temp, 'w', 0o644)
-    try {
-      writeSync(fd, body)
-      fsyncSync(fd)
-    } finally {
-      closeSync(fd)
-    }
-    renameSync(this.temp, this.file)
-    fsyncDir(this.dir)
+    writeFileAtomically(this.file, this.temp, `${JSON.stringify({currTerm: state.currTerm, currVoteFor: state.currVoteFor})}\n`)
     this.last = {currTerm: state.currTerm, currVoteFor: state.currVoteFor}
   }
 }
@@ -93,6 +84,22 @@ export function parseRecord(text: string): DurableState | string {
   if (typeof currTerm !== 'number' || !Number.isSafeInteger(currTerm) || currTerm < 0) return `currTerm must be a non-negative integer (got ${JSON.stringify(currTerm)})`
   if (currVoteFor !== null && (typeof currVoteFor !== 'string' || currVoteFor === '')) return `currVoteFor must be a member id or null (got ${JSON.stringify(currVoteFor)})`
   return {currTerm, currVoteFor}
+}
+
+/**
+ * Replaces `file` atomically and durably: write `temp`, fsync it, rename it over `file`, fsync
+ * the directory. A crash leaves either the old or the new content, never a mix. Throws on failure.
+ */
+export function writeFileAtomically(file: string, temp: string, body: string): void {
+  const fd = openSync(temp, 'w', 0o644)
+  try {
+    writeSync(fd, body)
+    fsyncSync(fd)
+  } finally {
+    closeSync(fd)
+  }
+  renameSync(temp, file)
+  fsyncDir(dirname(file))
 }
 
 /** fsyncs a directory so a rename in it is durable; platforms that cannot (EISDIR, EINVAL, EPERM) are skipped. */
