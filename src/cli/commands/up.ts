@@ -111,26 +111,26 @@ With an existing profile, \`up\` starts the members it lists; flags such as --no
     if (existing === null || reshaping) await saveProfile(paths, profile)
     if (!this.jsonEnabled()) this.log(profileNote)
 
-    // 5. spawn the members detached
-    const binPath = join(this.config.root, 'bin', 'run.js')
-    const spawned = peers.map((p) => local.spawnMember(paths, p, {binPath}))
-
-    // 6. wait for a leader that every member follows (or at least a leader by the deadline)
-    const {pollCluster, confirmedLeader, renderStatus} = await import('../cluster-client.js')
+    // 5. spawn the members detached; from here on, Ctrl-C stops the waiting, not the members:
+    // they run detached and are recorded
     const {spinner} = await import('../output.js')
     const spin = this.jsonEnabled() ? undefined : spinner(`starting ${peers.length} members, waiting for a leader`).start()
-    const settled = (s: ClusterStatus) => {
-      const leader = confirmedLeader(s)
-      return leader !== null && s.members.every((m) => m.reachable && m.leaderId === leader.id && m.term === s.term)
-    }
-    const cluster = {peers, group: profile.group, token: profile.token}
-    // Ctrl-C stops the waiting, not the members: they run detached and are recorded
     const onInterrupt = () => {
       spin?.stop()
       console.error(`interrupted: ${peers.map((p) => p.id).join(', ')} keep running; \`dledger status\` shows them, \`dledger down\` stops them`)
       process.exit(130)
     }
     process.once('SIGINT', onInterrupt)
+    const binPath = join(this.config.root, 'bin', 'run.js')
+    const spawned = peers.map((p) => local.spawnMember(paths, p, {binPath}))
+
+    // 6. wait for a leader that every member follows (or at least a leader by the deadline)
+    const {pollCluster, confirmedLeader, renderStatus} = await import('../cluster-client.js')
+    const settled = (s: ClusterStatus) => {
+      const leader = confirmedLeader(s)
+      return leader !== null && s.members.every((m) => m.reachable && m.leaderId === leader.id && m.term === s.term)
+    }
+    const cluster = {peers, group: profile.group, token: profile.token}
     const {status} = await pollCluster(cluster, settled, {
       timeoutMs: flags.wait,
       everyMs: 100,
