@@ -37,6 +37,10 @@ Checked after every step: at most one leader per term; a member's term never goe
 
   static override enableJsonFlag = true
 
+  /** A simulated cluster has no home, peers or token: none of the global flags apply. */
+  // the cast keeps BaseCommand's flag typing for the commands that do have them; sim reads none
+  static override baseFlags = {} as typeof BaseCommand.baseFlags
+
   static override flags = {
     nodes: Flags.integer({char: 'n', description: 'number of members (n0…), 1-51', min: 1, max: 51, default: 3}),
     seed: Flags.integer({char: 's', description: 'seed of the run (default: a random one, printed)', min: 0}),
