@@ -31,7 +31,7 @@ Failures are one line with DLedger's code name and a hint, exit 1: NETWORK_ERROR
     {description: 'Hand leadership to n2', command: '<%= config.bin %> <%= command.id %> --to n2'},
     {description: 'Make n2 the leader, and keep it there after failures', command: '<%= config.bin %> <%= command.id %> --to n2 --preferred'},
     {description: 'Pick the new leader from a list (on a terminal)', command: '<%= config.bin %> <%= command.id %>'},
-    {description: 'As JSON: {"from","to","term","previousTerm","tookMs","visibleMs","noop"}', command: '<%= config.bin %> <%= command.id %> --to n1 --json'},
+    {description: 'As JSON: {"from","to","term","previousTerm","tookMs","visibleMs","noop","attempts"}', command: '<%= config.bin %> <%= command.id %> --to n1 --json'},
   ]
 
   static override enableJsonFlag = true
