@@ -226,11 +226,30 @@ describe('dledger logs (files only, in-process)', () => {
     assert.match(r.stderr, /n2: no vote log in .* and unreachable/)
   })
 
+  // the fixture's records are from T0's day: the command's clock is pinned there, or a run on
+  // any later day would print their dates
+  const onFixtureDay = {DLEDGER_NOW: at(1000)}
+
   it('filters with --node, --type and -n', async (t) => {
     const h = home(t)
-    const r = await runCli(['logs', '--home', h, '--node', 'n0,n1', '--type', 'role_change', '-n', '1', '--timeout', '200'])
+    const r = await runCli(['logs', '--home', h, '--node', 'n0,n1', '--type', 'role_change', '-n', '1', '--timeout', '200'], onFixtureDay)
     assert.equal(r.exitCode, 0, r.stderr)
     assert.match(r.stdout, /^\d\d:\d\d:\d\d\.\d{3} n0 term 1 ROLE_CHANGE CANDIDATE -> FOLLOWER, leader n1 \(heartbeat from leader n1 in term 1\)$/)
+  })
+
+  it('prints the date in front of records of another day than the clock\'s', async (t) => {
+    const h = home(t)
+    const r = await runCli(['logs', '--home', h, '--node', 'n0', '--type', 'ROLE_CHANGE', '--timeout', '200'], {DLEDGER_NOW: at(3 * 86_400_000)})
+    assert.equal(r.exitCode, 0, r.stderr)
+    assert.match(r.stdout, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} n0 term 1 ROLE_CHANGE /)
+  })
+
+  it('counts --since back from the clock', async (t) => {
+    const h = home(t)
+    // n0's parse result is at T0+40 ms, everything else before T0+20 ms
+    const r = await runCli(['logs', '--home', h, '--since', '1s', '--json', '--timeout', '200'], {DLEDGER_NOW: at(1020)})
+    assert.equal(r.exitCode, 0, r.stderr)
+    assert.deepEqual(r.stdout.split('\n').map((l) => (JSON.parse(l) as VoteLogRecord).type), ['PARSE_VOTE_RESULT'])
   })
 
   it('exits 2 on an unknown type, member or --since, and 1 when no member has a log', async (t) => {

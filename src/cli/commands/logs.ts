@@ -7,6 +7,7 @@ import {BaseCommand} from '../base-command.js'
 import {OperationError, UsageError} from '../errors.js'
 import type {MemberClientOptions} from '../member-client.js'
 import type {LogFilter} from '../vote-log-view.js'
+import {wallClockMs} from '../wall-clock.js'
 
 /** `-n` without -f: everything; with -f: the last 10, like `tail -f`. */
 const FOLLOW_DEFAULT_LINES = 10
@@ -69,7 +70,7 @@ With -f the command prints the last -n events (default ${FOLLOW_DEFAULT_LINES}),
     }
     let sinceMs: number | undefined
     if (flags.since !== undefined) {
-      const t = view.parseSince(flags.since, Date.now())
+      const t = view.parseSince(flags.since, wallClockMs())
       if (t === null) throw new UsageError(`--since: "${flags.since}" is neither an ISO 8601 time nor a duration like 30s, 5m, 2h`, {code: 'INVALID_SINCE'})
       sinceMs = t
     }
@@ -91,7 +92,7 @@ With -f the command prints the last -n events (default ${FOLLOW_DEFAULT_LINES}),
     const dataDir = (p: Peer) => memberDataDir(paths, cluster.group ?? 'default', p.id)
     const client: MemberClientOptions = {token: cluster.token, group: cluster.group, connectTimeoutMs: flags.timeout, requestTimeoutMs: flags.timeout}
     const json = this.jsonEnabled()
-    const print = (r: VoteLogRecord) => console.log('%s', json ? view.formatJsonRecord(r) : view.formatRecord(r, {nowMs: Date.now()}))
+    const print = (r: VoteLogRecord) => console.log('%s', json ? view.formatJsonRecord(r) : view.formatRecord(r, {nowMs: wallClockMs()}))
     const warn = (text: string) => console.error('%s', `warning: ${text}`)
 
     if (flags.follow) {
