@@ -27,6 +27,8 @@ export const MEMBER_TAIL = 1000
 /** What a member's files held. */
 export interface FileLog {
   records: VoteLogRecord[]
+  /** where each record was read (same order as `records`): its file and 1-based line */
+  origins: {file: string; line: number}[]
   /** lines that were not records, per file */
   corrupt: {file: string; lines: number}[]
   /** the files read, oldest first */
@@ -47,6 +49,7 @@ export function readVoteLogFiles(dir: string): FileLog | null {
   const files = voteLogFiles(dir)
   if (files.length === 0) return null
   const records: VoteLogRecord[] = []
+  const origins: {file: string; line: number}[] = []
   const corrupt: {file: string; lines: number}[] = []
   for (const file of files) {
     let text: string
@@ -56,10 +59,13 @@ export function readVoteLogFiles(dir: string): FileLog | null {
       continue // rotated away between listing and reading
     }
     const parsed = parseVoteLogText(text, {partialLastLine: file.endsWith(VOTE_LOG_FILE)})
-    for (const r of parsed.records) records.push(r)
+    parsed.records.forEach((r, i) => {
+      records.push(r)
+      origins.push({file, line: parsed.lines[i]})
+    })
     if (parsed.corrupt > 0) corrupt.push({file, lines: parsed.corrupt})
   }
-  return {records, corrupt, files}
+  return {records, origins, corrupt, files}
 }
 
 /** The records of a `subscribeLog` answer (`{events: [...]}`); anything else is dropped. */

@@ -10,6 +10,8 @@ import type {VoteLogRecord} from '../wire/frames.js'
 /** The text of a log file (or several, oldest first) as records, with the lines that were not records. */
 export interface ParsedLog {
   records: VoteLogRecord[]
+  /** the 1-based line of each record in the text (same order as `records`), for reports that cite it */
+  lines: number[]
   /** lines that are not a vote-log record (skipped, counted) */
   corrupt: number
 }
@@ -25,14 +27,18 @@ export function parseVoteLogText(text: string, opts: {partialLastLine?: boolean}
   const last = lines.pop() ?? ''
   if (!opts.partialLastLine && last.trim() !== '') lines.push(last)
   const records: VoteLogRecord[] = []
+  const numbers: number[] = []
   let corrupt = 0
-  for (const line of lines) {
-    if (line.trim() === '') continue
+  lines.forEach((line, i) => {
+    if (line.trim() === '') return
     const record = parseRecordLine(line)
     if (record === null) corrupt++
-    else records.push(record)
-  }
-  return {records, corrupt}
+    else {
+      records.push(record)
+      numbers.push(i + 1)
+    }
+  })
+  return {records, lines: numbers, corrupt}
 }
 
 /** One line as a record, or null when it is not one. */
