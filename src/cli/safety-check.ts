@@ -123,6 +123,8 @@ export function checkHistories(histories: readonly MemberHistory[]): CheckReport
           detail: `${r.node} went back from term ${top.record.term} to term ${r.term}`,
           evidence: [{...top.at, record: top.record}, here],
         })
+        // one report per fall: the records after it are measured from where it landed
+        highest.set(r.node, traced)
       } else if (top === undefined || r.term > top.record.term) {
         highest.set(r.node, traced)
       }

@@ -124,6 +124,18 @@ describe('dledger check: the safety invariants over vote logs and durable record
     assert.deepEqual(cited(v), ['/d/n0/vote.log:1', '/d/n0/vote.log:4'])
   })
 
+  it('TERM_NEVER_DECREASES: a member that falls back and goes on from there is reported once per fall', () => {
+    const report = checkHistories([member('n0', [increase('n0', 8, 9), follower('n0', 3, 'n1'), follower('n0', 3, 'n1'), increase('n0', 3, 4), increase('n0', 10, 11), increase('n0', 1, 2)])])
+    assert.deepEqual(
+      report.violations.map((v) => [v.detail, cited(v)]),
+      [
+        // violations are listed by term
+        ['n0 went back from term 11 to term 2', ['/d/n0/vote.log:5', '/d/n0/vote.log:6']],
+        ['n0 went back from term 9 to term 3', ['/d/n0/vote.log:1', '/d/n0/vote.log:2']],
+      ],
+    )
+  })
+
   it('TERM_NEVER_DECREASES: a durable record behind its vote log is reported with the log record and the durable record', () => {
     const report = checkHistories([member('n2', [increase('n2', 3, 4), increase('n2', 4, 8)], {currTerm: 4, currVoteFor: 'n2'})])
     assert.deepEqual(
