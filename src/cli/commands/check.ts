@@ -10,13 +10,17 @@ import {UsageError} from '../errors.js'
 export default class Check extends BaseCommand<typeof Check> {
   static override summary = "Check members' vote logs and durable records for election safety violations"
   static override description = `Reads every member's vote log (vote.log and its rotations vote.log.1 … vote.log.3) and durable record (state.json), and checks:
-  ONE_LEADER_PER_TERM   at most one member becomes LEADER in a term (ROLE_CHANGE to LEADER)
-  ONE_VOTE_PER_TERM     a member accepts at most one candidate per term (VOTE_HANDLED ACCEPT, its vote for itself, its durable vote)
-  TERM_NEVER_DECREASES  a member's term never goes down in its records, restarts included, and its durable record is not behind its log
+  ONE_LEADER_PER_TERM   at most one member becomes LEADER in a term
+  ONE_VOTE_PER_TERM     a member accepts at most one candidate per term
+  TERM_NEVER_DECREASES  a member's term never goes down, restarts included
+
+A leader is a ROLE_CHANGE to LEADER; a member's votes are its VOTE_HANDLED ACCEPTs, its vote for itself and the vote of its durable record; its term never goes down in its records, in the order written, and its durable record is not behind its log.
 
 Each violation names the file and line of every record involved (the first record of each side). A corrupt line is skipped, with a warning, and counted in the report.
 
 A DIR is a member's data directory, a home (its data/<group>/<id>/ directories), or a directory holding member directories side by side: copy each host's data directory into one place to check a cluster that runs on several machines. Members of different groups are different clusters. Without DIR, the members of this home (--home, DLEDGER_HOME) are checked; the members may be running.
+
+--json prints {ok, members: [{id, group, source, files, records, durable, highestTerm}], leaders: [{group, term, node}], violations: [{invariant, group, term, node, detail, evidence: [{file, line, record | durable}]}], corrupt: [{file, lines}], corruptLines}.
 
 Exit codes: 0 no violation, 1 at least one violation, 2 nothing to read or a DIR that is not a directory.`
 
