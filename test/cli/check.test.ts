@@ -165,3 +165,12 @@ describe('dledger check', () => {
     assert.equal((JSON.parse(j.stdout) as {error: {code: string}}).error.code, 'NOTHING_TO_CHECK')
   })
 })
+
+describe('dledger check --help', () => {
+  it('names the invariants, the exit codes and shows examples', async () => {
+    const r = await runCli(['check', '--help'])
+    assert.equal(r.exitCode, 0, r.stderr)
+    for (const text of ['ONE_LEADER_PER_TERM', 'ONE_VOTE_PER_TERM', 'TERM_NEVER_DECREASES', 'Exit codes: 0', 'EXAMPLES', '$ dledger check ./host-a/n0 ./host-b/n1 ./host-c/n2'])
+      assert.ok(r.stdout.includes(text), `${text} in:\n${r.stdout}`)
+  })
+})
