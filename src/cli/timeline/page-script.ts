@@ -41,8 +41,8 @@ export const TIMELINE_STYLE = `
 export const TIMELINE_SCRIPT = String.raw`
 (function () {
   var NS = 'http://www.w3.org/2000/svg';
-  var LANE = 34, TOP = 46, LEFT = 64, RIGHT = 16, BOTTOM = 12;
-  var SYMBOL = {kill: '\u2715', restart: '\u21bb', 'heartbeat-timeout': '\u23f1', 'quorum-lost': '!', transfer: '\u21c4', elect: '\u2605', pause: '\u23f8', resume: '\u25b6', isolate: '\u2298'};
+  var LANE = 34, TOP = 46, LEFT = 64, RIGHT = 16, BOTTOM = 22;
+  var SYMBOL = {kill: '\u2715', restart: '\u21bb', 'heartbeat-timeout': '\u25cb', 'quorum-lost': '!', transfer: '\u21c4', elect: '\u2605', pause: '\u23f8', resume: '\u25b6', isolate: '\u2298'};
   var CLUSTER_WIDE = {partition: 1, cut: 1, heal: 1, loss: 1};
   var root = document.getElementById('timeline');
   var svg = root.querySelector('svg.tl-svg');
@@ -187,13 +187,13 @@ export const TIMELINE_SCRIPT = String.raw`
       var mx = x(m.atMs), tip = m.label + '\n' + when(m.atMs);
       if (m.node === null || CLUSTER_WIDE[m.kind]) {
         var g = el('g', {'class': 'marker mk-' + m.kind, 'data-kind': m.kind}, marksG, tip);
-        el('line', {'class': 'fault-line', x1: mx, x2: mx, y1: 28, y2: height - BOTTOM}, g);
-        el('text', {'class': 'fault-label', x: mx + 3, y: height - BOTTOM - 2}, g).textContent = m.label;
+        el('line', {'class': 'fault-line', x1: mx, x2: mx, y1: 28, y2: height - 4}, g);
+        el('text', {'class': 'fault-label', x: mx + 3, y: height - 7}, g).textContent = m.label;
         return;
       }
       var y = laneY(m.node) + LANE - 8;
       var g2 = el('g', {'class': 'marker mk-' + m.kind, 'data-kind': m.kind, 'data-node': m.node}, marksG, tip);
-      el('text', {x: mx, y: m.kind === 'heartbeat-timeout' ? y : laneY(m.node) + LANE / 2}, g2).textContent = SYMBOL[m.kind] || '\u2022';
+      el('text', {x: mx, y: m.kind === 'heartbeat-timeout' ? y + 2 : laneY(m.node) + LANE / 2}, g2).textContent = SYMBOL[m.kind] || '\u2022';
     });
     if (model.members.length === 0) el('text', {'class': 'tl-empty', x: LEFT, y: TOP + 20}, svg).textContent = 'no events yet';
   }

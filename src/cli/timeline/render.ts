@@ -31,7 +31,7 @@ export function timelineSection(model: TimelineModel | null, heading: string): s
     '<span><b style="color:#1b7f2a">&#9670;</b> ballot won</span>',
     '<span><b style="color:#e08a00">&#9670;</b> ballot lost (hover: counters)</span>',
     '<span><b style="color:#1b5fae">&#8600;</b> vote (voter &#8594; candidate)</span>',
-    '<span>&#9073; heartbeat timeout</span>',
+    '<span><b style="color:#7a4b00">&#9675;</b> heartbeat timeout</span>',
     '<span><b style="color:#6a1b9a">&#8644;</b> transfer</span>',
     '<span><b style="color:#6a1b9a">&#9733;</b> forced election</span>',
     '<span><b style="color:#c00">&#10005;</b> kill</span>',
