@@ -84,7 +84,7 @@ export const TIMELINE_SCRIPT = String.raw`
 
   function summary() {
     var leaders = model.terms.filter(function (t) { return t.leaderId; }).map(function (t) { return 't' + t.term + ' ' + t.leaderId; });
-    var closed = model.gaps.filter(function (g) { return !g.open; });
+    var closed = model.gaps.filter(function (g) { return !g.open && g.fromMs > 0; });
     return model.members.length + ' members \u00b7 ' + dur(model.endMs) + ' \u00b7 leaders: ' + (leaders.join(', ') || 'none') +
       ' \u00b7 leaderless ' + dur(model.leaderlessMs) + ' in ' + model.gaps.length + ' gap' + (model.gaps.length === 1 ? '' : 's') +
       (closed.length ? ' (longest after the start: ' + dur(Math.max.apply(null, closed.map(function (g) { return g.durationMs; }))) + ')' : '');
