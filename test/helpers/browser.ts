@@ -24,9 +24,7 @@ export function findChromium(): string | null {
 /** Why the browser tests skip here, or undefined when they run (for `it(…, {skip})`). */
 export function browserSkipReason(): string | undefined {
   if (findChromium() !== null) return undefined
-  const reason = `no Chromium found (looked for ${CANDIDATES.join(', ')}; set CHROMIUM_PATH or \`apt-get install -y chromium\`)`
-  console.log(`# SKIPPED browser tests: ${reason}`)
-  return reason
+  return `no Chromium found (looked for ${CANDIDATES.join(', ')}; set CHROMIUM_PATH or \`apt-get install -y chromium\`)`
 }
 
 /** Where screenshots go: $DLEDGER_SCREENSHOTS, else tmp/screenshots in the repository (gitignored). */

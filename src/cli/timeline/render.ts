@@ -57,7 +57,7 @@ export function timelineScript(): string {
 export function htmlPage(opts: {title: string; style?: string; body: string; connectSrc?: string}): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:; connect-src ${escapeHtml(opts.connectSrc ?? "'none'")}">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:; connect-src ${(opts.connectSrc ?? "'none'").replace(/["<>&]/g, '')}">
 <title>${escapeHtml(opts.title)}</title>
 <style>body { margin: 12px 16px; font: 13px system-ui, sans-serif; }${TIMELINE_STYLE}${opts.style ?? ''}</style></head>
 <body>${opts.body}</body></html>
