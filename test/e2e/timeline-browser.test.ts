@@ -52,9 +52,9 @@ describe('the timeline page in Chromium', {skip}, () => {
     t.diagnostic(`screenshot: ${file}`)
 
     // zoom in around the failover: fewer milliseconds in view, the gap still drawn
-    const before = await page.evaluate(() => (window as unknown as {dledgerTimeline: {view(): {from: number; to: number}}}).dledgerTimeline.view())
+    const before = await page.evaluate(() => (globalThis as unknown as {dledgerTimeline: {view(): {from: number; to: number}}}).dledgerTimeline.view())
     await page.click('[data-zoom=in]')
-    const after = await page.evaluate(() => (window as unknown as {dledgerTimeline: {view(): {from: number; to: number}}}).dledgerTimeline.view())
+    const after = await page.evaluate(() => (globalThis as unknown as {dledgerTimeline: {view(): {from: number; to: number}}}).dledgerTimeline.view())
     assert.ok(after.to - after.from < before.to - before.from, `zoomed in: ${JSON.stringify({before, after})}`)
     assert.deepEqual(errors, [])
   })

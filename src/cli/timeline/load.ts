@@ -37,9 +37,9 @@ export function timelineFromFile(file: string): TimelineModel {
   return buildTimeline({title, clock: lines.simulated ? 'simulated' : 'wall', records: lines.records, faults: lines.faults, ...(lines.simulated ? {startMs: 0} : {})})
 }
 
-/** The timeline of vote logs (a live or stopped cluster's members). */
-export function timelineFromRecords(records: readonly VoteLogRecord[], members: readonly string[], title: string): TimelineModel {
-  return buildTimeline({title, clock: 'wall', records, members})
+/** The timeline of vote logs (a live or stopped cluster's members); `endMs`: draw up to then (a live page: now). */
+export function timelineFromRecords(records: readonly VoteLogRecord[], members: readonly string[], title: string, endMs?: number): TimelineModel {
+  return buildTimeline({title, clock: 'wall', records, members, endMs})
 }
 
 /** Writes the page; a UsageError (exit 2) when the file cannot be written. */

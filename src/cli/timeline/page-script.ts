@@ -111,10 +111,9 @@ export const TIMELINE_SCRIPT = String.raw`
     document.getElementById('tl-summary').textContent = summary();
 
     var end = Math.max(1, model.endMs);
-    if (!view || following) {
-      var span = view ? view.to - view.from : end;
-      view = following && view ? {from: Math.max(0, end - span), to: end} : {from: 0, to: end};
-    }
+    // following the end: the whole run stays whole; a zoomed-in window slides along with the end
+    if (!view || (following && view.from <= 0)) view = {from: 0, to: end};
+    else if (following) view = {from: Math.max(0, end - (view.to - view.from)), to: end};
     var plot = width - LEFT - RIGHT;
     var k = plot / Math.max(1, view.to - view.from);
     function x(ms) { return LEFT + (ms - view.from) * k; }

@@ -121,7 +121,8 @@ export class UiServer {
   }
 
   private model() {
-    return timelineFromRecords(this.records, this.opts.peers.map((p) => p.id), this.opts.title)
+    // the roles hold until now, not just until the last event
+    return timelineFromRecords(this.records, this.opts.peers.map((p) => p.id), this.opts.title, this.records.length > 0 ? Date.now() : undefined)
   }
 
   private add(records: VoteLogRecord[]): void {
@@ -141,6 +142,7 @@ export class UiServer {
     try {
       this.status = await fetchClusterStatus({peers: this.opts.peers, group: this.opts.group, token: this.opts.token}, {timeoutMs: 500})
       this.broadcast({type: 'status', status: this.status})
+      if (this.wss.clients.size > 0) this.broadcast({type: 'model', model: this.model()})
     } finally {
       this.polling = false
     }
