@@ -7,14 +7,7 @@ import {describe, it} from 'node:test'
 
 import {buildTimeline, type TimelineInput} from '../../src/cli/timeline/model.js'
 import {fromJsonLines, fromSimReport} from '../../src/cli/timeline/sources.js'
-import type {VoteLogRecord} from '../../src/wire/frames.js'
-
-const T0 = Date.parse('2026-01-01T00:00:00.000Z')
-const at = (ms: number) => new Date(T0 + ms).toISOString()
-
-function roleChange(ms: number, node: string, term: number, from: string, to: string, reason = ''): VoteLogRecord {
-  return {ts: at(ms), node, term, type: 'ROLE_CHANGE', from, to, leaderId: to === 'LEADER' ? node : null, reason} as VoteLogRecord
-}
+import {at, parseResult, roleChange, T0} from '../helpers/vote-log-records.js'
 
 /** n0 leads term 1 from 100 ms; it is killed at 1000 ms; n1 leads term 2 from 1400 ms. */
 function killRun(): TimelineInput {
@@ -25,32 +18,16 @@ function killRun(): TimelineInput {
     endMs: T0 + 3000,
     members: ['n0', 'n1', 'n2'],
     records: [
-      roleChange(50, 'n0', 1, 'FOLLOWER', 'CANDIDATE'),
+      roleChange('n0', 50, 1, 'FOLLOWER', 'CANDIDATE', ''),
       {ts: at(50), node: 'n0', term: 1, type: 'VOTE_REQUEST', ledgerEndIndex: -1, ledgerEndTerm: -1, peers: 3},
       {ts: at(60), node: 'n1', term: 1, type: 'VOTE_HANDLED', candidate: 'n0', voteResult: 'ACCEPT', requestTerm: 1},
       {ts: at(62), node: 'n2', term: 1, type: 'VOTE_HANDLED', candidate: 'n0', voteResult: 'REJECT_ALREADY_VOTED', requestTerm: 1},
       {ts: at(70), node: 'n0', term: 1, type: 'VOTE_RESPONSE', from: 'n1', voteResult: 'ACCEPT', responseTerm: 1},
-      {
-        ts: at(100),
-        node: 'n0',
-        term: 1,
-        type: 'PARSE_VOTE_RESULT',
-        result: 'PASSED',
-        acceptedNum: 2,
-        notReadyTermNum: 0,
-        biggerLedgerNum: 0,
-        validNum: 3,
-        allNum: 3,
-        peers: 3,
-        alreadyHasLeader: false,
-        knownMaxTermInGroup: 1,
-        costMs: 50,
-        nextVoteInMs: 0,
-      },
-      roleChange(100, 'n0', 1, 'CANDIDATE', 'LEADER', 'elected with 2/3 votes'),
+      parseResult('n0', 100, 1, {peers: 3, costMs: 50}),
+      roleChange('n0', 100, 1, 'CANDIDATE', 'LEADER', 'elected with 2/3 votes'),
       {ts: at(1300), node: 'n1', term: 1, type: 'HEARTBEAT_TIMEOUT', leaderId: 'n0', lastHeartbeatAgoMs: 300},
-      roleChange(1300, 'n1', 1, 'FOLLOWER', 'CANDIDATE'),
-      roleChange(1400, 'n1', 2, 'CANDIDATE', 'LEADER', 'elected with 2/3 votes'),
+      roleChange('n1', 1300, 1, 'FOLLOWER', 'CANDIDATE', ''),
+      roleChange('n1', 1400, 2, 'CANDIDATE', 'LEADER', 'elected with 2/3 votes'),
     ],
     faults: [
       {kind: 'kill', atMs: T0 + 1000, nodes: ['n0'], label: 'n0 killed'},
@@ -63,7 +40,7 @@ const bandsOf = (m: ReturnType<typeof buildTimeline>, node: string) => m.bands.f
 
 describe('timeline model', () => {
   it('has one lane per member, in natural order, including members that logged nothing', () => {
-    const m = buildTimeline({title: 't', clock: 'wall', records: [roleChange(0, 'n10', 1, 'FOLLOWER', 'CANDIDATE')], members: ['n2', 'n0']})
+    const m = buildTimeline({title: 't', clock: 'wall', records: [roleChange('n10', 0, 1, 'FOLLOWER', 'CANDIDATE', '')], members: ['n2', 'n0']})
     assert.deepEqual(m.members, ['n0', 'n2', 'n10'])
   })
 
@@ -131,7 +108,7 @@ describe('timeline model', () => {
   })
 
   it('leaves a run that ends without a leader with an open gap', () => {
-    const m = buildTimeline({title: 't', clock: 'wall', records: [roleChange(0, 'n0', 1, 'FOLLOWER', 'CANDIDATE')], endMs: Date.parse(at(500))})
+    const m = buildTimeline({title: 't', clock: 'wall', records: [roleChange('n0', 0, 1, 'FOLLOWER', 'CANDIDATE', '')], endMs: Date.parse(at(500))})
     assert.deepEqual(m.gaps, [{fromMs: 0, toMs: 500, durationMs: 500, open: true}])
   })
 })
