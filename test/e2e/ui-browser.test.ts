@@ -6,6 +6,7 @@
  * Ctrl-C are checked over plain HTTP.
  */
 import assert from 'node:assert/strict'
+import {request} from 'node:http'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 
@@ -50,7 +51,7 @@ describe('dledger ui', () => {
     return JSON.parse(r.stdout) as StatusJson
   }
 
-  it('asks for the cluster token: 401 without it, the page with it', async () => {
+  it('asks for the cluster token (401 without it), refuses cross-site presses and other host names', async () => {
     const base = new URL(url)
     base.search = ''
     assert.equal((await fetch(base, {signal: AbortSignal.timeout(5000)})).status, 401)
@@ -63,6 +64,16 @@ describe('dledger ui', () => {
       signal: AbortSignal.timeout(5000),
     })
     assert.equal(cross.status, 403, 'a cross-site request cannot press a button')
+    // DNS rebinding: another name pointed at 127.0.0.1 is not this UI
+    const rebound = await new Promise<number>((resolve, reject) => {
+      const req = request({host: '127.0.0.1', port: base.port, path: '/api/status', headers: {host: `evil.example:${base.port}`, authorization: `Bearer ${TOKEN}`}}, (res) => {
+        res.resume()
+        resolve(res.statusCode ?? 0)
+      })
+      req.on('error', reject)
+      req.end()
+    })
+    assert.equal(rebound, 421)
   })
 
   it('refuses a non-loopback --host without a token (exit 2)', async () => {

@@ -179,10 +179,27 @@ export class UiServer {
     return this.matches(this.tokenFrom(req))
   }
 
-  /** A browser always sends Origin on cross-site writes and WebSocket upgrades; it must be us. */
+  /**
+   * A browser always sends Origin on cross-site writes and WebSocket upgrades; it must be us. The
+   * Host must name this server too, so a page whose domain was re-pointed at 127.0.0.1 (DNS
+   * rebinding) cannot pass for the UI's own origin.
+   */
   private sameOrigin(req: IncomingMessage): boolean {
     const origin = req.headers.origin
-    return origin === undefined || origin === `http://${req.headers.host}`
+    return this.hostAllowed(req) && (origin === undefined || origin === `http://${req.headers.host}`)
+  }
+
+  private hostAllowed(req: IncomingMessage): boolean {
+    let hostname: string
+    try {
+      hostname = new URL(`http://${req.headers.host ?? ''}`).hostname.replace(/^\[(.*)\]$/, '$1')
+    } catch {
+      return false
+    }
+    const listening = this.opts.host
+    if (hostname === listening || hostname === '127.0.0.1' || hostname === 'localhost' || hostname === '::1') return true
+    // listening on every address: any name reaches it, and the token guards it (required there)
+    return (listening === '0.0.0.0' || listening === '::') && this.opts.token !== undefined
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -194,6 +211,7 @@ export class UiServer {
     }
     const json = (status: number, body: unknown) => send(status, 'application/json', JSON.stringify(body))
     try {
+      if (!this.hostAllowed(req)) return send(421, 'text/plain', `this UI answers to ${this.opts.host}, not ${req.headers.host ?? 'no host'}\n`)
       if (req.method === 'GET' && url.pathname === '/' && url.searchParams.has('token')) {
         // the token once in the address, then a cookie: the address bar and history keep no token
         if (!this.matches(url.searchParams.get('token'))) return send(401, 'text/plain', 'wrong token\n')
