@@ -12,8 +12,10 @@ export interface TimelineResult {
   members: string[]
   /** who led each term */
   terms: {term: number; leaderId: string | null}[]
+  /** every stretch a member led, in ms from the start */
+  leaders: {node: string; term: number; fromMs: number; toMs: number}[]
   leaderlessMs: number
-  gaps: {fromMs: number; durationMs: number; open: boolean}[]
+  gaps: {fromMs: number; toMs: number; durationMs: number; open: boolean}[]
 }
 
 /** `dledger timeline`: one self-contained HTML page of an election. */
@@ -53,8 +55,9 @@ The page has a lane per member with its role as a coloured band (follower, candi
       file: this.flags.output,
       members: model.members,
       terms: model.terms.map((t) => ({term: t.term, leaderId: t.leaderId})),
+      leaders: model.bands.filter((b) => b.role === 'LEADER').map((b) => ({node: b.node, term: b.term, fromMs: b.fromMs, toMs: b.toMs})),
       leaderlessMs: model.leaderlessMs,
-      gaps: model.gaps.map((g) => ({fromMs: g.fromMs, durationMs: g.durationMs, open: g.open})),
+      gaps: model.gaps.map((g) => ({fromMs: g.fromMs, toMs: g.toMs, durationMs: g.durationMs, open: g.open})),
     }
     if (!this.jsonEnabled()) {
       const led = model.terms.filter((t) => t.leaderId !== null).length
