@@ -77,7 +77,7 @@ The page has a lane per member with its role as a coloured band (follower, candi
       const files = readVoteLogFiles(dir)
       if (files === null) throw new UsageError(`no vote log in "${dir}"`, {code: 'NO_VOTE_LOG', hint: 'pass member data directories, each holding a vote.log'})
       for (const c of files.corrupt) warn(`skipped ${c.lines} corrupt line${c.lines === 1 ? '' : 's'} in ${c.file}`)
-      records.push(...files.records)
+      for (const r of files.records) records.push(r)
     }
     return timelineFromRecords(records, [], `dledger timeline of ${dirs.length} member director${dirs.length === 1 ? 'y' : 'ies'}`)
   }

@@ -147,9 +147,9 @@ export function buildTimeline(input: TimelineInput): TimelineModel {
   // faults first within a millisecond: a kill precedes what the survivors log at that instant
   items.sort((a, b) => a.t - b.t || Number('record' in a) - Number('record' in b) || a.seq - b.seq)
 
-  const times = items.map((i) => i.t)
-  const startMs = input.startMs ?? (times.length > 0 ? times[0] : 0)
-  const lastMs = Math.max(startMs, ...times)
+  // items are sorted: the first and the last are the extremes (no spread: a long run has 10^5+)
+  const startMs = input.startMs ?? (items.length > 0 ? items[0].t : 0)
+  const lastMs = Math.max(startMs, items.length > 0 ? items[items.length - 1].t : startMs)
   const endAbs = Math.max(input.endMs ?? lastMs, lastMs)
   const rel = (t: number) => t - startMs
 

@@ -13,7 +13,7 @@ export const TIMELINE_STYLE = `
 .tl { font: 12px system-ui, sans-serif; color: #222; }
 .tl-head { display: flex; flex-wrap: wrap; gap: 6px 18px; align-items: baseline; margin: 4px 0 8px; }
 .tl-head h1 { font-size: 17px; margin: 0; }
-.tl-summary { color: #444; }
+.tl-summary { color: #444; } .tl-crowded { color: #8a5300; }
 .tl-tools button { font: inherit; padding: 1px 8px; margin-right: 2px; cursor: pointer; }
 .tl-legend { display: flex; flex-wrap: wrap; gap: 4px 14px; margin: 4px 0 6px; color: #333; }
 .tl-legend span { display: inline-flex; align-items: center; gap: 4px; }
@@ -84,10 +84,12 @@ export const TIMELINE_SCRIPT = String.raw`
 
   function summary() {
     var leaders = model.terms.filter(function (t) { return t.leaderId; }).map(function (t) { return 't' + t.term + ' ' + t.leaderId; });
+    // a long, busy run led hundreds of terms: name the first and the last few
+    if (leaders.length > 12) leaders = leaders.slice(0, 4).concat(['\u2026 ' + (leaders.length - 8) + ' more \u2026'], leaders.slice(-4));
     var closed = model.gaps.filter(function (g) { return !g.open && g.fromMs > 0; });
     return model.members.length + ' members \u00b7 ' + dur(model.endMs) + ' \u00b7 leaders: ' + (leaders.join(', ') || 'none') +
       ' \u00b7 leaderless ' + dur(model.leaderlessMs) + ' in ' + model.gaps.length + ' gap' + (model.gaps.length === 1 ? '' : 's') +
-      (closed.length ? ' (longest after the start: ' + dur(Math.max.apply(null, closed.map(function (g) { return g.durationMs; }))) + ')' : '');
+      (closed.length ? ' (longest after the start: ' + dur(closed.reduce(function (m, g) { return Math.max(m, g.durationMs); }, 0)) + ')' : '');
   }
 
   function draw() {
@@ -161,9 +163,20 @@ export const TIMELINE_SCRIPT = String.raw`
       el('line', {'class': 'term-line', x1: tx, x2: tx, y1: 14, y2: height - BOTTOM, 'data-term': t.term}, termsG, tip);
       if (tx - lastLabelX > 46) { el('text', {'class': 'term-label', x: tx + 2, y: 24}, termsG, tip).textContent = 't' + t.term + (t.leaderId ? ' ' + t.leaderId : ''); lastLabelX = tx; }
     });
+    // too many marks to tell apart at this zoom: keep the won ballots, leave the rest for zooming in
+    var crowd = plot / 3, hidden = [];
+    var shownBallots = model.ballots.filter(function (b) { return visible(b.fromMs, b.toMs); });
+    if (shownBallots.length > crowd) {
+      hidden.push((shownBallots.length - shownBallots.filter(function (b) { return b.result === 'PASSED'; }).length) + ' lost ballots');
+      shownBallots = shownBallots.filter(function (b) { return b.result === 'PASSED'; });
+    }
+    var shownVotes = model.votes.filter(function (v) { return v.atMs >= view.from && v.atMs <= view.to; });
+    if (shownVotes.length > crowd) { hidden.push(shownVotes.length + ' votes'); shownVotes = []; }
+    var shownMarkers = model.markers.filter(function (m) { return m.atMs >= view.from && m.atMs <= view.to; });
+    var timeouts = shownMarkers.filter(function (m) { return m.kind === 'heartbeat-timeout'; }).length;
+    if (timeouts > crowd) { hidden.push(timeouts + ' heartbeat timeouts'); shownMarkers = shownMarkers.filter(function (m) { return m.kind !== 'heartbeat-timeout'; }); }
     var ballotsG = el('g', {'class': 'ballots'}, svg);
-    model.ballots.forEach(function (b) {
-      if (!visible(b.fromMs, b.toMs)) return;
+    shownBallots.forEach(function (b) {
       var y = laneY(b.node) + 6, x2 = x(b.toMs);
       var c = b.counters, lines = ['ballot of ' + b.node + ' in term ' + b.term + ': ' + (b.result || 'no result logged'), 'from ' + when(b.fromMs) + ' (' + dur(b.toMs - b.fromMs) + ')'];
       for (var key in c) lines.push(key + ' = ' + c[key]);
@@ -173,16 +186,14 @@ export const TIMELINE_SCRIPT = String.raw`
         'data-node': b.node, 'data-term': b.term, 'data-result': b.result || ''}, ballotsG, tip);
     });
     var votesG = el('g', {'class': 'votes'}, svg);
-    model.votes.forEach(function (v) {
-      if (v.atMs < view.from || v.atMs > view.to) return;
+    shownVotes.forEach(function (v) {
       var y1 = laneY(v.from) + LANE / 2, y2 = laneY(v.to) + LANE / 2, vx = x(v.atMs);
       var dir = y2 > y1 ? -1 : 1;
       el('path', {'class': 'vote', d: 'M' + vx + ',' + y1 + ' Q' + (vx + 10) + ',' + ((y1 + y2) / 2) + ' ' + vx + ',' + (y2 + dir * 9), 'data-from': v.from, 'data-to': v.to, 'data-term': v.term},
         votesG, v.from + ' votes for ' + v.to + ' in term ' + v.term + '\n' + when(v.atMs));
     });
     var marksG = el('g', {'class': 'markers'}, svg);
-    model.markers.forEach(function (m) {
-      if (m.atMs < view.from || m.atMs > view.to) return;
+    shownMarkers.forEach(function (m) {
       var mx = x(m.atMs), tip = m.label + '\n' + when(m.atMs);
       if (m.node === null || CLUSTER_WIDE[m.kind]) {
         var g = el('g', {'class': 'marker mk-' + m.kind, 'data-kind': m.kind}, marksG, tip);
@@ -195,6 +206,8 @@ export const TIMELINE_SCRIPT = String.raw`
       el('text', {x: mx, y: m.kind === 'heartbeat-timeout' ? y + 2 : laneY(m.node) + LANE / 2}, g2).textContent = SYMBOL[m.kind] || '\u2022';
     });
     if (model.members.length === 0) el('text', {'class': 'tl-empty', x: LEFT, y: TOP + 20}, svg).textContent = 'no events yet';
+    var crowded = document.getElementById('tl-crowded');
+    crowded.textContent = hidden.length ? 'zoom in to see ' + hidden.join(', ') : '';
   }
 
   function zoom(factor, atX) {

@@ -41,7 +41,7 @@ export function timelineSection(model: TimelineModel | null, heading: string): s
   ].join('')
   return `<section class="tl" id="timeline">
 <div class="tl-head"><h1>${escapeHtml(heading)}</h1><span class="tl-summary" id="tl-summary"></span>
-<span class="tl-tools"><button data-zoom="in" title="zoom in (or the mouse wheel)">+</button><button data-zoom="out" title="zoom out">&minus;</button><button data-zoom="reset" title="the whole run">all</button> drag to pan</span></div>
+<span class="tl-crowded" id="tl-crowded"></span><span class="tl-tools"><button data-zoom="in" title="zoom in (or the mouse wheel)">+</button><button data-zoom="out" title="zoom out">&minus;</button><button data-zoom="reset" title="the whole run">all</button> drag to pan</span></div>
 <div class="tl-legend">${swatches}${symbols}</div>
 <svg class="tl-svg" xmlns="http://www.w3.org/2000/svg" role="img" aria-label="election timeline"></svg>
 <script type="application/json" id="timeline-data">${model === null ? '' : scriptJson(model)}</script>

@@ -126,7 +126,7 @@ export class UiServer {
   }
 
   private add(records: VoteLogRecord[]): void {
-    this.records.push(...records)
+    for (const r of records) this.records.push(r)
     if (this.records.length > MAX_RECORDS) this.records = this.records.slice(-MAX_RECORDS)
     this.modelTimer ??= setTimeout(() => {
       this.modelTimer = null
