@@ -93,6 +93,44 @@ export async function fetchMemberTail(
   }
 }
 
+/** Where each member's history comes from, and how to report what could not be read. */
+export interface CollectOptions<M extends MemberAddress> {
+  client: MemberClientOptions
+  types?: readonly VoteLogEventType[]
+  /** the member's data directory on this machine */
+  dataDir: (member: M) => string
+  /** files first (a profile's members: works when they are stopped), else the member first */
+  filesFirst: boolean
+  /** one line per skipped corrupt part of a file */
+  warn: (text: string) => void
+}
+
+/**
+ * Every member's vote-log history, per member in the given order (null where nothing could be
+ * read), and one problem line per member without a history.
+ */
+export async function collectMemberLogs<M extends MemberAddress>(members: readonly M[], o: CollectOptions<M>): Promise<{logs: (VoteLogRecord[] | null)[]; problems: string[]}> {
+  const problems: string[] = []
+  const logs = await Promise.all(
+    members.map(async (p): Promise<VoteLogRecord[] | null> => {
+      const fromFiles = () => {
+        const files = readVoteLogFiles(o.dataDir(p))
+        for (const c of files?.corrupt ?? []) o.warn(`skipped ${c.lines} corrupt line${c.lines === 1 ? '' : 's'} in ${c.file}`)
+        return files
+      }
+      const files = o.filesFirst ? fromFiles() : null
+      if (files !== null) return files.records
+      const tail = await fetchMemberTail(p, {...o.client, types: o.types})
+      if (tail.ok) return tail.records
+      const fallback = o.filesFirst ? null : fromFiles()
+      if (fallback !== null) return fallback.records
+      problems.push(`${p.id}: no vote log in ${o.dataDir(p)} and ${tail.error}`)
+      return null
+    }),
+  )
+  return {logs, problems}
+}
+
 function stripId(id: string, message: string): string {
   return message.startsWith(`${id}: `) ? message.slice(id.length + 2) : message
 }

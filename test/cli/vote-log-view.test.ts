@@ -22,38 +22,12 @@ import {
 } from '../../src/cli/vote-log-view.js'
 import type {VoteLogRecord} from '../../src/wire/frames.js'
 import {runCli} from '../helpers/run-cli.js'
+import {at, parseResult, roleChange, T0} from '../helpers/vote-log-records.js'
 
 function tempHome(t: TestContext): string {
   const dir = mkdtempSync(join(tmpdir(), 'dledger-logs-'))
   t.after(() => rmSync(dir, {recursive: true, force: true}))
   return dir
-}
-
-const T0 = Date.parse('2026-11-25T12:00:00.000Z')
-const at = (ms: number) => new Date(T0 + ms).toISOString()
-
-function roleChange(node: string, ms: number, term: number, from: string, to: string, reason: string, leaderId: string | null = to === 'LEADER' ? node : null): VoteLogRecord {
-  return {ts: at(ms), node, term, type: 'ROLE_CHANGE', from, to, leaderId, reason} as VoteLogRecord
-}
-
-function parseResult(node: string, ms: number, term: number, extra: Record<string, unknown> = {}): VoteLogRecord {
-  return {
-    ts: at(ms),
-    node,
-    term,
-    type: 'PARSE_VOTE_RESULT',
-    result: 'PASSED',
-    acceptedNum: 2,
-    notReadyTermNum: 0,
-    biggerLedgerNum: 0,
-    validNum: 3,
-    allNum: 3,
-    alreadyHasLeader: false,
-    knownMaxTermInGroup: term,
-    costMs: 12,
-    nextVoteInMs: 0,
-    ...extra,
-  } as VoteLogRecord
 }
 
 const lines = (records: VoteLogRecord[]) => records.map((r) => `${JSON.stringify(r)}\n`).join('')

@@ -102,26 +102,8 @@ With -f the command prints the last -n events (default ${FOLLOW_DEFAULT_LINES}),
 
     // every member's history: files first for a profile's members (they work when it is stopped),
     // the member itself first for a --peers cluster
-    const {fetchMemberTail, readVoteLogFiles} = await import('../vote-log-source.js')
-    const filesFirst = cluster.source === 'profile'
-    const problems: string[] = []
-    const logs = await Promise.all(
-      members.map(async (p): Promise<VoteLogRecord[] | null> => {
-        const fromFiles = () => {
-          const files = readVoteLogFiles(dataDir(p))
-          for (const c of files?.corrupt ?? []) warn(`skipped ${c.lines} corrupt line${c.lines === 1 ? '' : 's'} in ${c.file}`)
-          return files
-        }
-        const files = filesFirst ? fromFiles() : null
-        if (files !== null) return files.records
-        const tail = await fetchMemberTail(p, {...client, types})
-        if (tail.ok) return tail.records
-        const fallback = filesFirst ? null : fromFiles()
-        if (fallback !== null) return fallback.records
-        problems.push(`${p.id}: no vote log in ${dataDir(p)} and ${tail.error}`)
-        return null
-      }),
-    )
+    const {collectMemberLogs} = await import('../vote-log-source.js')
+    const {logs, problems} = await collectMemberLogs(members, {client, types, dataDir, filesFirst: cluster.source === 'profile', warn})
     for (const problem of problems) warn(problem)
     if (logs.every((l) => l === null)) {
       throw new OperationError(`no vote log to read: ${problems.join('; ')}`, {

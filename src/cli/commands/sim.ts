@@ -32,6 +32,7 @@ Checked after every step: at most one leader per term; a member's term never goe
     '<%= config.bin %> <%= command.id %> --nodes 5 --seed 7 --duration 2m',
     '<%= config.bin %> <%= command.id %> --seed 42 --script faults.txt --json',
     "printf 'at 10s kill leader\\nat 20s expect leader any\\n' | <%= config.bin %> <%= command.id %> --script - --trace run.jsonl",
+    '<%= config.bin %> <%= command.id %> --timing fast --script faults.txt --html run.html',
     '<%= config.bin %> <%= command.id %> --timing fast --loss 0.1 --delay-ms 1-20 --duration 30s',
   ]
 
@@ -52,6 +53,7 @@ Checked after every step: at most one leader per term; a member's term never goe
     loss: Flags.string({description: 'message loss probability from the start, 0-1 [default: 0]'}),
     'delay-ms': Flags.string({description: 'per-message delay range in ms, A-B (or A) [default: 1-5]'}),
     trace: Flags.string({description: 'write every message and event to FILE as JSON lines'}),
+    html: Flags.string({description: 'write the run as a timeline page to FILE (self-contained HTML, like `dledger timeline`)'}),
     ...timingFlags,
   }
 
@@ -107,6 +109,7 @@ Checked after every step: at most one leader per term; a member's term never goe
     }
 
     const trace = flags.trace === undefined ? undefined : await openTrace(flags.trace)
+    const html = flags.html === undefined ? undefined : (await import('../timeline/load.js')).simTimelineWriter(flags.html, trace?.write)
     const started = performance.now()
     let sim: InstanceType<typeof Simulation>
     try {
@@ -118,7 +121,7 @@ Checked after every step: at most one leader per term; a member's term never goe
         lossProbability: loss,
         delayMs,
         settings: timingOverrides(flags),
-        trace: trace?.write,
+        trace: html?.trace ?? trace?.write,
       })
       sim.run()
     } catch (error) {
@@ -129,6 +132,7 @@ Checked after every step: at most one leader per term; a member's term never goe
     }
     trace?.close()
     const report = buildReport(sim, performance.now() - started)
+    html?.finish(report)
     if (this.jsonEnabled()) this.logJson(report)
     else this.log(renderHuman(report))
     if (!reportPassed(report)) this.exit(1)
