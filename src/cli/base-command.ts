@@ -16,7 +16,7 @@ import {stripVTControlCharacters} from 'node:util'
 import {Command, Errors, Flags, settings, toConfiguredId, type Interfaces} from '@oclif/core'
 
 import {CliError, EXIT} from './errors.js'
-import {stopSpinners} from './output.js'
+import {endOnClosedStdout, stopSpinners} from './output.js'
 import {closest} from './suggest.js'
 
 /** The parsed flags of command `T`, global flags included. */
@@ -131,6 +131,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   public override async init(): Promise<void> {
     await super.init()
+    endOnClosedStdout()
     const {args, flags} = await this.parse({
       flags: this.ctor.flags,
       baseFlags: (super.ctor as typeof BaseCommand).baseFlags,

@@ -24,6 +24,23 @@ export function useColor(): boolean {
   return Boolean(process.stdout.isTTY) && !process.env.NO_COLOR
 }
 
+let stdoutGuarded = false
+
+/**
+ * Ends the process with exit 0 once stdout's reader has gone (EPIPE: `dledger status --watch |
+ * head -3`, `dledger logs -f | head`), as Unix tools do: nobody is left to read what would follow.
+ * Idempotent. Without it the 'error' event is unhandled, and a streaming command crashes or never
+ * ends.
+ */
+export function endOnClosedStdout(): void {
+  if (stdoutGuarded) return
+  stdoutGuarded = true
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0)
+    throw error
+  })
+}
+
 /** A progress line on stderr. Every method is a no-op when stderr is not a TTY. */
 export interface Spinner {
   /** Starts drawing (if not already) and returns the spinner. */

@@ -77,7 +77,8 @@ The cluster comes from the profile in the home, or from --peers for any cluster 
         const status = await ask()
         if (stopped) break
         if (this.jsonEnabled()) {
-          this.log(JSON.stringify(status))
+          // this.log is silent under --json (oclif); a round is one JSON line, like `kubectl get -w -o json`
+          console.log('%s', JSON.stringify(status))
         } else {
           const header = `every ${this.flags.interval} ms: ${this.config.bin} status  ${new Date().toISOString()}  (Ctrl-C to stop)`
           const body = await render(status)
