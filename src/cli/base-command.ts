@@ -115,6 +115,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     }),
     peers: Flags.string({
       description: 'cluster members, DLedger style: id-host:port joined by ";" (e.g. "n0-127.0.0.1:7001;n1-127.0.0.1:7002")',
+      env: 'DLEDGER_PEERS',
       helpGroup: 'GLOBAL',
     }),
     token: Flags.string({

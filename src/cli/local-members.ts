@@ -113,10 +113,10 @@ export interface SpawnedMember {
 }
 
 /**
- * Starts `node bin/run.js start --id <id> [--home H]` detached, stdout/stderr appended to
+ * Starts `node bin/run.js start --id <id> [--home H] [args…]` detached, stdout/stderr appended to
  * `<home>/logs/<id>.log`, and writes its run record.
  */
-export function spawnMember(paths: DledgerPaths, peer: Peer, opts: {binPath: string; env?: NodeJS.ProcessEnv}): SpawnedMember {
+export function spawnMember(paths: DledgerPaths, peer: Peer, opts: {binPath: string; env?: NodeJS.ProcessEnv; args?: string[]}): SpawnedMember {
   mkdirSync(paths.logDir, {recursive: true})
   const logFile = memberLogFile(paths, peer.id)
   const fd = openSync(logFile, 'a')
@@ -124,6 +124,7 @@ export function spawnMember(paths: DledgerPaths, peer: Peer, opts: {binPath: str
   writeSync(fd, `=== ${new Date().toISOString()} dledger up: starting ${peer.id} ===\n`)
   const args = [opts.binPath, 'start', '--id', peer.id]
   if (paths.home !== null) args.push('--home', paths.home)
+  args.push(...(opts.args ?? []))
   let child
   try {
     child = spawn(process.execPath, args, {detached: true, stdio: ['ignore', fd, fd], env: opts.env ?? process.env})

@@ -24,6 +24,15 @@ export function useColor(): boolean {
   return Boolean(process.stdout.isTTY) && !process.env.NO_COLOR
 }
 
+/** The few ANSI styles dledger uses: [on, off]. */
+const SGR = {bold: [1, 22], red: [31, 39], green: [32, 39], yellow: [33, 39]} as const
+export type Style = keyof typeof SGR
+
+/** `text` in ANSI styles. Callers decide whether colour is allowed (useColor). */
+export function paint(styles: readonly Style[], text: string): string {
+  return styles.reduceRight((t, s) => `\u001B[${SGR[s][0]}m${t}\u001B[${SGR[s][1]}m`, text)
+}
+
 let stdoutGuarded = false
 
 /**

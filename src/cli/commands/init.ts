@@ -67,7 +67,7 @@ export default class Init extends BaseCommand<typeof Init> {
 
     let profile: Profile
     if (interactive) {
-      profile = await this.ask({exists, file: paths.profileFile, defaultPeers: localPeers(3, 20911), token: flags.token})
+      profile = await this.ask({exists, file: paths.profileFile, defaultPeers: flags.peers ?? localPeers(3, 20911), token: flags.token})
     } else {
       const peers =
         flags.peers ?? (flags.nodes !== undefined || flags['base-port'] !== undefined ? localPeers(flags.nodes ?? 3, flags['base-port'] ?? 20911) : undefined)

@@ -5,6 +5,7 @@ import {Flags} from '@oclif/core'
 import {BaseCommand} from '../base-command.js'
 import type {ClusterStatus} from '../cluster-client.js'
 import {OperationError, UsageError} from '../errors.js'
+import {onRoleChangeFlag} from '../member-flags.js'
 import type {Profile} from '../profile.js'
 import {timingFlags} from '../timing-flags.js'
 
@@ -26,6 +27,7 @@ With an existing profile, \`up\` starts the members it lists; flags such as --no
       command: '<%= config.bin %> <%= command.id %> --base-port 7001 --token s3cret --preferred-leader n2',
     },
     {description: 'A second, separate cluster in its own home', command: '<%= config.bin %> <%= command.id %> --home /tmp/dl2 --base-port 21911'},
+    {description: 'Start the members and return at once; log every role change', command: `<%= config.bin %> <%= command.id %> --wait 0 --on-role-change 'echo "$DLEDGER_ID $DLEDGER_ROLE" >> roles.txt'`},
   ]
 
   static override enableJsonFlag = true
@@ -34,7 +36,8 @@ With an existing profile, \`up\` starts the members it lists; flags such as --no
     nodes: Flags.integer({description: `number of members [default: ${DEFAULT_NODES}]`, min: 1, max: 99}),
     'base-port': Flags.integer({description: `port of n0; member i listens on base+i [default: ${DEFAULT_BASE_PORT}]`, min: 1, max: 65535}),
     group: Flags.string({description: 'group name [default: default]'}),
-    wait: Flags.integer({description: 'milliseconds to wait for a leader', default: 15000, min: 0}),
+    wait: Flags.integer({description: 'milliseconds to wait for a leader (0: do not wait)', default: 15000, min: 0}),
+    'on-role-change': onRoleChangeFlag,
     ...timingFlags,
   }
 
@@ -114,7 +117,7 @@ With an existing profile, \`up\` starts the members it lists; flags such as --no
     // 5. spawn the members detached; from here on, Ctrl-C stops the waiting, not the members:
     // they run detached and are recorded
     const {spinner} = await import('../output.js')
-    const spin = this.jsonEnabled() ? undefined : spinner(`starting ${peers.length} members, waiting for a leader`).start()
+    const spin = this.jsonEnabled() || flags.wait === 0 ? undefined : spinner(`starting ${peers.length} member${peers.length === 1 ? '' : 's'}, waiting for a leader`).start()
     const onInterrupt = () => {
       spin?.stop()
       console.error(`interrupted: ${peers.map((p) => p.id).join(', ')} keep running; \`dledger status\` shows them, \`dledger down\` stops them`)
@@ -122,15 +125,23 @@ With an existing profile, \`up\` starts the members it lists; flags such as --no
     }
     process.once('SIGINT', onInterrupt)
     const binPath = join(this.config.root, 'bin', 'run.js')
-    const spawned = peers.map((p) => local.spawnMember(paths, p, {binPath}))
+    const hook = flags['on-role-change']
+    const spawned = peers.map((p) => local.spawnMember(paths, p, {binPath, args: hook === undefined ? [] : ['--on-role-change', hook]}))
+    const {fetchClusterStatus, pollCluster, confirmedLeader, renderStatus} = await import('../cluster-client.js')
+    const cluster = {peers, group: profile.group, token: profile.token}
+    if (flags.wait === 0) {
+      // the members elect a leader in the background; the status is whatever they say right now
+      process.removeListener('SIGINT', onInterrupt)
+      if (!this.jsonEnabled())
+        this.log(`started ${spawned.map((m) => `${m.record.id} (pid ${m.record.pid})`).join(', ')} without waiting for a leader (--wait 0); \`dledger status\` shows them, logs in ${paths.logDir}`)
+      return fetchClusterStatus(cluster)
+    }
 
     // 6. wait for a leader that every member follows (or at least a leader by the deadline)
-    const {pollCluster, confirmedLeader, renderStatus} = await import('../cluster-client.js')
     const settled = (s: ClusterStatus) => {
       const leader = confirmedLeader(s)
       return leader !== null && s.members.every((m) => m.reachable && m.leaderId === leader.id && m.term === s.term)
     }
-    const cluster = {peers, group: profile.group, token: profile.token}
     const {status} = await pollCluster(cluster, settled, {
       timeoutMs: flags.wait,
       everyMs: 100,
