@@ -251,6 +251,18 @@ export function confirmedLeader(status: ClusterStatus): ClusterMember | null {
   return m !== undefined && m.reachable && m.role === 'LEADER' && m.term === status.term ? m : null
 }
 
+/**
+ * The hint when no member answered, by why: the token, a --timeout too short for them, or members
+ * that are not running.
+ */
+export function noAnswerHint(status: ClusterStatus): string {
+  const errors = status.members.map((m) => m.error ?? '')
+  if (errors.some((e) => e === UNAUTHORIZED)) return 'pass the cluster token with --token or DLEDGER_TOKEN'
+  if (errors.length > 0 && errors.every((e) => e.startsWith('unreachable: no answer within')))
+    return 'they may be busy or far away: raise --timeout (milliseconds per member)'
+  return 'are the members running? `dledger up` starts a local cluster, `dledger start --id ID` one member'
+}
+
 /** Probes every member and aggregates (bounded by `timeoutMs`). */
 export async function fetchClusterStatus(
   cluster: {peers: readonly Peer[]; group: string | null; token?: string},

@@ -6,7 +6,6 @@
  */
 import {spawn} from 'node:child_process'
 import {closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync} from 'node:fs'
-import {createServer} from 'node:net'
 import {join} from 'node:path'
 
 import type {Peer} from '../core/settings.js'
@@ -86,21 +85,6 @@ export function liveMembers(paths: DledgerPaths): RunRecord[] {
     else removeRunRecord(paths, r.id)
   }
   return live
-}
-
-/** Why a peer's port cannot be bound here, or null when it is free. */
-export function checkPortFree(peer: Peer): Promise<string | null> {
-  return new Promise((resolve) => {
-    const server = createServer()
-    server.once('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'EADDRINUSE') resolve(`port ${peer.port} of ${peer.id} (${peer.address}) is already in use by another process`)
-      else if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND')
-        resolve(`${peer.id}'s address ${peer.address} is not on this machine`)
-      else if (error.code === 'EACCES') resolve(`port ${peer.port} of ${peer.id} needs privileges to bind`)
-      else resolve(`cannot bind ${peer.address} for ${peer.id}: ${error.message}`)
-    })
-    server.listen({host: peer.host, port: peer.port, exclusive: true}, () => server.close(() => resolve(null)))
-  })
 }
 
 /** A spawned member: its record and a way to learn that it exited early. */

@@ -205,7 +205,8 @@ describe('dledger up / status / leader / down', () => {
   it('refuses before spawning anything when a port is taken by another process', async (t) => {
     const sb = sandbox(t)
     const base = await freePortRange(3)
-    const blocker = createServer()
+    // a program that hangs up on every connection (`up` asks whoever listens there who it is)
+    const blocker = createServer((socket) => socket.destroy())
     await new Promise<void>((resolve) => blocker.listen(base + 1, '127.0.0.1', resolve))
     t.after(() => new Promise<void>((resolve) => blocker.close(() => resolve())))
     const up = await sb.run(['up', '--base-port', String(base), '--timing', 'fast'])

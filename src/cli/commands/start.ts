@@ -67,6 +67,12 @@ Three terminals running \`dledger start --id n0\`, \`--id n1\` and \`--id n2\` f
     try {
       member = await startMember({settings, dataDir, token, onRoleChange: flags['on-role-change'], log})
     } catch (error) {
+      if (error instanceof StartupError && error.code === 'EADDRINUSE') {
+        // say who holds the port: this very member started before, another member, or a connection
+        const {whyPortInUse} = await import('../port-owner.js')
+        const why = await whyPortInUse(settings.peers.find((p) => p.id === settings.selfId)!, {token})
+        throw new OperationError(why.problem, {code: 'PORT_IN_USE', hint: why.hint})
+      }
       if (error instanceof StartupError) throw new OperationError(error.message, {code: 'STARTUP_FAILED', hint: error.hint})
       throw error
     }

@@ -32,7 +32,7 @@ The cluster comes from the profile in the home, or from --peers for any cluster 
   async run(): Promise<ClusterStatus | undefined> {
     const {resolvePaths} = await import('../paths.js')
     const {resolveCluster} = await import('../profile.js')
-    const {fetchClusterStatus, renderStatus} = await import('../cluster-client.js')
+    const {fetchClusterStatus, noAnswerHint, renderStatus} = await import('../cluster-client.js')
     const cluster = await resolveCluster(this.flags, resolvePaths(this.flags.home, this.config))
     const ask = () => fetchClusterStatus(cluster, {timeoutMs: this.flags.timeout})
 
@@ -50,12 +50,7 @@ The cluster comes from the profile in the home, or from --peers for any cluster 
     }
     this.log(await renderStatus(status))
     if (!anyReachable) {
-      throw new OperationError('no member answered', {
-        code: 'UNREACHABLE',
-        hint: status.members.some((m) => m.error?.includes('401'))
-          ? 'pass the cluster token with --token or DLEDGER_TOKEN'
-          : 'are the members running? `dledger up` starts a local cluster',
-      })
+      throw new OperationError('no member answered', {code: 'UNREACHABLE', hint: noAnswerHint(status)})
     }
     return status
   }

@@ -17,7 +17,7 @@ export default class Up extends BaseCommand<typeof Up> {
   static override summary = 'Start a local cluster in the background and wait for a leader'
   static override description = `Writes the cluster profile if there is none yet (ids n0…, addresses 127.0.0.1:BASE+i), spawns one detached \`dledger start\` per member (data under <home>/data, output in <home>/logs/<id>.log, PIDs in <home>/run), waits until a leader is elected and prints the status table.
 
-With an existing profile, \`up\` starts the members it lists; flags such as --nodes, --base-port, --peers (members on this machine with ids and ports of your choice), --group, --timing or --token rewrite the profile first. It refuses while members of this home still run (\`dledger down\` stops them) and when a port is taken by another process.`
+With an existing profile, \`up\` starts the members it lists; flags such as --nodes, --base-port, --peers (members on this machine with ids and ports of your choice), --group, --timing or --token rewrite the profile first. It refuses while members of this home still run (\`dledger down\` stops them) and when a port is taken, saying by what: a dledger member (id and PID), an outgoing connection's source port (keep ports below Linux's ephemeral range, 32768-60999; the default base port is), or another program.`
 
   static override examples = [
     {description: 'Three members on 127.0.0.1:20911-20913', command: '<%= config.bin %> <%= command.id %>'},
@@ -104,12 +104,10 @@ With an existing profile, \`up\` starts the members it lists; flags such as --no
     }
 
     // 4. every port must be free
-    const taken = (await Promise.all(peers.map((p) => local.checkPortFree(p)))).filter((x): x is string => x !== null)
+    const {checkPortFree} = await import('../port-owner.js')
+    const taken = (await Promise.all(peers.map((p) => checkPortFree(p, {token: profile.token})))).filter((x) => x !== null)
     if (taken.length > 0) {
-      throw new OperationError(taken.join('; '), {
-        code: 'PORT_IN_USE',
-        hint: 'pick other ports with --base-port, or stop what uses them',
-      })
+      throw new OperationError(taken.map((x) => x.problem).join('; '), {code: 'PORT_IN_USE', hint: [...new Set(taken.map((x) => x.hint))].join('; ')})
     }
     if (existing === null || reshaping) await saveProfile(paths, profile)
     if (!this.jsonEnabled()) this.log(profileNote)
