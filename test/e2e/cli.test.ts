@@ -88,10 +88,13 @@ function alive(pid: number): boolean {
   }
 }
 
-/** `n` consecutive free loopback ports (for `up --base-port`). */
+/**
+ * `n` consecutive free loopback ports (for `up --base-port`), below Linux's ephemeral range
+ * (32768-60999), where an outgoing connection could take one between this check and `up`.
+ */
 async function freePortRange(n: number): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 30000 + Math.floor(Math.random() * 25000)
+    const base = 22000 + Math.floor(Math.random() * (32768 - 22000 - n))
     const ok = await Promise.all(
       Array.from(
         {length: n},
