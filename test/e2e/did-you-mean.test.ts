@@ -7,23 +7,15 @@ import assert from 'node:assert/strict'
 import {execFile} from 'node:child_process'
 import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {describe, it, type TestContext} from 'node:test'
+import {describe, it} from 'node:test'
 import {promisify} from 'node:util'
 
-import {processCluster, statusOf} from '../helpers/cluster.js'
-import {Sandbox, waitFor, type CliResult} from '../helpers/processes.js'
+import {processCluster, sandbox, statusOf} from '../helpers/cluster.js'
+import {explain, waitFor, type CliResult} from '../helpers/processes.js'
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {version: string}).version
 
-function sandbox(t: TestContext): Sandbox {
-  const sb = new Sandbox('dledger-e2e-dym-')
-  t.after(() => sb.cleanup())
-  return sb
-}
 
-function explain(r: CliResult): string {
-  return `exit ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`
-}
 
 /** Exit 2, nothing on stdout, exactly `Error: …` and `Hint: …` on stderr. */
 function assertUsage(r: CliResult, error: RegExp, hint: RegExp): void {
@@ -37,7 +29,7 @@ function assertUsage(r: CliResult, error: RegExp, hint: RegExp): void {
 
 describe('did you mean', () => {
   it('a mistyped command exits 2 with the closest command as a hint, in the usual error style', async (t) => {
-    const sb = sandbox(t)
+    const sb = sandbox(t, 'dledger-e2e-dym-')
     assertUsage(await sb.run(['stauts']), /^Error: "stauts" is not a dledger command$/, /^Hint: did you mean "dledger status"\? See "dledger --help"\.$/)
     assertUsage(await sb.run(['transfer', '--to', 'n1']), /^Error: "transfer" is not a dledger command$/, /did you mean "dledger transfer-leader"\?/)
     assertUsage(await sb.run(['xyzzy']), /^Error: "xyzzy" is not a dledger command$/, /^Hint: See "dledger --help"\.$/)
@@ -49,7 +41,7 @@ describe('did you mean', () => {
   })
 
   it('a mistyped flag exits 2 and the hint names the flag that exists', async (t) => {
-    const sb = sandbox(t)
+    const sb = sandbox(t, 'dledger-e2e-dym-')
     assertUsage(await sb.run(['status', '--jsn']), /^Error: Nonexistent flag: --jsn$/, /^Hint: did you mean --json\? See "dledger status --help"\.$/)
     assertUsage(await sb.run(['up', '--node', '5']), /^Error: Nonexistent flag: --node$/, /^Hint: did you mean --nodes\? See "dledger up --help"\.$/)
     assertUsage(await sb.run(['transfer-leader', '--too', 'n1']), /^Error: Nonexistent flag: --too$/, /^Hint: did you mean --to\? See "dledger transfer-leader --help"\.$/)
@@ -59,7 +51,7 @@ describe('did you mean', () => {
 
 describe('dledger version', () => {
   it('-v, --version and `version` print the CLI version without a cluster, exit 0', async (t) => {
-    const sb = sandbox(t)
+    const sb = sandbox(t, 'dledger-e2e-dym-')
     for (const flag of ['-v', '--version']) {
       const r = await sb.run([flag])
       assert.equal(r.code, 0, explain(r))
@@ -92,7 +84,7 @@ describe('dledger version', () => {
 
 describe('shell completion', () => {
   it('`autocomplete bash` writes a bash completion that completes commands and their flags', async (t) => {
-    const sb = sandbox(t)
+    const sb = sandbox(t, 'dledger-e2e-dym-')
     const cache = join(sb.home, 'cache')
     const r = await sb.run(['autocomplete', 'bash'], {env: {DLEDGER_CACHE_DIR: cache}})
     assert.equal(r.code, 0, explain(r))

@@ -11,18 +11,10 @@ import {join} from 'node:path'
 import {describe, it, type TestContext} from 'node:test'
 
 import {ephemeralPortRange} from '../../src/cli/port-owner.js'
-import {processCluster, statusOf} from '../helpers/cluster.js'
-import {Sandbox, waitFor, type CliResult} from '../helpers/processes.js'
+import {processCluster, sandbox, statusOf} from '../helpers/cluster.js'
+import {explain, waitFor, type CliResult} from '../helpers/processes.js'
 
-function explain(r: CliResult): string {
-  return `exit ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`
-}
 
-function sandbox(t: TestContext): Sandbox {
-  const sb = new Sandbox('dledger-e2e-hints-')
-  t.after(() => sb.cleanup())
-  return sb
-}
 
 /** The `Hint:` line of stderr. */
 function hint(r: CliResult): string {
@@ -46,7 +38,7 @@ async function silentServer(t: TestContext): Promise<number> {
 
 describe('hints', () => {
   it('members that answer too slowly for --timeout: raise --timeout, not "are they running?"', async (t) => {
-    const sb = sandbox(t)
+    const sb = sandbox(t, 'dledger-e2e-hints-')
     const port = await silentServer(t)
     const r = await sb.run(['status', '--peers', `n0-127.0.0.1:${port}`, '--timeout', '50'])
     assert.equal(r.code, 1, explain(r))
@@ -56,7 +48,7 @@ describe('hints', () => {
   })
 
   it('leader with nothing running asks whether the members run, and does not suggest --wait', async (t) => {
-    const sb = sandbox(t)
+    const sb = sandbox(t, 'dledger-e2e-hints-')
     const r = await sb.run(['leader', '--peers', 'n0-127.0.0.1:1;n1-127.0.0.1:2'])
     assert.equal(r.code, 1, explain(r))
     assert.match(hint(r), /are the members running\?/)
@@ -64,7 +56,7 @@ describe('hints', () => {
   })
 
   it('up with an address of another host says to start that member there, not to pick other ports', async (t) => {
-    const sb = sandbox(t)
+    const sb = sandbox(t, 'dledger-e2e-hints-')
     // 192.0.2.0/24 is TEST-NET-1: never an address of this machine
     const r = await sb.run(['up', '--peers', 'n0-127.0.0.1:20990;n1-192.0.2.1:20991'])
     assert.equal(r.code, 1, explain(r))
@@ -88,7 +80,7 @@ describe('hints', () => {
   })
 
   it("a port held by an outgoing connection's source port is explained with the ephemeral range", async (t) => {
-    const sb = sandbox(t)
+    const sb = sandbox(t, 'dledger-e2e-hints-')
     const port = await silentServer(t)
     // the OS gives this connection a source port from the ephemeral range
     const client = connect({port, host: '127.0.0.1'})
@@ -106,7 +98,7 @@ describe('hints', () => {
   })
 
   it("the default ports lie below Linux's ephemeral range", async (t) => {
-    const sb = sandbox(t)
+    const sb = sandbox(t, 'dledger-e2e-hints-')
     const r = await sb.run(['init', '--nodes', '9'])
     assert.equal(r.code, 0, explain(r))
     const peers = JSON.parse(readFileSync(join(sb.home, 'profile.json'), 'utf8')).peers as string

@@ -11,24 +11,13 @@ import {existsSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, it, type TestContext} from 'node:test'
 
-import {oneLeader, processCluster, statusOf, trackUpMembers} from '../helpers/cluster.js'
-import {freePorts, peersFor, Sandbox, waitFor, type CliResult} from '../helpers/processes.js'
+import {oneLeader, processCluster, sandbox, statusOf, trackUpMembers} from '../helpers/cluster.js'
+import {explain, freePorts, peersFor, waitFor} from '../helpers/processes.js'
 import {haveTmux, Terminal} from '../helpers/terminal.js'
 
 const ESC = '\u001B'
 
-function explain(r: CliResult): string {
-  return `exit ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`
-}
 
-function sandbox(t: TestContext): Sandbox {
-  const sb = new Sandbox('dledger-e2e-edges-')
-  t.after(async () => {
-    trackUpMembers(sb)
-    await sb.cleanup()
-  })
-  return sb
-}
 
 async function terminal(t: TestContext): Promise<Terminal> {
   const term = new Terminal()
@@ -38,14 +27,14 @@ async function terminal(t: TestContext): Promise<Terminal> {
 
 describe('flags', () => {
   it('--timing takes a preset name in any case', async (t) => {
-    const sb = sandbox(t)
+    const sb = sandbox(t, 'dledger-e2e-edges-')
     const r = await sb.run(['init', '--nodes', '1', '--timing', 'FAST'])
     assert.equal(r.code, 0, explain(r))
     assert.equal(JSON.parse(readFileSync(join(sb.home, 'profile.json'), 'utf8')).timing, 'fast')
   })
 
   it('down offers only the flags it uses: no --peers, no --token', async (t) => {
-    const sb = sandbox(t)
+    const sb = sandbox(t, 'dledger-e2e-edges-')
     const help = await sb.run(['down', '--help'])
     assert.equal(help.code, 0, explain(help))
     assert.doesNotMatch(help.stdout, /--peers|--token/)
@@ -56,7 +45,7 @@ describe('flags', () => {
 
 describe('dledger up', () => {
   it('--wait 0 returns at once with exit 0; --on-role-change reaches every member; DLEDGER_PEERS finds the cluster without a profile', async (t) => {
-    const sb = sandbox(t)
+    const sb = sandbox(t, 'dledger-e2e-edges-')
     const peers = peersFor(await freePorts(3))
     const roles = join(sb.home, 'roles.txt')
     const up = await sb.run(['up', '--peers', peers, '--timing', 'fast', '--wait', '0', '--on-role-change', `echo "$DLEDGER_ID $DLEDGER_ROLE $DLEDGER_TERM" >> '${roles}'`])
@@ -73,7 +62,7 @@ describe('dledger up', () => {
     assert.ok(lines.every((l) => /^n[012] (LEADER|FOLLOWER|CANDIDATE) \d+$/.test(l)), lines.join('\n'))
 
     // like ETCDCTL_ENDPOINTS: another home without a profile, the members from the environment
-    const elsewhere = sandbox(t)
+    const elsewhere = sandbox(t, 'dledger-e2e-edges-')
     const leader = await elsewhere.run(['leader', '--wait', '10000'], {env: {DLEDGER_PEERS: peers}})
     assert.equal(leader.code, 0, explain(leader))
     assert.match(leader.stdout.trim(), /^n[012]$/)
@@ -97,7 +86,7 @@ describe('dledger start and logs', () => {
 
 describe('dledger sim', () => {
   it("echoes an expectation's `within`, and warns when a script restarts a member that runs", async (t) => {
-    const sb = sandbox(t)
+    const sb = sandbox(t, 'dledger-e2e-edges-')
     const script = 'at 1s restart n0\nat 2s kill leader\nat 2s expect leader any within 3s\n'
     const r = await sb.run(['sim', '--script', '-', '--seed', '7', '--timing', 'fast', '--duration', '10s'], {input: script})
     assert.equal(r.code, 0, explain(r))

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict'
 import {spawn} from 'node:child_process'
 import {describe, it} from 'node:test'
 
-import {processCluster, statusOf} from '../helpers/cluster.js'
+import {processCluster, sandbox, statusOf} from '../helpers/cluster.js'
 import {BIN, REPO_ROOT, Sandbox, waitFor, waitForExit} from '../helpers/processes.js'
 
 /** Runs `dledger args…` with stdout on a pipe of its own; `close()` closes the reading end, as `head` does when it has enough. */
@@ -31,8 +31,7 @@ const NOBODY = 'n0-127.0.0.1:1'
 
 describe('streaming commands in a pipeline', () => {
   it('status --watch --json prints one JSON line per round', async (t) => {
-    const sb = new Sandbox('dledger-e2e-stream-')
-    t.after(() => sb.cleanup())
+    const sb = sandbox(t, 'dledger-e2e-stream-')
     const p = piped(sb, ['status', '--watch', '--json', '--peers', NOBODY, '--interval', '100', '--timeout', '50'])
     await waitFor('three rounds', () => p.lines().length >= 3, 10_000)
     for (const line of p.lines().slice(0, 3)) {
@@ -48,8 +47,7 @@ describe('streaming commands in a pipeline', () => {
 
   for (const json of [false, true]) {
     it(`status --watch${json ? ' --json' : ''} | head -3: the closed pipe ends it with exit 0`, async (t) => {
-      const sb = new Sandbox('dledger-e2e-stream-')
-      t.after(() => sb.cleanup())
+      const sb = sandbox(t, 'dledger-e2e-stream-')
       const p = piped(sb, ['status', '--watch', ...(json ? ['--json'] : []), '--peers', NOBODY, '--interval', '100', '--timeout', '50'])
       await waitFor('three lines', () => p.lines().length >= 3, 10_000)
       p.close()
