@@ -20,8 +20,8 @@ export function editDistance(a: string, b: string): number {
 
 /**
  * The candidate a user most likely meant by `typed`, or null when none is close: within a third of
- * the word's length (at least 2 edits), or a longer word that starts with it (`transfer` →
- * `transfer-leader`). Ties go to the candidate listed first.
+ * the word's length (at least 2 edits; 1 for words of up to 3 letters), or a longer word that
+ * starts with it (`transfer` → `transfer-leader`). Ties go to the candidate listed first.
  */
 export function closest(typed: string, candidates: readonly string[]): string | null {
   const word = typed.toLowerCase()
@@ -31,7 +31,9 @@ export function closest(typed: string, candidates: readonly string[]): string | 
     if (best === null || distance < best.distance) best = {candidate, distance}
   }
   if (best === null) return null
-  if (best.distance <= Math.max(2, Math.floor(word.length / 3))) return best.candidate
+  // two edits turn any two-letter word into another: short words get one
+  const allowed = word.length <= 3 ? 1 : Math.max(2, Math.floor(word.length / 3))
+  if (best.distance <= allowed) return best.candidate
   if (word.length >= 3) return candidates.find((c) => c.toLowerCase().startsWith(word)) ?? null
   return null
 }

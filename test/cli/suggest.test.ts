@@ -16,6 +16,12 @@ describe('closest', () => {
     assert.equal(closest('transfer', COMMANDS), 'transfer-leader')
   })
 
+  it('a short word is allowed one edit only: two would turn any two letters into `up`', () => {
+    assert.equal(closest('pu', COMMANDS), 'up')
+    assert.equal(closest('x', COMMANDS), null)
+    assert.equal(closest('ab', COMMANDS), null)
+  })
+
   it('a word far from every candidate suggests nothing', () => {
     assert.equal(closest('xyzzy', COMMANDS), null)
     assert.equal(closest('jsn', ['json', 'home', 'peers', 'token']), 'json')

@@ -33,6 +33,7 @@ describe('did you mean', () => {
     assertUsage(await sb.run(['stauts']), /^Error: "stauts" is not a dledger command$/, /^Hint: did you mean "dledger status"\? See "dledger --help"\.$/)
     assertUsage(await sb.run(['transfer', '--to', 'n1']), /^Error: "transfer" is not a dledger command$/, /did you mean "dledger transfer-leader"\?/)
     assertUsage(await sb.run(['xyzzy']), /^Error: "xyzzy" is not a dledger command$/, /^Hint: See "dledger --help"\.$/)
+    assertUsage(await sb.run(['status', 'extra']), /^Error: unexpected argument "extra" for "dledger status"$/, /^Hint: See "dledger status --help"\.$/)
     const json = await sb.run(['stauts', '--json'])
     assert.equal(json.code, 2, explain(json))
     assert.deepEqual(JSON.parse(json.stdout), {

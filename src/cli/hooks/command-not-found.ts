@@ -16,9 +16,19 @@ class Declined extends Error {}
 
 const hook: Hook<'command_not_found'> = async function (opts) {
   const {config, id} = opts
+  const bin = config.bin
   const json = (opts.argv ?? []).includes('--json')
   const ids = config.commands.filter((c) => !c.hidden).flatMap((c) => [c.id, ...c.aliases])
-  const suggestion = closest(id, ids)
+
+  // `dledger status extra`: with " " as topic separator oclif looks for a command "status:extra"
+  const [first, ...rest] = id.split(':')
+  if (rest.length > 0 && ids.includes(first)) {
+    const hint = `See "${bin} ${first} --help".`
+    printError({exitCode: EXIT.USAGE, message: `unexpected argument "${rest.join(' ')}" for "${bin} ${first}"`, code: 'USAGE_ERROR', hint}, json)
+    this.exit(EXIT.USAGE)
+  }
+
+  const suggestion = id.startsWith('-') ? null : closest(id, ids)
 
   if (suggestion !== null && canPrompt({json})) {
     const {default: pluginHook} = await import('@oclif/plugin-not-found')
@@ -42,7 +52,6 @@ const hook: Hook<'command_not_found'> = async function (opts) {
     }
   }
 
-  const bin = config.bin
   const hint = `${suggestion === null ? '' : `did you mean "${bin} ${toConfiguredId(suggestion, config)}"? `}See "${bin} --help".`
   printError({exitCode: EXIT.USAGE, message: `"${toConfiguredId(id, config)}" is not a ${bin} command`, code: 'UNKNOWN_COMMAND', hint}, json)
   this.exit(EXIT.USAGE)
