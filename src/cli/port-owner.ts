@@ -41,7 +41,10 @@ export async function whyPortInUse(peer: Peer, opts: {token?: string} = {}): Pro
     }
   }
   if (probe.httpStatus === 401) {
-    return {problem: `${where} is taken by a dledger member that asks for another token`, hint: 'stop that member, or pick other ports with --base-port'}
+    return {
+      problem: `${where} is already in use by a dledger member that wants a token to say which (HTTP 401)`,
+      hint: 'pass the cluster token with --token to see which member it is, or stop it',
+    }
   }
   if (/connection refused/.test(probe.error)) {
     // bound but not listening: a socket holds it, most often an outgoing connection's source port
