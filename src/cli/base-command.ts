@@ -16,7 +16,8 @@ import {stripVTControlCharacters} from 'node:util'
 import {Command, Errors, Flags, settings, toConfiguredId, type Interfaces} from '@oclif/core'
 
 import {CliError, EXIT} from './errors.js'
-import {stopSpinners} from './output.js'
+import {endOnClosedStdout, stopSpinners} from './output.js'
+import {closest} from './suggest.js'
 
 /** The parsed flags of command `T`, global flags included. */
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
@@ -36,9 +37,10 @@ const OCLIF_PARSE_SUFFIX = /\n?See more help with --help\s*$/
 
 /**
  * Classifies a thrown value. `helpCommand` (e.g. `dledger status`) is used in the hint of a parse
- * error. Exported for tests; commands just throw.
+ * error; `flags` (the command's flag names, without dashes) lets an unknown flag's hint suggest the
+ * closest one. Exported for tests; commands just throw.
  */
-export function describeError(err: unknown, helpCommand = 'dledger'): ErrorReport {
+export function describeError(err: unknown, helpCommand = 'dledger', flags: readonly string[] = []): ErrorReport {
   if (err instanceof CliError) {
     return {exitCode: err.exitCode, message: oneLine(err.message), code: err.code, hint: err.hint ?? null}
   }
@@ -57,8 +59,31 @@ export function describeError(err: unknown, helpCommand = 'dledger'): ErrorRepor
     // "Parsing --timeout \n\tExpected an integer …" → "--timeout: Expected an integer …"
     message: oneLine(raw.replace(OCLIF_PARSE_SUFFIX, '').replace(/^Parsing (--\S+)\s*\n\s*/, '$1: ')) || error.name,
     code,
-    hint: exitCode === EXIT.USAGE ? `See "${helpCommand} --help".` : null,
+    hint: exitCode === EXIT.USAGE ? `${didYouMeanFlag(error, flags)}See "${helpCommand} --help".` : null,
   }
+}
+
+/** `did you mean --json? ` for oclif's NonExistentFlagsError (`flags: ['--jsn']`), else ''. */
+function didYouMeanFlag(error: Error, flags: readonly string[]): string {
+  const unknown = (error as {flags?: unknown}).flags
+  if (!Array.isArray(unknown) || typeof unknown[0] !== 'string') return ''
+  const typed = unknown[0].replace(/^-+/, '').split('=')[0]
+  const match = closest(typed, flags)
+  return match === null ? '' : `did you mean --${match}? `
+}
+
+/**
+ * Prints an error report the one way every dledger error looks: `Error: …` and maybe `Hint: …` on
+ * stderr, or `{"error":{"message","code","hint"}}` on stdout with `--json`.
+ */
+export function printError(report: ErrorReport, json: boolean): void {
+  if (json) {
+    console.log('%s', JSON.stringify({error: {message: report.message, code: report.code, hint: report.hint}}, null, 2))
+    return
+  }
+  // console.error, like oclif's own logToStderr, so in-process test helpers capture it
+  console.error('%s', `Error: ${report.message}`)
+  if (report.hint) console.error('%s', `Hint: ${report.hint}`)
 }
 
 /** Collapses a multi-line message (oclif's parse errors have tabs and newlines) into one line. */
@@ -90,6 +115,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     }),
     peers: Flags.string({
       description: 'cluster members, DLedger style: id-host:port joined by ";" (e.g. "n0-127.0.0.1:7001;n1-127.0.0.1:7002")',
+      env: 'DLEDGER_PEERS',
       helpGroup: 'GLOBAL',
     }),
     token: Flags.string({
@@ -106,6 +132,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   public override async init(): Promise<void> {
     await super.init()
+    endOnClosedStdout()
     const {args, flags} = await this.parse({
       flags: this.ctor.flags,
       baseFlags: (super.ctor as typeof BaseCommand).baseFlags,
@@ -125,13 +152,10 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   protected override async catch(err: Error & {exitCode?: number}): Promise<unknown> {
     if (isExitError(err)) throw err // this.exit(n): already decided
     stopSpinners()
-    const report = describeError(err, this.helpCommand())
-    if (this.jsonEnabled()) {
-      this.logJson({error: {message: report.message, code: report.code, hint: report.hint}})
-    } else {
-      // console.error, like oclif's own logToStderr, so in-process test helpers capture it
-      console.error('%s', `Error: ${report.message}`)
-      if (report.hint) console.error('%s', `Hint: ${report.hint}`)
+    const flagNames = Object.keys({...this.ctor.baseFlags, ...this.ctor.flags, ...(this.ctor.enableJsonFlag ? {json: true} : {}), help: true})
+    const report = describeError(err, this.helpCommand(), flagNames)
+    printError(report, this.jsonEnabled())
+    if (!this.jsonEnabled()) {
       if (!(err instanceof CliError) && report.exitCode !== EXIT.USAGE && (settings.debug || envTrue('DLEDGER_DEBUG'))) {
         const frames = (err.stack ?? '').split('\n').slice(1).join('\n') // line 1 repeats the message
         if (frames) console.error('%s', frames)

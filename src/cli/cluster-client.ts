@@ -9,6 +9,7 @@ import {request} from 'node:http'
 import type {Peer} from '../core/settings.js'
 import type {NodeId} from '../core/types.js'
 import type {ClusterMember, ClusterStatus, MemberStatus} from '../wire/status.js'
+import type {Style} from './output.js'
 
 /**
  * What a member's `GET /status` returns (src/wire/status.ts). Only the fields the CLI relies on
@@ -250,6 +251,18 @@ export function confirmedLeader(status: ClusterStatus): ClusterMember | null {
   return m !== undefined && m.reachable && m.role === 'LEADER' && m.term === status.term ? m : null
 }
 
+/**
+ * The hint when no member answered, by why: the token, a --timeout too short for them, or members
+ * that are not running.
+ */
+export function noAnswerHint(status: ClusterStatus): string {
+  const errors = status.members.map((m) => m.error ?? '')
+  if (errors.some((e) => e === UNAUTHORIZED)) return 'pass the cluster token with --token or DLEDGER_TOKEN'
+  if (errors.length > 0 && errors.every((e) => e.startsWith('unreachable: no answer within')))
+    return 'they may be busy or far away: raise --timeout (milliseconds per member)'
+  return 'are the members running? `dledger up` starts a local cluster, `dledger start --id ID` one member'
+}
+
 /** Probes every member and aggregates (bounded by `timeoutMs`). */
 export async function fetchClusterStatus(
   cluster: {peers: readonly Peer[]; group: string | null; token?: string},
@@ -299,10 +312,24 @@ export function statusRows(status: ClusterStatus): string[][] {
   ])
 }
 
-/** The human view: the table, then one `warning: …` line per warning. */
-export async function renderStatus(status: ClusterStatus): Promise<string> {
-  const {renderTable} = await import('./output.js')
-  const lines = [await renderTable(STATUS_COLUMNS, statusRows(status))]
+/** ANSI styles of the ROLE column on a terminal; FOLLOWER stays plain, so the exceptions stand out. */
+const ROLE_STYLES: Record<string, Style[]> = {LEADER: ['bold', 'green'], CANDIDATE: ['yellow']}
+
+/**
+ * The human view: the table, then one `warning: …` line per warning. With `color` (default: stdout
+ * is a terminal and NO_COLOR is unset) the roles are coloured and an unreachable member's STATUS is red.
+ */
+export async function renderStatus(status: ClusterStatus, opts: {color?: boolean} = {}): Promise<string> {
+  const {paint, renderTable, useColor} = await import('./output.js')
+  const rows = statusRows(status)
+  if (opts.color ?? useColor()) {
+    for (const [i, m] of status.members.entries()) {
+      const style = m.role === null ? undefined : ROLE_STYLES[m.role]
+      if (style !== undefined) rows[i][2] = paint(style, rows[i][2])
+      if (!m.reachable) rows[i][9] = paint(['red'], rows[i][9])
+    }
+  }
+  const lines = [await renderTable(STATUS_COLUMNS, rows)]
   for (const w of status.warnings) lines.push(`warning: ${w}`)
   return lines.join('\n')
 }

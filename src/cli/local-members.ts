@@ -6,7 +6,6 @@
  */
 import {spawn} from 'node:child_process'
 import {closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync} from 'node:fs'
-import {createServer} from 'node:net'
 import {join} from 'node:path'
 
 import type {Peer} from '../core/settings.js'
@@ -88,21 +87,6 @@ export function liveMembers(paths: DledgerPaths): RunRecord[] {
   return live
 }
 
-/** Why a peer's port cannot be bound here, or null when it is free. */
-export function checkPortFree(peer: Peer): Promise<string | null> {
-  return new Promise((resolve) => {
-    const server = createServer()
-    server.once('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'EADDRINUSE') resolve(`port ${peer.port} of ${peer.id} (${peer.address}) is already in use by another process`)
-      else if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND')
-        resolve(`${peer.id}'s address ${peer.address} is not on this machine`)
-      else if (error.code === 'EACCES') resolve(`port ${peer.port} of ${peer.id} needs privileges to bind`)
-      else resolve(`cannot bind ${peer.address} for ${peer.id}: ${error.message}`)
-    })
-    server.listen({host: peer.host, port: peer.port, exclusive: true}, () => server.close(() => resolve(null)))
-  })
-}
-
 /** A spawned member: its record and a way to learn that it exited early. */
 export interface SpawnedMember {
   record: RunRecord
@@ -113,10 +97,10 @@ export interface SpawnedMember {
 }
 
 /**
- * Starts `node bin/run.js start --id <id> [--home H]` detached, stdout/stderr appended to
+ * Starts `node bin/run.js start --id <id> [--home H] [args…]` detached, stdout/stderr appended to
  * `<home>/logs/<id>.log`, and writes its run record.
  */
-export function spawnMember(paths: DledgerPaths, peer: Peer, opts: {binPath: string; env?: NodeJS.ProcessEnv}): SpawnedMember {
+export function spawnMember(paths: DledgerPaths, peer: Peer, opts: {binPath: string; env?: NodeJS.ProcessEnv; args?: string[]}): SpawnedMember {
   mkdirSync(paths.logDir, {recursive: true})
   const logFile = memberLogFile(paths, peer.id)
   const fd = openSync(logFile, 'a')
@@ -124,6 +108,7 @@ export function spawnMember(paths: DledgerPaths, peer: Peer, opts: {binPath: str
   writeSync(fd, `=== ${new Date().toISOString()} dledger up: starting ${peer.id} ===\n`)
   const args = [opts.binPath, 'start', '--id', peer.id]
   if (paths.home !== null) args.push('--home', paths.home)
+  args.push(...(opts.args ?? []))
   let child
   try {
     child = spawn(process.execPath, args, {detached: true, stdio: ['ignore', fd, fd], env: opts.env ?? process.env})

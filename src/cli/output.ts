@@ -24,6 +24,32 @@ export function useColor(): boolean {
   return Boolean(process.stdout.isTTY) && !process.env.NO_COLOR
 }
 
+/** The few ANSI styles dledger uses: [on, off]. */
+const SGR = {bold: [1, 22], red: [31, 39], green: [32, 39], yellow: [33, 39]} as const
+export type Style = keyof typeof SGR
+
+/** `text` in ANSI styles. Callers decide whether colour is allowed (useColor). */
+export function paint(styles: readonly Style[], text: string): string {
+  return styles.reduceRight((t, s) => `\u001B[${SGR[s][0]}m${t}\u001B[${SGR[s][1]}m`, text)
+}
+
+let stdoutGuarded = false
+
+/**
+ * Ends the process with exit 0 once stdout's reader has gone (EPIPE: `dledger status --watch |
+ * head -3`, `dledger logs -f | head`), as Unix tools do: nobody is left to read what would follow.
+ * Idempotent. Without it the 'error' event is unhandled, and a streaming command crashes or never
+ * ends.
+ */
+export function endOnClosedStdout(): void {
+  if (stdoutGuarded) return
+  stdoutGuarded = true
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0)
+    throw error
+  })
+}
+
 /** A progress line on stderr. Every method is a no-op when stderr is not a TTY. */
 export interface Spinner {
   /** Starts drawing (if not already) and returns the spinner. */

@@ -20,8 +20,14 @@ const ms = (description: string) => Flags.integer({description, min: 1, helpGrou
 /** One flag per timing setting, plus `--timing PRESET` and `--preferred-leader`. */
 export const timingFlags = {
   timing: Flags.string({
-    description: 'timing preset; the individual timing flags override it',
-    options: Object.keys(TIMING_PRESETS),
+    description: 'timing preset (any case); the individual timing flags override it',
+    helpValue: Object.keys(TIMING_PRESETS).join('|'),
+    // not `options`: oclif compares those case-sensitively, and `--timing FAST` means fast
+    parse: async (input) => {
+      const name = input.toLowerCase()
+      if (!Object.hasOwn(TIMING_PRESETS, name)) throw new Error(`Expected --timing=${input} to be one of: ${Object.keys(TIMING_PRESETS).join(', ')}`)
+      return name
+    },
     helpGroup: HELP_GROUP,
   }),
   'heartbeat-ms': ms('leader heartbeat period [default: 2000]'),

@@ -179,7 +179,7 @@ export function describeEvent(record: VoteLogRecord): string {
     case 'INCREASE_TERM':
       return `${show(r.fromTerm)} -> ${record.term}${r.reason ? ` (${show(r.reason)})` : ''}`
     case 'VOTE_REQUEST':
-      return `asks ${show(r.peers)} members for votes in term ${record.term} (ledger end ${show(r.ledgerEndIndex)}/${show(r.ledgerEndTerm)})`
+      return `asks ${show(r.peers)} member${r.peers === 1 ? '' : 's'} for votes in term ${record.term} (ledger end ${show(r.ledgerEndIndex)}/${show(r.ledgerEndTerm)})`
     case 'VOTE_RESPONSE':
       return `${show(r.voteResult)} from ${show(r.from)}${r.responseTerm !== undefined && r.responseTerm !== record.term ? ` (its term ${show(r.responseTerm)})` : ''}`
     case 'VOTE_HANDLED':

@@ -10,6 +10,8 @@ export class StartupError extends Error {
   constructor(
     message: string,
     readonly hint?: string,
+    /** the system error behind it (`EADDRINUSE`, …), so a caller can say more */
+    readonly code?: string,
   ) {
     super(message)
     this.name = 'StartupError'

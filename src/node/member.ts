@@ -243,7 +243,8 @@ class Member implements RunningMember {
       onTick: () => this.input((t) => this.core.tick(t), 'tick'),
     })
     this.state = 'running'
-    this.log.info(`member ${s.selfId} of group ${s.group} listening on ${this.host}:${this.port}`, {
+    // `dledger start` prints the one user-facing "listening" line on stdout
+    this.log.debug(`member ${s.selfId} of group ${s.group} listening on ${this.host}:${this.port}`, {
       term: durable.currTerm,
       votedFor: durable.currVoteFor,
       peers: s.peers.length,

@@ -337,7 +337,7 @@ function headerValue(v: string | string[] | undefined): string | null {
 function listenError(error: unknown, host: string, port: number): StartupError {
   switch (errorCode(error)) {
     case 'EADDRINUSE':
-      return new StartupError(`port ${port} on ${host} is already in use`, 'Another member or program listens there: stop it, or give this member another port in --peers.')
+      return new StartupError(`port ${port} on ${host} is already in use`, 'Another member or program listens there: stop it, or give this member another port in --peers.', 'EADDRINUSE')
     case 'EACCES':
       return new StartupError(`not allowed to listen on ${host}:${port}`, 'Ports below 1024 need privileges; pick a higher port in --peers.')
     case 'EADDRNOTAVAIL':

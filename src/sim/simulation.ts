@@ -714,7 +714,10 @@ export class Simulation {
       }
       case 'restart': {
         const ids = this.resolve(a.targets)
-        say(list(this.restart(ids)))
+        // a restart of a live member is most likely a script mistake (a kill missing before it)
+        const running = ids.filter((id) => this.isAlive(id))
+        const done = this.restart(ids)
+        say(`${list(done)}${running.length === 0 ? '' : `; warning: ${running.join(', ')} ${running.length === 1 ? 'is' : 'are'} running, not restarted (kill first)`}`)
         return
       }
       case 'isolate': {
@@ -853,7 +856,8 @@ export class Simulation {
   private passExpectation(p: PendingExpectation): void {
     const detail = `${describeExpectation(p.expectation)}: ${this.describeView()} at ${formatTime(this.now)}`
     this.expectations.push({line: p.line.line, ok: true, detail, atMs: this.now})
-    this.note('expectation', `line ${p.line.line}: expect ${describeExpectation(p.expectation)} → ok (${this.describeView()})`)
+    const within = p.deadlineMs > p.line.atMs ? ` within ${formatTime(p.deadlineMs - p.line.atMs)}` : ''
+    this.note('expectation', `line ${p.line.line}: expect ${describeExpectation(p.expectation)}${within} → ok (${this.describeView()})`)
     this.emitTrace({kind: 'expectation', line: p.line.line, ok: true, detail})
   }
 

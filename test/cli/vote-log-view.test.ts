@@ -109,6 +109,7 @@ describe('the human line', () => {
       [{type: 'VOTE_RESPONSE', from: 'n0', voteResult: 'REJECT_TERM_NOT_READY', responseTerm: 3}, 'VOTE_RESPONSE REJECT_TERM_NOT_READY from n0 (its term 3)'],
       [{type: 'VOTE_RESPONSE', from: 'n0', voteResult: 'ACCEPT', responseTerm: 4}, 'VOTE_RESPONSE ACCEPT from n0'],
       [{type: 'VOTE_REQUEST', ledgerEndIndex: -1, ledgerEndTerm: -1, peers: 3}, 'VOTE_REQUEST asks 3 members for votes in term 4 (ledger end -1/-1)'],
+      [{type: 'VOTE_REQUEST', ledgerEndIndex: -1, ledgerEndTerm: -1, peers: 1}, 'VOTE_REQUEST asks 1 member for votes in term 4 (ledger end -1/-1)'],
       [{type: 'INCREASE_TERM', fromTerm: 3, reason: 'increase requested'}, 'INCREASE_TERM 3 -> 4 (increase requested)'],
       [{type: 'HEARTBEAT_TIMEOUT', leaderId: 'n0', lastHeartbeatAgoMs: 312}, 'HEARTBEAT_TIMEOUT no heartbeat from n0 for 312 ms'],
       [{type: 'HEARTBEAT_QUORUM_LOST', succNum: 1, notReadyNum: 0, allNum: 3, lastSuccessAgoMs: 400, reason: 'no quorum of heartbeat acks'}, 'HEARTBEAT_QUORUM_LOST 1/3 acks, last quorum 400 ms ago (no quorum of heartbeat acks)'],

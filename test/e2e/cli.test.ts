@@ -8,9 +8,10 @@ import assert from 'node:assert/strict'
 import {existsSync, readdirSync, readFileSync} from 'node:fs'
 import {createServer} from 'node:net'
 import {join} from 'node:path'
-import {describe, it, type TestContext} from 'node:test'
+import {describe, it} from 'node:test'
 
-import {freePorts, httpGet, peersFor, Sandbox, waitFor, waitForExit, type CliResult} from '../helpers/processes.js'
+import {sandbox} from '../helpers/cluster.js'
+import {explain, freePorts, httpGet, peersFor, Sandbox, waitFor, waitForExit} from '../helpers/processes.js'
 
 interface RunRecord {
   pid: number
@@ -55,16 +56,6 @@ const MEMBER_FIELDS = [
   'error',
 ]
 
-/** A fresh sandbox whose detached members are tracked from their run records and killed at the end. */
-function sandbox(t: TestContext): Sandbox {
-  const sb = new Sandbox('dledger-e2e-cli-')
-  t.after(async () => {
-    trackMembers(sb)
-    await sb.cleanup()
-  })
-  return sb
-}
-
 function runRecords(sb: Sandbox): RunRecord[] {
   const dir = join(sb.home, 'run')
   if (!existsSync(dir)) return []
@@ -88,10 +79,13 @@ function alive(pid: number): boolean {
   }
 }
 
-/** `n` consecutive free loopback ports (for `up --base-port`). */
+/**
+ * `n` consecutive free loopback ports (for `up --base-port`), below Linux's ephemeral range
+ * (32768-60999), where an outgoing connection could take one between this check and `up`.
+ */
 async function freePortRange(n: number): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 30000 + Math.floor(Math.random() * 25000)
+    const base = 22000 + Math.floor(Math.random() * (32768 - 22000 - n))
     const ok = await Promise.all(
       Array.from(
         {length: n},
@@ -121,9 +115,6 @@ function tableRows(stdout: string): string[][] {
   return rows
 }
 
-function explain(r: CliResult): string {
-  return `exit ${r.code} ${r.signal ?? ''}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`
-}
 
 async function statusJson(sb: Sandbox, args: string[] = []): Promise<JsonStatus> {
   const r = await sb.run(['status', '--json', ...args])
@@ -133,7 +124,7 @@ async function statusJson(sb: Sandbox, args: string[] = []): Promise<JsonStatus>
 
 describe('dledger up / status / leader / down', () => {
   it('brings up 3 members, reads them, fails over after kill -9 of the leader, and stops them', async (t) => {
-    const sb = sandbox(t)
+    const sb = sandbox(t, 'dledger-e2e-cli-')
     const base = await freePortRange(3)
 
     const up = await sb.run(['up', '--nodes', '3', '--base-port', String(base), '--timing', 'fast'])
@@ -203,9 +194,10 @@ describe('dledger up / status / leader / down', () => {
   })
 
   it('refuses before spawning anything when a port is taken by another process', async (t) => {
-    const sb = sandbox(t)
+    const sb = sandbox(t, 'dledger-e2e-cli-')
     const base = await freePortRange(3)
-    const blocker = createServer()
+    // a program that hangs up on every connection (`up` asks whoever listens there who it is)
+    const blocker = createServer((socket) => socket.destroy())
     await new Promise<void>((resolve) => blocker.listen(base + 1, '127.0.0.1', resolve))
     t.after(() => new Promise<void>((resolve) => blocker.close(() => resolve())))
     const up = await sb.run(['up', '--base-port', String(base), '--timing', 'fast'])
@@ -216,7 +208,7 @@ describe('dledger up / status / leader / down', () => {
   })
 
   it('brings up 5 members with one leader', async (t) => {
-    const sb = sandbox(t)
+    const sb = sandbox(t, 'dledger-e2e-cli-')
     const base = await freePortRange(5)
     const up = await sb.run(['up', '--nodes', '5', '--base-port', String(base), '--timing', 'fast'])
     trackMembers(sb)
@@ -231,7 +223,7 @@ describe('dledger up / status / leader / down', () => {
 
 describe('dledger up, interrupted', () => {
   it('Ctrl-C while up waits for a leader stops the waiting (exit 130), not the members, and says how to stop them', async (t) => {
-    const sb = sandbox(t)
+    const sb = sandbox(t, 'dledger-e2e-cli-')
     const base = await freePortRange(3)
     // slow ballots keep the members leaderless for seconds: up is surely still waiting
     const up = sb.spawn(['up', '--base-port', String(base), '--min-vote-interval-ms', '5000', '--max-vote-interval-ms', '6000'])
@@ -253,7 +245,7 @@ describe('dledger up, interrupted', () => {
 
 describe('dledger init / start', () => {
   it('three `start --id nX` from a profile written by `init` form one cluster and stop cleanly', async (t) => {
-    const sb = sandbox(t)
+    const sb = sandbox(t, 'dledger-e2e-cli-')
     const ports = await freePorts(3)
     const init = await sb.run(['init', '--peers', peersFor(ports), '--timing', 'fast'])
     assert.equal(init.code, 0, explain(init))
@@ -282,7 +274,7 @@ describe('dledger init / start', () => {
   })
 
   it('with a token, a request without it gets 401 and `status` says so', async (t) => {
-    const sb = sandbox(t)
+    const sb = sandbox(t, 'dledger-e2e-cli-')
     const base = await freePortRange(3)
     const peers = [0, 1, 2].map((i) => `n${i}-127.0.0.1:${base + i}`).join(';')
     const up = await sb.run(['up', '--base-port', String(base), '--timing', 'fast', '--token', 's3cret'])
@@ -312,7 +304,7 @@ describe('dledger init / start', () => {
   })
 
   it('usage errors exit 2 without prompting', async (t) => {
-    const sb = sandbox(t)
+    const sb = sandbox(t, 'dledger-e2e-cli-')
     const init = await sb.run(['init'])
     assert.equal(init.code, 2, explain(init))
     assert.equal(init.stdout, '')

@@ -104,10 +104,12 @@ describe('dledger start (real processes)', () => {
     assert.equal(still?.role, 'LEADER')
     assert.equal(still?.term, first.term, 'the non-member ballot for term 1000 had no effect')
 
-    // a second member on the same port: one clear line
+    // a second member on the same port: one clear line (without the token it cannot learn which member holds it)
     const clash = await c.sb.run(['start', '--id', 'n0', '--peers', c.peers, '--data-dir', join(c.sb.home, 'other'), '--timing', 'fast'])
     assert.notEqual(clash.code, 0)
-    assert.match(clash.stderr, new RegExp(`port ${port} on 127\\.0\\.0\\.1 is already in use`))
+    assert.match(clash.stderr, new RegExp(`^Error: port ${port} of n0 \\(127\\.0\\.0\\.1:${port}\\) is already in use by a dledger member that wants a token`, 'm'))
+    const named = await c.sb.run(['start', '--id', 'n0', '--peers', c.peers, '--data-dir', join(c.sb.home, 'other'), '--timing', 'fast'], {env: {DLEDGER_TOKEN: token}})
+    assert.match(named.stderr, new RegExp(`^Error: n0 is already running on 127\\.0\\.0\\.1:${port} \\(pid ${child.pid}`, 'm'))
 
     child.kill('SIGTERM')
     assert.deepEqual(await exited(child), {code: 0, signal: null})

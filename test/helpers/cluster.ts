@@ -163,6 +163,19 @@ export function trackUpMembers(sb: Sandbox): UpRecord[] {
   return records
 }
 
+/**
+ * A fresh sandbox for one test, cleaned up when the test ends: every process it started is killed,
+ * the detached members of `dledger up` too (found from their run records), and its home removed.
+ */
+export function sandbox(t: TestContext, prefix = 'dledger-e2e-'): Sandbox {
+  const sb = new Sandbox(prefix)
+  t.after(async () => {
+    trackUpMembers(sb)
+    await sb.cleanup()
+  })
+  return sb
+}
+
 /** The longest time without a leader, sampled from every member's /status. */
 export interface LeaderGap {
   /** the longest stretch between a sample that showed a LEADER and the next one that did */

@@ -19,6 +19,11 @@ export interface CliResult {
   stderr: string
 }
 
+/** A command's exit and output, for assertion messages. */
+export function explain(r: CliResult): string {
+  return `exit ${r.code} ${r.signal ?? ''}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`
+}
+
 /** Finds `n` free loopback ports (bound to port 0, then released). */
 export async function freePorts(n: number): Promise<number[]> {
   const servers = await Promise.all(

@@ -22,6 +22,10 @@ export default class Down extends BaseCommand<typeof Down> {
 
   static override enableJsonFlag = true
 
+  /** `down` acts on this home's run records: --peers and --token would do nothing, so they are not offered. */
+  // the cast keeps BaseCommand's flag typing; down reads only --home
+  static override baseFlags = {home: BaseCommand.baseFlags.home} as typeof BaseCommand.baseFlags
+
   static override flags = {
     id: Flags.string({description: 'stop only this member'}),
     timeout: Flags.integer({description: 'milliseconds to wait for a clean stop before SIGKILL', default: 10000, min: 0}),

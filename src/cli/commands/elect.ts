@@ -28,7 +28,7 @@ Waits (up to --timeout) until the status shows the new leader, then prints it, i
   async run(): Promise<ElectResult> {
     const {resolvePaths} = await import('../paths.js')
     const {resolveCluster} = await import('../profile.js')
-    const {confirmedLeader, fetchClusterStatus, pollCluster} = await import('../cluster-client.js')
+    const {confirmedLeader, fetchClusterStatus, noAnswerHint, pollCluster} = await import('../cluster-client.js')
     const {electLine, maxTerm, memberOrUsageError} = await import('../leadership.js')
     const {spinner} = await import('../output.js')
     const flags = this.flags
@@ -41,7 +41,7 @@ Waits (up to --timeout) until the status shows the new leader, then prints it, i
     if (highest === null) {
       throw new OperationError(`no member answered (${before.members.map((m) => `${m.id}: ${m.error}`).join('; ')})`, {
         code: 'UNREACHABLE',
-        hint: 'are the members running? `dledger status` shows each one',
+        hint: noAnswerHint(before),
       })
     }
     const previous = confirmedLeader(before)

@@ -17,7 +17,7 @@ const VALUE_FLAGS = ['peers', 'nodes', 'base-port', 'group', 'token', 'timing', 
 /** `dledger init`: writes the cluster profile. */
 export default class Init extends BaseCommand<typeof Init> {
   static override summary = 'Write the cluster profile: peers, group, timing, preferred leaders, token'
-  static override description = `Writes <home>/profile.json, which \`start\`, \`up\`, \`status\` and the other commands read. On a terminal, without flags, it asks for each value. With flags, or without a terminal (CI, pipes), it never asks: the peers must be given (--peers, or --nodes/--base-port for a local cluster) or it exits 2. An existing profile is only replaced with --force.`
+  static override description = `Writes <home>/profile.json, which \`start\`, \`up\`, \`status\` and the other commands read. On a terminal, without flags, it asks for each value and checks each answer at once: a bad one (a malformed or duplicate peer, a preferred leader not in peers) is asked again. With flags, or without a terminal (CI, pipes), it never asks: the peers must be given (--peers, or --nodes/--base-port for a local cluster) or it exits 2. An existing profile is only replaced with --force.`
 
   static override examples = [
     {description: 'Ask for everything (on a terminal)', command: '<%= config.bin %> <%= command.id %>'},
@@ -67,7 +67,7 @@ export default class Init extends BaseCommand<typeof Init> {
 
     let profile: Profile
     if (interactive) {
-      profile = await this.ask({exists, file: paths.profileFile, defaultPeers: localPeers(3, 20911), token: flags.token})
+      profile = await this.ask({exists, file: paths.profileFile, defaultPeers: flags.peers ?? localPeers(3, 20911), token: flags.token})
     } else {
       const peers =
         flags.peers ?? (flags.nodes !== undefined || flags['base-port'] !== undefined ? localPeers(flags.nodes ?? 3, flags['base-port'] ?? 20911) : undefined)
@@ -107,31 +107,35 @@ export default class Init extends BaseCommand<typeof Init> {
     return {file: paths.profileFile, profile: redactProfile(profile)}
   }
 
-  /** The interactive path: one question per value, on stderr so stdout stays clean. */
+  /**
+   * The interactive path: one question per value, on stderr so stdout stays clean. Each answer is
+   * checked as soon as it is given (with the answers before it), so a bad one is asked again on the
+   * spot instead of failing the whole profile after the last question.
+   */
   private async ask(opts: {exists: boolean; file: string; defaultPeers: string; token?: string}): Promise<Profile> {
     const prompts = await import('@inquirer/prompts')
-    const {parsePeers, SettingsError, TIMING_PRESETS} = await import('../../core/settings.js')
+    const {parsePeers, parsePreferredLeaderIds, SettingsError, TIMING_PRESETS} = await import('../../core/settings.js')
+    const {memberSettings} = await import('../profile.js')
     const ctx = {output: process.stderr}
+    /** true, or every problem of the profile so far on one line (inquirer shows it and asks again) */
+    const check = (profile: Profile): true | string => {
+      try {
+        memberSettings({selfId: parsePeers(profile.peers)[0].id, profile, flags: {}})
+        return true
+      } catch (error) {
+        if (error instanceof SettingsError) return error.problems.join('; ')
+        throw error
+      }
+    }
+    const draft: Profile = {group: 'default', peers: '', timingOverrides: {}, preferredLeaderIds: []}
     try {
       if (opts.exists && !(await prompts.confirm({message: `Replace the existing profile ${opts.file}?`, default: false}, ctx))) {
         throw new OperationError('kept the existing profile', {code: 'CANCELLED'})
       }
-      const peers = await prompts.input(
-        {
-          message: 'Peers (id-host:port joined by ";")',
-          default: opts.defaultPeers,
-          validate: (v) => {
-            try {
-              parsePeers(v)
-              return true
-            } catch (error) {
-              return error instanceof SettingsError ? error.problems.join('; ') : String(error)
-            }
-          },
-        },
-        ctx,
-      )
-      const group = await prompts.input({message: 'Group', default: 'default', validate: (v) => v.trim() !== '' || 'a group needs a name'}, ctx)
+      draft.peers = (
+        await prompts.input({message: 'Peers (id-host:port joined by ";")', default: opts.defaultPeers, validate: (v) => check({...draft, peers: v.trim()})}, ctx)
+      ).trim()
+      draft.group = (await prompts.input({message: 'Group', default: 'default', validate: (v) => check({...draft, group: v.trim()})}, ctx)).trim()
       const timing = await prompts.select(
         {
           message: 'Timing',
@@ -143,18 +147,19 @@ export default class Init extends BaseCommand<typeof Init> {
         },
         ctx,
       )
-      const preferred = await prompts.input({message: 'Preferred leaders, ";"-separated (empty for none)', default: ''}, ctx)
-      const token =
-        opts.token ?? (await prompts.password({message: 'Cluster token (empty for none)', mask: '*'}, ctx))
-      const profile: Profile = {
-        group: group.trim(),
-        peers: peers.trim(),
-        timingOverrides: {},
-        preferredLeaderIds: preferred.split(/[;,]/).map((s) => s.trim()).filter(Boolean),
-      }
-      if (timing !== 'default') profile.timing = timing
-      if (token !== '') profile.token = token
-      return profile
+      if (timing !== 'default') draft.timing = timing
+      const preferred = await prompts.input(
+        {
+          message: 'Preferred leaders, ";"-separated (empty for none)',
+          default: '',
+          validate: (v) => check({...draft, preferredLeaderIds: parsePreferredLeaderIds(v)}),
+        },
+        ctx,
+      )
+      draft.preferredLeaderIds = parsePreferredLeaderIds(preferred)
+      const token = opts.token ?? (await prompts.password({message: 'Cluster token (empty for none)', mask: '*'}, ctx))
+      if (token !== '') draft.token = token
+      return draft
     } catch (error) {
       if ((error as Error).name === 'ExitPromptError') this.exit(130)
       throw error

@@ -30,7 +30,7 @@ export default class Leader extends BaseCommand<typeof Leader> {
   async run(): Promise<LeaderResult> {
     const {resolvePaths} = await import('../paths.js')
     const {resolveCluster} = await import('../profile.js')
-    const {confirmedLeader, pollCluster} = await import('../cluster-client.js')
+    const {confirmedLeader, noAnswerHint, pollCluster} = await import('../cluster-client.js')
     const {spinner} = await import('../output.js')
     const cluster = await resolveCluster(this.flags, resolvePaths(this.flags.home, this.config))
 
@@ -52,7 +52,8 @@ export default class Leader extends BaseCommand<typeof Leader> {
             : `${answered}/${status.members.length} members answered, none knows a leader`
       throw new OperationError(`no leader${this.flags.wait > 0 ? ` within ${this.flags.wait} ms` : ''}: ${detail}`, {
         code: 'NO_LEADER',
-        hint: this.flags.wait > 0 ? undefined : 'pass --wait MS to wait for an election',
+        // waiting helps only while members run and elect
+        hint: answered === 0 ? noAnswerHint(status) : this.flags.wait > 0 ? undefined : 'pass --wait MS to wait for an election',
       })
     }
     if (!this.jsonEnabled()) this.log(leader.id)

@@ -136,9 +136,6 @@ With -f the command prints the last -n events (default ${FOLLOW_DEFAULT_LINES}),
     const onSignal = () => stop()
     process.once('SIGINT', onSignal)
     process.once('SIGTERM', onSignal)
-    // `dledger logs -f | head`: a closed stdout ends the command quietly
-    const onStdoutError = () => stop()
-    process.stdout.on('error', onStdoutError)
     let batch: VoteLogRecord[] = []
     let flushTimer: NodeJS.Timeout | null = null
     const flush = () => {
@@ -180,7 +177,6 @@ With -f the command prints the last -n events (default ${FOLLOW_DEFAULT_LINES}),
       flush()
       process.removeListener('SIGINT', onSignal)
       process.removeListener('SIGTERM', onSignal)
-      process.stdout.removeListener('error', onStdoutError)
     }
   }
 }

@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../base-command.js'
 import {OperationError} from '../errors.js'
+import {onRoleChangeFlag} from '../member-flags.js'
 import {timingFlags} from '../timing-flags.js'
 
 /** `dledger start`: one member in the foreground. */
@@ -25,10 +26,7 @@ Three terminals running \`dledger start --id n0\`, \`--id n1\` and \`--id n2\` f
     id: Flags.string({description: 'the id of this member in the peers list', required: true}),
     group: Flags.string({description: 'group name [default: the profile\'s, else "default"]'}),
     'data-dir': Flags.string({description: 'data directory [default: <home>/data/<group>/<id>]'}),
-    'on-role-change': Flags.string({
-      description:
-        'command run through /bin/sh on every role change, with DLEDGER_ROLE, DLEDGER_TERM, DLEDGER_LEADER, DLEDGER_ID, DLEDGER_PREVIOUS_ROLE, DLEDGER_GROUP and DLEDGER_REASON set (one at a time, newest change only, killed after 10 s)',
-    }),
+    'on-role-change': onRoleChangeFlag,
     handoff: Flags.boolean({
       description: 'on a clean stop (SIGINT, SIGTERM), a leader first hands leadership to its most caught-up live follower',
       default: true,
@@ -69,6 +67,12 @@ Three terminals running \`dledger start --id n0\`, \`--id n1\` and \`--id n2\` f
     try {
       member = await startMember({settings, dataDir, token, onRoleChange: flags['on-role-change'], log})
     } catch (error) {
+      if (error instanceof StartupError && error.code === 'EADDRINUSE') {
+        // say who holds the port: this very member started before, another member, or a connection
+        const {whyPortInUse} = await import('../port-owner.js')
+        const why = await whyPortInUse(settings.peers.find((p) => p.id === settings.selfId)!, {token})
+        throw new OperationError(why.problem, {code: 'PORT_IN_USE', hint: why.hint})
+      }
       if (error instanceof StartupError) throw new OperationError(error.message, {code: 'STARTUP_FAILED', hint: error.hint})
       throw error
     }

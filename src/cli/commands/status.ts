@@ -32,7 +32,7 @@ The cluster comes from the profile in the home, or from --peers for any cluster 
   async run(): Promise<ClusterStatus | undefined> {
     const {resolvePaths} = await import('../paths.js')
     const {resolveCluster} = await import('../profile.js')
-    const {fetchClusterStatus, renderStatus} = await import('../cluster-client.js')
+    const {fetchClusterStatus, noAnswerHint, renderStatus} = await import('../cluster-client.js')
     const cluster = await resolveCluster(this.flags, resolvePaths(this.flags.home, this.config))
     const ask = () => fetchClusterStatus(cluster, {timeoutMs: this.flags.timeout})
 
@@ -50,12 +50,7 @@ The cluster comes from the profile in the home, or from --peers for any cluster 
     }
     this.log(await renderStatus(status))
     if (!anyReachable) {
-      throw new OperationError('no member answered', {
-        code: 'UNREACHABLE',
-        hint: status.members.some((m) => m.error?.includes('401'))
-          ? 'pass the cluster token with --token or DLEDGER_TOKEN'
-          : 'are the members running? `dledger up` starts a local cluster',
-      })
+      throw new OperationError('no member answered', {code: 'UNREACHABLE', hint: noAnswerHint(status)})
     }
     return status
   }
@@ -77,7 +72,8 @@ The cluster comes from the profile in the home, or from --peers for any cluster 
         const status = await ask()
         if (stopped) break
         if (this.jsonEnabled()) {
-          this.log(JSON.stringify(status))
+          // this.log is silent under --json (oclif); a round is one JSON line, like `kubectl get -w -o json`
+          console.log('%s', JSON.stringify(status))
         } else {
           const header = `every ${this.flags.interval} ms: ${this.config.bin} status  ${new Date().toISOString()}  (Ctrl-C to stop)`
           const body = await render(status)

@@ -241,7 +241,8 @@ Failures are one line with DLedger's code name and a hint, exit 1: NETWORK_ERROR
           message: `Transfer leadership${leaderId ? ` from ${leaderId}` : ''} to`,
           choices: followers.map((f) => ({name: `${f.id}  ${f.address}  ${f.role ?? ''} term ${f.term ?? '-'}`, value: f.id, short: f.id})),
         },
-        {output: process.stderr},
+        // the result line says what was chosen; a cancelled picker leaves no half-drawn list behind
+        {output: process.stderr, clearPromptOnDone: true},
       )
     } catch (error) {
       if ((error as Error).name === 'ExitPromptError') this.exit(130)

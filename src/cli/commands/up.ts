@@ -5,6 +5,7 @@ import {Flags} from '@oclif/core'
 import {BaseCommand} from '../base-command.js'
 import type {ClusterStatus} from '../cluster-client.js'
 import {OperationError, UsageError} from '../errors.js'
+import {onRoleChangeFlag} from '../member-flags.js'
 import type {Profile} from '../profile.js'
 import {timingFlags} from '../timing-flags.js'
 
@@ -16,7 +17,7 @@ export default class Up extends BaseCommand<typeof Up> {
   static override summary = 'Start a local cluster in the background and wait for a leader'
   static override description = `Writes the cluster profile if there is none yet (ids n0…, addresses 127.0.0.1:BASE+i), spawns one detached \`dledger start\` per member (data under <home>/data, output in <home>/logs/<id>.log, PIDs in <home>/run), waits until a leader is elected and prints the status table.
 
-With an existing profile, \`up\` starts the members it lists; flags such as --nodes, --base-port, --peers (members on this machine with ids and ports of your choice), --group, --timing or --token rewrite the profile first. It refuses while members of this home still run (\`dledger down\` stops them) and when a port is taken by another process.`
+With an existing profile, \`up\` starts the members it lists; flags such as --nodes, --base-port, --peers (members on this machine with ids and ports of your choice), --group, --timing or --token rewrite the profile first. It refuses while members of this home still run (\`dledger down\` stops them) and when a port is taken, saying by what: a dledger member (id and PID), an outgoing connection's source port (keep ports below Linux's ephemeral range, 32768-60999; the default base port is), or another program.`
 
   static override examples = [
     {description: 'Three members on 127.0.0.1:20911-20913', command: '<%= config.bin %> <%= command.id %>'},
@@ -26,6 +27,7 @@ With an existing profile, \`up\` starts the members it lists; flags such as --no
       command: '<%= config.bin %> <%= command.id %> --base-port 7001 --token s3cret --preferred-leader n2',
     },
     {description: 'A second, separate cluster in its own home', command: '<%= config.bin %> <%= command.id %> --home /tmp/dl2 --base-port 21911'},
+    {description: 'Start the members and return at once; log every role change', command: `<%= config.bin %> <%= command.id %> --wait 0 --on-role-change 'echo "$DLEDGER_ID $DLEDGER_ROLE" >> roles.txt'`},
   ]
 
   static override enableJsonFlag = true
@@ -34,7 +36,8 @@ With an existing profile, \`up\` starts the members it lists; flags such as --no
     nodes: Flags.integer({description: `number of members [default: ${DEFAULT_NODES}]`, min: 1, max: 99}),
     'base-port': Flags.integer({description: `port of n0; member i listens on base+i [default: ${DEFAULT_BASE_PORT}]`, min: 1, max: 65535}),
     group: Flags.string({description: 'group name [default: default]'}),
-    wait: Flags.integer({description: 'milliseconds to wait for a leader', default: 15000, min: 0}),
+    wait: Flags.integer({description: 'milliseconds to wait for a leader (0: do not wait)', default: 15000, min: 0}),
+    'on-role-change': onRoleChangeFlag,
     ...timingFlags,
   }
 
@@ -101,12 +104,10 @@ With an existing profile, \`up\` starts the members it lists; flags such as --no
     }
 
     // 4. every port must be free
-    const taken = (await Promise.all(peers.map((p) => local.checkPortFree(p)))).filter((x): x is string => x !== null)
+    const {checkPortFree} = await import('../port-owner.js')
+    const taken = (await Promise.all(peers.map((p) => checkPortFree(p, {token: profile.token})))).filter((x) => x !== null)
     if (taken.length > 0) {
-      throw new OperationError(taken.join('; '), {
-        code: 'PORT_IN_USE',
-        hint: 'pick other ports with --base-port, or stop what uses them',
-      })
+      throw new OperationError(taken.map((x) => x.problem).join('; '), {code: 'PORT_IN_USE', hint: [...new Set(taken.map((x) => x.hint))].join('; ')})
     }
     if (existing === null || reshaping) await saveProfile(paths, profile)
     if (!this.jsonEnabled()) this.log(profileNote)
@@ -114,7 +115,7 @@ With an existing profile, \`up\` starts the members it lists; flags such as --no
     // 5. spawn the members detached; from here on, Ctrl-C stops the waiting, not the members:
     // they run detached and are recorded
     const {spinner} = await import('../output.js')
-    const spin = this.jsonEnabled() ? undefined : spinner(`starting ${peers.length} members, waiting for a leader`).start()
+    const spin = this.jsonEnabled() || flags.wait === 0 ? undefined : spinner(`starting ${peers.length} member${peers.length === 1 ? '' : 's'}, waiting for a leader`).start()
     const onInterrupt = () => {
       spin?.stop()
       console.error(`interrupted: ${peers.map((p) => p.id).join(', ')} keep running; \`dledger status\` shows them, \`dledger down\` stops them`)
@@ -122,15 +123,23 @@ With an existing profile, \`up\` starts the members it lists; flags such as --no
     }
     process.once('SIGINT', onInterrupt)
     const binPath = join(this.config.root, 'bin', 'run.js')
-    const spawned = peers.map((p) => local.spawnMember(paths, p, {binPath}))
+    const hook = flags['on-role-change']
+    const spawned = peers.map((p) => local.spawnMember(paths, p, {binPath, args: hook === undefined ? [] : ['--on-role-change', hook]}))
+    const {fetchClusterStatus, pollCluster, confirmedLeader, renderStatus} = await import('../cluster-client.js')
+    const cluster = {peers, group: profile.group, token: profile.token}
+    if (flags.wait === 0) {
+      // the members elect a leader in the background; the status is whatever they say right now
+      process.removeListener('SIGINT', onInterrupt)
+      if (!this.jsonEnabled())
+        this.log(`started ${spawned.map((m) => `${m.record.id} (pid ${m.record.pid})`).join(', ')} without waiting for a leader (--wait 0); \`dledger status\` shows them, logs in ${paths.logDir}`)
+      return fetchClusterStatus(cluster)
+    }
 
     // 6. wait for a leader that every member follows (or at least a leader by the deadline)
-    const {pollCluster, confirmedLeader, renderStatus} = await import('../cluster-client.js')
     const settled = (s: ClusterStatus) => {
       const leader = confirmedLeader(s)
       return leader !== null && s.members.every((m) => m.reachable && m.leaderId === leader.id && m.term === s.term)
     }
-    const cluster = {peers, group: profile.group, token: profile.token}
     const {status} = await pollCluster(cluster, settled, {
       timeoutMs: flags.wait,
       everyMs: 100,
