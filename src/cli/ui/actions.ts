@@ -8,7 +8,8 @@ import {spawn} from 'node:child_process'
 
 import type {Peer} from '../../core/settings.js'
 import {electLine, transferLine, type ElectResult, type TransferResult} from '../leadership.js'
-import {checkPortFree, isRecordedMember, liveMembers, spawnMember, stopMembers} from '../local-members.js'
+import {isRecordedMember, liveMembers, spawnMember, stopMembers} from '../local-members.js'
+import {checkPortFree} from '../port-owner.js'
 import type {DledgerPaths} from '../paths.js'
 
 export const UI_ACTIONS = ['transfer', 'elect', 'stop', 'kill', 'restart'] as const
@@ -61,8 +62,8 @@ export async function runAction(action: UiAction, id: string, ctx: ActionContext
       case 'restart': {
         const running = liveMembers(ctx.paths).find((r) => r.id === id)
         if (running !== undefined) await stopMembers(ctx.paths, [running], ctx.stopTimeoutMs ?? 10_000, {handoff: true})
-        const busy = await checkPortFree(peer)
-        if (busy !== null) return {ok: false, message: `cannot start ${id}: ${busy}`}
+        const busy = await checkPortFree(peer, {token: ctx.token})
+        if (busy !== null) return {ok: false, message: `cannot start ${id}: ${busy.problem} (${busy.hint})`}
         const spawned = spawnMember(ctx.paths, peer, {binPath: ctx.binPath})
         return {ok: true, message: `${running === undefined ? 'started' : 'restarted'} ${id} (pid ${spawned.record.pid})`}
       }
