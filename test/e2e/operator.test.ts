@@ -42,7 +42,7 @@ interface TransferJson {
   tookMs: number
   visibleMs: number
   noop: boolean
-  preferred?: {id: string; applied: string[]; failed: {id: string; error: string}[]; profile: boolean}
+  preferred?: {ids: string[]; applied: string[]; failed: {id: string; error: string}[]; profile: boolean}
 }
 
 interface ErrorJson {
@@ -194,7 +194,7 @@ describe('preferred leader', () => {
 
     const out = await json<TransferJson>(c, ['transfer-leader', '--to', 'n2', '--preferred'])
     assert.equal(out.to, 'n2')
-    assert.deepEqual(out.preferred, {id: 'n2', applied: ['n0', 'n1', 'n2'], failed: [], profile: false})
+    assert.deepEqual(out.preferred, {ids: ['n2'], applied: ['n0', 'n1', 'n2'], failed: [], profile: false})
     const status = await json<StatusJson>(c, ['status'])
     assert.deepEqual(
       status.members.map((m) => m.preferred),
