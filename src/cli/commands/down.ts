@@ -18,6 +18,8 @@ export default class Down extends BaseCommand<typeof Down> {
     '<%= config.bin %> <%= command.id %>',
     {description: 'Stop one member; a leader hands leadership over first', command: '<%= config.bin %> <%= command.id %> --id n1'},
     {description: 'Stop the leader without a hand-off (to watch a failover)', command: '<%= config.bin %> <%= command.id %> --id n1 --no-handoff'},
+    {description: 'Then start it again (the others keep running)', command: '<%= config.bin %> up --id n1'},
+    {description: 'As JSON: {"stopped":[{"id","pid","how"}]}', command: '<%= config.bin %> <%= command.id %> --json'},
   ]
 
   static override enableJsonFlag = true
