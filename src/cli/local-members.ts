@@ -92,12 +92,13 @@ export function liveMembers(paths: DledgerPaths): RunRecord[] {
 }
 
 /**
- * Records the running `start` process itself (unless `up` already recorded this very PID, with its
- * log file); the returned function removes the record again if it is still this process's.
+ * Records the running `start` process itself, unless a record of this id already stands for a live
+ * member (`up` recorded this very PID with its log file, or another process runs as this id); the
+ * returned function removes the record again if it is still this process's.
  */
 export function recordSelf(paths: DledgerPaths, member: {id: string; port: number; address: string}): () => void {
   const mine = () => readRunRecords(paths).find((r) => r.id === member.id && r.pid === process.pid)
-  if (mine() === undefined) {
+  if (!readRunRecords(paths).some((r) => r.id === member.id && isRecordedMember(r))) {
     try {
       writeRunRecord(paths, {pid: process.pid, ...member, startedAt: new Date().toISOString(), logFile: null})
     } catch {

@@ -11,7 +11,7 @@ import {existsSync, readFileSync, rmSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, it, type TestContext} from 'node:test'
 
-import {statusOf, trackUpMembers} from '../helpers/cluster.js'
+import {statusOf, trackUpMembers, upSandbox} from '../helpers/cluster.js'
 import {freePorts, peersFor, Sandbox, waitFor, waitForExit, type CliResult} from '../helpers/processes.js'
 
 interface StatusJson {
@@ -27,11 +27,7 @@ function explain(r: CliResult): string {
 
 /** A sandbox with a fast three-member cluster started by `up`; every member is killed at the end. */
 async function upCluster(t: TestContext): Promise<{sb: Sandbox; ports: number[]; peers: string}> {
-  const sb = new Sandbox('dledger-e2e-day-')
-  t.after(async () => {
-    trackUpMembers(sb)
-    await sb.cleanup()
-  })
+  const sb = upSandbox(t, 'dledger-e2e-day-')
   const ports = await freePorts(3)
   const peers = peersFor(ports)
   const up = await sb.run(['up', '--peers', peers, '--timing', 'fast'])
@@ -65,7 +61,19 @@ async function settled(sb: Sandbox, leader?: string): Promise<StatusJson> {
   )
 }
 
-const pause = (ms: number) => new Promise((r) => setTimeout(r, ms))
+/**
+ * With no preferred leader anywhere, `leader` still leads `term` after longer than the leader's
+ * preferred-leader check (1 s): nothing took leadership back.
+ */
+async function assertLeadershipStays(sb: Sandbox, leader: string, term: number): Promise<void> {
+  await new Promise((r) => setTimeout(r, 1500))
+  const after = await settled(sb, leader)
+  assert.equal(after.term, term)
+  assert.deepEqual(
+    after.members.map((m) => m.preferred),
+    [null, null, null],
+  )
+}
 
 describe("one member's life cycle", () => {
   it('down --id, then up starts just that member; up --id refuses a running one; an exited member gets one line', async (t) => {
@@ -103,11 +111,7 @@ describe("one member's life cycle", () => {
   })
 
   it('start records its PID like up; down finds hand-started members by record, or by their port when the record is gone, and says which', async (t) => {
-    const sb = new Sandbox('dledger-e2e-day-')
-    t.after(async () => {
-      trackUpMembers(sb)
-      await sb.cleanup()
-    })
+    const sb = upSandbox(t, 'dledger-e2e-day-')
     const ports = await freePorts(3)
     await ok(sb, ['init', '--peers', peersFor(ports), '--timing', 'fast'])
     const members = [0, 1, 2].map((i) => sb.spawn(['start', '--id', `n${i}`]))
@@ -186,14 +190,7 @@ describe('preferred leaders', () => {
     assert.equal(clear.stdout.trim(), 'no preferred leader on n0, n1, n2 (kept in the profile)')
     assert.deepEqual(JSON.parse(readFileSync(join(sb.home, 'profile.json'), 'utf8')).preferredLeaderIds, [])
     const moved = JSON.parse((await ok(sb, ['transfer-leader', '--to', 'n0', '--json'])).stdout) as {term: number}
-    // longer than the leader's preferred-leader check (1 s): nothing takes leadership back
-    await pause(1500)
-    const after = await settled(sb, 'n0')
-    assert.equal(after.term, moved.term)
-    assert.deepEqual(
-      after.members.map((m) => m.preferred),
-      [null, null, null],
-    )
+    await assertLeadershipStays(sb, 'n0', moved.term)
   })
 
   it('transfer-leader --no-preferred clears the preferred leader everywhere, so the transfer stays', async (t) => {
@@ -205,13 +202,7 @@ describe('preferred leaders', () => {
       preferred: {ids: string[]; applied: string[]; profile: boolean}
     }
     assert.deepEqual(out.preferred, {ids: [], applied: ['n0', 'n1', 'n2'], failed: [], profile: true})
-    await pause(1500)
-    const after = await settled(sb, 'n2')
-    assert.equal(after.term, out.term)
-    assert.deepEqual(
-      after.members.map((m) => m.preferred),
-      [null, null, null],
-    )
+    await assertLeadershipStays(sb, 'n2', out.term)
   })
 
   it('init --force is refused while the cluster runs; once it is stopped it replaces the profile and drops the run-time choice', async (t) => {

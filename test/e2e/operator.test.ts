@@ -18,10 +18,11 @@ import {
   readVoteLog,
   statusOf,
   trackUpMembers,
+  upSandbox,
   watchLeaderGap,
   type ProcessCluster,
 } from '../helpers/cluster.js'
-import {freePorts, Sandbox, waitFor, type CliResult} from '../helpers/processes.js'
+import {freePorts, waitFor, type CliResult} from '../helpers/processes.js'
 
 function explain(r: CliResult, c?: ProcessCluster): string {
   return `exit ${r.code} ${r.signal ?? ''}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}${c ? `\nmembers:\n${c.diag()}` : ''}`
@@ -235,11 +236,7 @@ describe('preferred leader', () => {
   })
 
   it('with a profile, --preferred is kept in the profile, so a member that was down gets it when started again', async (t) => {
-    const sb = new Sandbox('dledger-e2e-preferred-')
-    t.after(async () => {
-      trackUpMembers(sb)
-      await sb.cleanup()
-    })
+    const sb = upSandbox(t, 'dledger-e2e-preferred-')
     const ports = await freePorts(3)
     const peers = ports.map((p, i) => `n${i}-127.0.0.1:${p}`).join(';')
     const up = await sb.run(['up', '--peers', peers, '--timing', 'fast'])
@@ -273,11 +270,7 @@ describe('preferred leader', () => {
 
 describe('graceful hand-off', () => {
   it('a leader stopped cleanly (`down --id`) hands over first: the leaderless gap is shorter than the transfer, and no election timeout is paid', async (t) => {
-    const sb = new Sandbox('dledger-e2e-handoff-')
-    t.after(async () => {
-      trackUpMembers(sb)
-      await sb.cleanup()
-    })
+    const sb = upSandbox(t, 'dledger-e2e-handoff-')
     const ports = await freePorts(3)
     const peers = ports.map((p, i) => `n${i}-127.0.0.1:${p}`).join(';')
     const up = await sb.run(['up', '--peers', peers, '--timing', 'fast'])

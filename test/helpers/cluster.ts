@@ -163,6 +163,16 @@ export function trackUpMembers(sb: Sandbox): UpRecord[] {
   return records
 }
 
+/** A sandbox whose members `up` spawned detached (tracked from their run records) are killed, with the home removed, when the test ends. */
+export function upSandbox(t: TestContext, prefix: string): Sandbox {
+  const sb = new Sandbox(prefix)
+  t.after(async () => {
+    trackUpMembers(sb)
+    await sb.cleanup()
+  })
+  return sb
+}
+
 /** The longest time without a leader, sampled from every member's /status. */
 export interface LeaderGap {
   /** the longest stretch between a sample that showed a LEADER and the next one that did */
