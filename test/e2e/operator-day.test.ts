@@ -80,6 +80,9 @@ describe("one member's life cycle", () => {
     const {sb, ports} = await upCluster(t)
     const first = await status(sb)
     const n1 = first.members.find((m) => m.id === 'n1')!
+    // the member `up` spawned keeps up's record (with its log file) when `start` comes up in it
+    const record = JSON.parse(readFileSync(join(sb.home, 'run', 'n1.json'), 'utf8')) as {pid: number; logFile: string | null}
+    assert.deepEqual([record.pid, record.logFile], [n1.pid, join(sb.home, 'logs', 'n1.log')])
 
     const down = await ok(sb, ['down', '--id', 'n1'])
     assert.equal(down.stdout.trim(), `stopped n1 (pid ${n1.pid})`)
