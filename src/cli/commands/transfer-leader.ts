@@ -1,10 +1,10 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../base-command.js'
-import {warn} from '../output.js'
 import type {ClusterStatus} from '../cluster-client.js'
 import {OperationError, UsageError} from '../errors.js'
 import type {PreferredOutcome, TransferResult} from '../leadership.js'
+import {warn} from '../output.js'
 
 /**
  * The answers after which nothing changed hands and the request is sent again, to whoever leads
