@@ -76,7 +76,7 @@ async function assertLeadershipStays(sb: Sandbox, leader: string, term: number):
 }
 
 describe("one member's life cycle", () => {
-  it('down --id, then up starts just that member; up --id refuses a running one; an exited member gets one line', async (t) => {
+  it('down --id, then up starts just that member; up --id refuses a running one; restart does both; an exited member gets one line', async (t) => {
     const {sb, ports} = await upCluster(t)
     const first = await status(sb)
     const n1 = first.members.find((m) => m.id === 'n1')!
@@ -104,6 +104,13 @@ describe("one member's life cycle", () => {
     const back = await ok(sb, ['up', '--id', 'n2'])
     trackUpMembers(sb)
     assert.match(back.stdout, /^started n2 \(pid \d+\); n0, n1 were already running/m)
+
+    // restart: down --id, then up --id, in one command
+    const before = (await settled(sb)).members.find((m) => m.id === 'n1')!
+    const restart = await ok(sb, ['restart', 'n1'])
+    trackUpMembers(sb)
+    assert.match(restart.stdout, new RegExp(`^stopped n1 \\(pid ${before.pid}\\)\nusing cluster profile .*\nstarted n1 \\(pid \\d+\\); n0, n2 were already running`, 'm'))
+    assert.notEqual((await settled(sb)).members.find((m) => m.id === 'n1')!.pid, before.pid)
 
     // a member that died on its own: one line, not two
     const n0 = (await settled(sb)).members.find((m) => m.id === 'n0')!
