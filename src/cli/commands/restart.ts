@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../base-command.js'
+import Down from './down.js'
 
 /** `dledger restart n1`: `down --id n1`, then `up --id n1`. */
 export default class Restart extends BaseCommand<typeof Restart> {
@@ -17,8 +18,8 @@ export default class Restart extends BaseCommand<typeof Restart> {
   }
 
   static override flags = {
-    timeout: Flags.integer({description: 'milliseconds to wait for a clean stop before SIGKILL', default: 10000, min: 0}),
-    handoff: Flags.boolean({description: 'a stopping leader first hands leadership to its most caught-up live follower', default: true, allowNo: true}),
+    timeout: Down.flags.timeout,
+    handoff: Down.flags.handoff,
     wait: Flags.integer({description: 'milliseconds to wait for the member to follow a leader again', default: 15000, min: 0}),
   }
 
