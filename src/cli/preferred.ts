@@ -6,6 +6,7 @@
  */
 import type {NodeId} from '../core/types.js'
 import type {ClusterStatus} from './cluster-client.js'
+import {OperationError, UsageError} from './errors.js'
 import type {PreferredOutcome} from './leadership.js'
 import type {DledgerPaths} from './paths.js'
 import type {ResolvedCluster} from './profile.js'
@@ -72,12 +73,18 @@ export async function setClusterPreferred(input: {
   json: boolean
 }): Promise<PreferredOutcome> {
   const {resolveCluster} = await import('./profile.js')
-  const {confirmedLeader, fetchClusterStatus} = await import('./cluster-client.js')
+  const {confirmedLeader, fetchClusterStatus, UNAUTHORIZED} = await import('./cluster-client.js')
   const {memberOrUsageError, preferredLine} = await import('./leadership.js')
-  const {OperationError, UsageError} = await import('./errors.js')
   const {warn} = await import('./output.js')
   const cluster = await resolveCluster(input.flags, input.paths)
   const status = await fetchClusterStatus(cluster)
+  // a wrong token changes nothing, not even the profile
+  const denied = status.members.filter((m) => m.error === UNAUTHORIZED).map((m) => m.id)
+  if (denied.length > 0)
+    throw new OperationError(`${denied.join(', ')} refused the request: ${UNAUTHORIZED}; nothing was changed`, {
+      code: 'UNAUTHORIZED',
+      hint: 'pass the cluster token with --token or DLEDGER_TOKEN',
+    })
   const twice = input.ids.filter((id, i) => input.ids.indexOf(id) !== i)
   if (twice.length > 0) throw new UsageError(`${twice[0]} is named twice`, {code: 'DUPLICATE_MEMBER', hint: 'name each member once, in priority order: "n2;n1"'})
   for (const id of input.ids) memberOrUsageError(status, id, 'preferred leader')
@@ -94,7 +101,7 @@ export async function setClusterPreferred(input: {
     const why = outcome.failed.map((f) => `${f.id}: ${f.error}`).join('; ')
     throw new OperationError(`no member took the preferred leaders (${why})`, {
       code: 'UNREACHABLE',
-      hint: outcome.failed.some((f) => /401/.test(f.error)) ? 'pass the cluster token with --token or DLEDGER_TOKEN' : 'are the members running? `dledger status` shows them',
+      hint: 'are the members running? `dledger status` shows them',
     })
   }
   if (!input.json) {

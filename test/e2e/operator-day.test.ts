@@ -26,11 +26,11 @@ function explain(r: CliResult): string {
 }
 
 /** A sandbox with a fast three-member cluster started by `up`; every member is killed at the end. */
-async function upCluster(t: TestContext): Promise<{sb: Sandbox; ports: number[]; peers: string}> {
+async function upCluster(t: TestContext, extra: string[] = []): Promise<{sb: Sandbox; ports: number[]; peers: string}> {
   const sb = upSandbox(t, 'dledger-e2e-day-')
   const ports = await freePorts(3)
   const peers = peersFor(ports)
-  const up = await sb.run(['up', '--peers', peers, '--timing', 'fast'])
+  const up = await sb.run(['up', '--peers', peers, '--timing', 'fast', ...extra])
   trackUpMembers(sb)
   assert.equal(up.code, 0, explain(up))
   return {sb, ports, peers}
@@ -186,7 +186,14 @@ describe('health', () => {
 
 describe('preferred leaders', () => {
   it('preferred set moves leadership to the member everywhere; clear lets a later transfer stay', async (t) => {
-    const {sb} = await upCluster(t)
+    // with a token: the admin requests are authenticated, and a wrong token changes nothing
+    const {sb} = await upCluster(t, ['--token', 's3cret'])
+    const profileBefore = readFileSync(join(sb.home, 'profile.json'), 'utf8')
+    const denied = await sb.run(['preferred', 'set', 'n2', '--token', 'wrong'])
+    assert.equal(denied.code, 1, explain(denied))
+    assert.match(denied.stderr, /^Error: n0, n1, n2 refused the request: unauthorized: .*; nothing was changed$/m)
+    assert.equal(readFileSync(join(sb.home, 'profile.json'), 'utf8'), profileBefore)
+
     const set = await ok(sb, ['preferred', 'set', 'n2'])
     assert.equal(set.stdout.trim(), 'preferred leader n2 on n0, n1, n2 (kept in the profile)')
     const led = await settled(sb, 'n2')
