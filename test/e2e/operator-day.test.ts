@@ -126,7 +126,11 @@ describe("one member's life cycle", () => {
     await ok(sb, ['init', '--peers', peersFor(ports), '--timing', 'fast'])
     const members = [0, 1, 2].map((i) => sb.spawn(['start', '--id', `n${i}`]))
     await ok(sb, ['health', '--wait', '15000'])
-    const records = trackUpMembers(sb)
+    // a majority makes the cluster healthy; the third member may still be coming up
+    const records = await waitFor('a run record per member', () => {
+      const r = trackUpMembers(sb)
+      return r.length === 3 ? r : false
+    }, 10_000)
     assert.deepEqual(
       records.map((r) => [r.id, r.pid]),
       members.map((m, i) => [`n${i}`, m.pid]),
