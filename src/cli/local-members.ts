@@ -81,16 +81,6 @@ export function isRecordedMember(record: RunRecord): boolean {
   }
 }
 
-/** The records whose member still runs; stale records (dead or reused PIDs) are removed. */
-export function liveMembers(paths: DledgerPaths): RunRecord[] {
-  const live: RunRecord[] = []
-  for (const r of readRunRecords(paths)) {
-    if (isRecordedMember(r)) live.push(r)
-    else removeRunRecord(paths, r.id)
-  }
-  return live
-}
-
 /**
  * Records the running `start` process itself, unless a record of this id already stands for a live
  * member (`up` recorded this very PID with its log file, or another process runs as this id); the
