@@ -238,7 +238,56 @@ export function aggregateStatus(probes: readonly Probe[], opts: {group?: string 
 
   for (const m of members) if (!m.reachable) warnings.push(`${m.id} (${m.address}): ${m.error}`)
 
-  return {group, leaderId, term, members, warnings}
+  const status: ClusterStatus = {group, leaderId, term, members, warnings}
+  // first, as it matters most; a cluster nobody answers for has one warning per member already
+  if (reachable.length > 0) {
+    const health = clusterHealth(status)
+    if (!health.healthy) warnings.unshift(health.reason)
+  }
+  return status
+}
+
+/** Whether a leader holds a majority (`dledger health`, and the warning `status` prints otherwise). */
+export interface ClusterHealth {
+  healthy: boolean
+  /** the confirmed leader, or null */
+  leaderId: NodeId | null
+  term: number | null
+  /** the members that answer and follow the confirmed leader in its term, the leader included */
+  following: NodeId[]
+  /** how many members a majority of the whole cluster is */
+  quorum: number
+  /** one line: `n2 leads term 3 with 3/3 members (a majority is 2)`, `no leader: …` or `no majority: …` */
+  reason: string
+}
+
+/** The majority of `n` members (DLedger's quorum: more than half). */
+export function quorumOf(n: number): number {
+  return Math.floor(n / 2) + 1
+}
+
+/** Healthy when a confirmed leader is followed, in its term, by a majority of all members (itself included). */
+export function clusterHealth(status: ClusterStatus): ClusterHealth {
+  const n = status.members.length
+  const quorum = quorumOf(n)
+  const answering = status.members.filter((m) => m.reachable)
+  const leader = confirmedLeader(status)
+  if (leader === null) {
+    const roles = answering.map((m) => `${m.id} ${m.role ?? '?'}${m.term === null ? '' : ` in term ${m.term}`}`).join(', ')
+    const reason = answering.length === 0 ? 'no leader: no member answers' : `no leader: ${answering.length}/${n} members answer (${roles}), none leads`
+    return {healthy: false, leaderId: null, term: null, following: [], quorum, reason}
+  }
+  const following = answering.filter((m) => m.term === leader.term && (m.id === leader.id || m.leaderId === leader.id)).map((m) => m.id)
+  const majority = `${following.length}/${n} members (a majority is ${quorum})`
+  const healthy = following.length >= quorum
+  return {
+    healthy,
+    leaderId: leader.id,
+    term: leader.term,
+    following,
+    quorum,
+    reason: healthy ? `${leader.id} leads term ${leader.term} with ${majority}` : `no majority: ${leader.id} leads term ${leader.term}, but only with ${majority}`,
+  }
 }
 
 /**

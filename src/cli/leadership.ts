@@ -32,13 +32,14 @@ export interface TransferResult {
   noop: boolean
   /** transfer requests sent (a lost take-leadership race is retried while --timeout allows); 0 for a no-op */
   attempts: number
-  /** with --preferred: where the preferred leader was set */
+  /** with --preferred or --no-preferred: where the preferred leaders were set */
   preferred?: PreferredOutcome
 }
 
-/** Where `--preferred` took effect. */
+/** Where new preferred leaders took effect (`preferred set|clear`, `transfer-leader --[no-]preferred`). */
 export interface PreferredOutcome {
-  id: NodeId
+  /** the preferred leaders in priority order; empty = none */
+  ids: NodeId[]
   /** members that persisted and applied it */
   applied: NodeId[]
   /** members that could not be reached or refused, with why */
@@ -146,11 +147,12 @@ export function transferLine(r: TransferResult): string {
   return `${r.from} → ${r.to} in term ${r.term} (${Math.round(r.tookMs)} ms)`
 }
 
-/** `preferred leader n2 on n0, n1, n2 (kept in the profile)` plus what failed. */
+/** `preferred leader n2 on n0, n1, n2 (kept in the profile)`, `preferred leaders n2;n1 …`, `no preferred leader …`. */
 export function preferredLine(p: PreferredOutcome): string {
   const where = p.applied.length > 0 ? ` on ${idList(p.applied)}` : ' on no member'
   const kept = p.profile ? ' (kept in the profile)' : ''
-  return `preferred leader ${p.id}${where}${kept}`
+  const what = p.ids.length === 0 ? 'no preferred leader' : `preferred leader${p.ids.length > 1 ? 's' : ''} ${p.ids.join(';')}`
+  return `${what}${where}${kept}`
 }
 
 /** `n1 leads term 7 (forced election, 84 ms)`. */

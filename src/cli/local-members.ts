@@ -1,18 +1,20 @@
 /**
- * The members `dledger up` runs on this machine: their run records (`<home>/run/<id>.json`), the
- * checks that a recorded PID is still that member, spawning one detached, and stopping them.
- * Only PIDs from run records are ever signalled, and only while the process still looks like the
- * member that was recorded.
+ * The members of a home that run on this machine: their run records (`<home>/run/<id>.json`,
+ * written by `up` for the members it spawns and by `start` for itself), finding them (records,
+ * then the profile's local ports whose `/status` names the PID), the checks that a PID is still
+ * that member, spawning one detached, and stopping them. A PID is only ever signalled while the
+ * process still looks like the member it stands for (`… start --id <id> …`).
  */
 import {spawn} from 'node:child_process'
 import {closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync} from 'node:fs'
+import {networkInterfaces} from 'node:os'
 import {join} from 'node:path'
 
 import type {Peer} from '../core/settings.js'
 import {STOP_WITHOUT_HANDOFF_SIGNAL} from '../wire/signals.js'
 import {memberLogFile, runRecordFile, type DledgerPaths} from './paths.js'
 
-/** What `up` records for each member it starts. */
+/** What `up` records for each member it starts, and `start` for itself. */
 export interface RunRecord {
   pid: number
   id: string
@@ -20,7 +22,8 @@ export interface RunRecord {
   /** host:port */
   address: string
   startedAt: string
-  logFile: string
+  /** where its output goes; null for a member started by hand (its output is its terminal) */
+  logFile: string | null
 }
 
 /** Every run record in the home (unreadable files are skipped). */
@@ -71,25 +74,95 @@ export function isRecordedMember(record: RunRecord): boolean {
     if (/\) Z /.test(stat)) return false
     const argv = readFileSync(`${proc}/cmdline`, 'utf8').split('\0')
     const idAt = argv.indexOf('--id')
-    return argv.includes('start') && idAt >= 0 && argv[idAt + 1] === record.id
+    return argv.includes('start') && ((idAt >= 0 && argv[idAt + 1] === record.id) || argv.includes(`--id=${record.id}`))
   } catch {
     return false
   }
 }
 
-/** The records whose member still runs; stale records (dead or reused PIDs) are removed. */
-export function liveMembers(paths: DledgerPaths): RunRecord[] {
-  const live: RunRecord[] = []
-  for (const r of readRunRecords(paths)) {
-    if (isRecordedMember(r)) live.push(r)
-    else removeRunRecord(paths, r.id)
+/**
+ * Records the running `start` process itself, unless a record of this id already stands for a live
+ * member (`up` recorded this very PID with its log file, or another process runs as this id); the
+ * returned function removes the record again if it is still this process's.
+ */
+export function recordSelf(paths: DledgerPaths, member: {id: string; port: number; address: string}): () => void {
+  const mine = () => readRunRecords(paths).find((r) => r.id === member.id && r.pid === process.pid)
+  if (!readRunRecords(paths).some((r) => r.id === member.id && isRecordedMember(r))) {
+    try {
+      writeRunRecord(paths, {pid: process.pid, ...member, startedAt: new Date().toISOString(), logFile: null})
+    } catch {
+      // an unwritable home only costs `down` the record; it still finds the member on its port
+    }
   }
-  return live
+  return () => {
+    if (mine() !== undefined) removeRunRecord(paths, member.id)
+  }
+}
+
+/** Whether a host names this machine (loopback, or an address of one of its interfaces). */
+export function isLocalHost(host: string): boolean {
+  if (host === 'localhost' || /^127\./.test(host) || host === '::1' || host === '0.0.0.0' || host === '::') return true
+  return Object.values(networkInterfaces()).some((list) => list?.some((i) => i.address === host))
+}
+
+/** A running member of the home and how it was found. */
+export interface FoundMember extends RunRecord {
+  /** `record`: from its run record; `port`: its `/status` on a port of the profile named its PID */
+  foundBy: 'record' | 'port'
+}
+
+/** What `findMembers` learned. */
+export interface FoundMembers {
+  running: FoundMember[]
+  /** records whose process is gone (they are removed) */
+  exited: RunRecord[]
+  /** members answering on a local port whose PID is not a member process here, with why */
+  foreign: {id: string; address: string; pid: number | null}[]
+}
+
+/**
+ * Every member of the home running on this machine: the run records first, then each local peer
+ * of `peers` without a live record whose `/status` reports a PID that is `start --id <id>` here.
+ */
+export async function findMembers(paths: DledgerPaths, peers: readonly Peer[], opts: {token?: string} = {}): Promise<FoundMembers> {
+  const records = readRunRecords(paths)
+  const running: FoundMember[] = []
+  const exited: RunRecord[] = []
+  for (const r of records) {
+    if (isRecordedMember(r)) running.push({...r, foundBy: 'record'})
+    else {
+      removeRunRecord(paths, r.id)
+      exited.push(r)
+    }
+  }
+  const foreign: FoundMembers['foreign'] = []
+  const unknown = peers.filter((p) => isLocalHost(p.host) && !running.some((r) => r.id === p.id || r.port === p.port))
+  if (unknown.length > 0) {
+    const {probeCluster} = await import('./cluster-client.js')
+    for (const probe of await probeCluster(unknown, {token: opts.token, timeoutMs: 500})) {
+      if (!probe.ok) continue
+      const {peer, status} = probe
+      const found: FoundMember = {
+        pid: status.pid,
+        id: peer.id,
+        port: peer.port,
+        address: peer.address,
+        startedAt: status.startedAt ?? new Date().toISOString(),
+        logFile: null,
+        foundBy: 'port',
+      }
+      if (Number.isInteger(status.pid) && status.pid > 0 && status.id === peer.id && isRecordedMember(found)) running.push(found)
+      else foreign.push({id: peer.id, address: peer.address, pid: Number.isInteger(status.pid) ? status.pid : null})
+    }
+  }
+  running.sort((a, b) => a.id.localeCompare(b.id, undefined, {numeric: true}))
+  return {running, exited, foreign}
 }
 
 /** A spawned member: its record and a way to learn that it exited early. */
 export interface SpawnedMember {
   record: RunRecord
+  logFile: string
   /** set when the process exits while `up` is still watching */
   exit: {code: number | null; signal: NodeJS.Signals | null} | null
   /** size of the log file before this start (earlier runs are above it) */
@@ -117,7 +190,7 @@ export function spawnMember(paths: DledgerPaths, peer: Peer, opts: {binPath: str
   }
   if (child.pid === undefined) throw new Error(`could not start ${peer.id}`)
   const record: RunRecord = {pid: child.pid, id: peer.id, port: peer.port, address: peer.address, startedAt: new Date().toISOString(), logFile}
-  const spawned: SpawnedMember = {record, exit: null, logOffset}
+  const spawned: SpawnedMember = {record, logFile, exit: null, logOffset}
   child.on('error', () => (spawned.exit ??= {code: null, signal: null}))
   child.on('exit', (code, signal) => (spawned.exit = {code, signal}))
   child.unref()

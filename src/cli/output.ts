@@ -106,6 +106,11 @@ export function spinner(text: string, stream: NodeJS.WriteStream = process.stder
   return self
 }
 
+/** One `Warning: …` line on stderr (oclif's own warn wraps and indents). */
+export function warn(message: string): void {
+  console.error('%s', `Warning: ${message}`)
+}
+
 /** Stops every running spinner (BaseCommand calls this before printing an error). */
 export function stopSpinners(): void {
   for (const s of [...activeSpinners]) s.stop()

@@ -5,7 +5,7 @@
  * ```
  * <home>/profile.json            the cluster profile (conf, JSON schema)
  * <home>/data/<group>/<id>/      a member's data directory (spec §2)
- * <home>/run/<id>.json           {pid, id, port, startedAt, logFile} of a member `up` started
+ * <home>/run/<id>.json           {pid, id, port, startedAt, logFile} of a member `up` or `start` started
  * <home>/logs/<id>.log           stdout/stderr of a member `up` started
  * ```
  *
@@ -56,7 +56,10 @@ export function memberDataDir(paths: DledgerPaths, group: string, id: string): s
   return join(paths.dataRoot, group, id)
 }
 
-/** The run record of a member started by `dledger up`. */
+/** A member's run-time preferred-leader record in its data directory (src/node/preferred-store.ts writes it). */
+export const PREFERRED_RECORD_FILE = 'preferred.json'
+
+/** The run record of a member started by `dledger up` or `dledger start`. */
 export function runRecordFile(paths: DledgerPaths, id: string): string {
   return join(paths.runDir, `${id}.json`)
 }

@@ -6,9 +6,11 @@ import {describe, it} from 'node:test'
 import {parsePeers, type Peer} from '../../src/core/settings.js'
 import {
   aggregateStatus,
+  clusterHealth,
   confirmedLeader,
   fetchClusterStatus,
   probeMember,
+  quorumOf,
   renderStatus,
   STATUS_COLUMNS,
   UNAUTHORIZED,
@@ -141,6 +143,40 @@ describe('aggregateStatus', () => {
     assert.equal(s.group, 'default')
     assert.ok(s.warnings.includes('n2 (127.0.0.1:7003) is in group "other", not "default"'))
     assert.ok(s.warnings.includes('the member at 127.0.0.1:7003 says it is n7, not n2'))
+  })
+
+  it('a lone candidate: status warns first that there is no leader', () => {
+    const s = aggregateStatus([up('n0', {role: 'CANDIDATE', leaderId: null, term: 7}), down('n1'), down('n2')])
+    assert.equal(s.warnings[0], 'no leader: 1/3 members answer (n0 CANDIDATE in term 7), none leads')
+  })
+
+  it('a leader followed by less than a majority: status warns that there is no majority', () => {
+    const s = aggregateStatus([up('n0', {role: 'LEADER'}), up('n1', {leaderId: null, role: 'CANDIDATE', term: 4}), down('n2')])
+    assert.equal(s.warnings[0], 'no majority: n0 leads term 3, but only with 1/3 members (a majority is 2)')
+  })
+})
+
+describe('clusterHealth', () => {
+  it('healthy when the confirmed leader is followed in its term by a majority of all members', () => {
+    const h = clusterHealth(aggregateStatus([up('n0', {role: 'LEADER'}), up('n1'), down('n2')]))
+    assert.deepEqual(h, {healthy: true, leaderId: 'n0', term: 3, following: ['n0', 'n1'], quorum: 2, reason: 'n0 leads term 3 with 2/3 members (a majority is 2)'})
+  })
+
+  it('a follower of an older term does not count toward the majority', () => {
+    const h = clusterHealth(aggregateStatus([up('n0', {role: 'LEADER'}), up('n1', {term: 2}), down('n2')]))
+    assert.equal(h.healthy, false)
+    assert.deepEqual(h.following, ['n0'])
+  })
+
+  it('unhealthy without a confirmed leader: nobody answers, or a stale report of a leader that does not answer', () => {
+    assert.equal(clusterHealth(aggregateStatus([down('n0'), down('n1'), down('n2')])).reason, 'no leader: no member answers')
+    const stale = clusterHealth(aggregateStatus([down('n0'), up('n1'), up('n2')]))
+    assert.equal(stale.healthy, false)
+    assert.equal(stale.leaderId, null)
+  })
+
+  it('a majority of five is three', () => {
+    assert.deepEqual([1, 2, 3, 4, 5].map(quorumOf), [1, 2, 2, 3, 3])
   })
 })
 

@@ -114,3 +114,59 @@ describe('dledger down / up', () => {
     assertUsage(await runCli(['up', '--home', h, '--preferred-leader', 'n7']), /preferred leader "n7" is not in peers/)
   })
 })
+
+describe('dledger up --id (no member running)', () => {
+  it('needs a profile, a member of it, and no flags that reshape the cluster (exit 2)', async (t) => {
+    const h = home(t)
+    assertUsage(await runCli(['up', '--home', h, '--id', 'n1']), /no cluster profile in .* to start n1 from/)
+    assert.equal((await runCli(['init', '--home', h, '--peers', 'n0-127.0.0.1:1;n1-127.0.0.1:2;n2-127.0.0.1:3'])).exitCode, 0)
+    assertUsage(await runCli(['up', '--home', h, '--id', 'n7']), /--id: unknown member "n7" \(known: n0, n1, n2\)/)
+    assertUsage(await runCli(['up', '--home', h, '--id', 'n1', '--timing', 'fast']), /--id starts one member of the existing profile/)
+  })
+})
+
+describe('dledger health (no member running)', () => {
+  it('exits 1 with one line per member and the reason; --json says healthy: false with the same exit code', async (t) => {
+    const peers = 'n0-127.0.0.1:1;n1-127.0.0.1:2;n2-127.0.0.1:3'
+    const r = await runCli(['health', '--home', home(t), '--peers', peers, '--timeout', '200'])
+    assert.equal(r.exitCode, 1)
+    assert.match(r.stdout, /^n0 127\.0\.0\.1:1 is unhealthy: unreachable: connection refused$/m)
+    assert.match(r.stderr, /^Error: unhealthy cluster: no leader: no member answers$/m)
+    assert.match(r.stderr, /^Hint: are the members running\?/m)
+    const j = await runCli(['health', '--home', home(t), '--peers', peers, '--timeout', '200', '--json'])
+    assert.equal(j.exitCode, 1)
+    const out = JSON.parse(j.stdout)
+    assert.deepEqual([out.healthy, out.leaderId, out.quorum, out.members.length], [false, null, 2, 3])
+  })
+})
+
+describe('dledger preferred (no member running)', () => {
+  const peers = 'n0-127.0.0.1:1;n1-127.0.0.1:2;n2-127.0.0.1:3'
+
+  it('an id that is not a member, or one named twice, exits 2', async (t) => {
+    const h = home(t)
+    assertUsage(await runCli(['preferred', 'set', 'n7', '--home', h, '--peers', peers]), /preferred leader: unknown member "n7" \(known: n0, n1, n2\)/)
+    assertUsage(await runCli(['preferred', 'set', 'n1;n1', '--home', h, '--peers', peers]), /n1 is named twice/)
+    assertUsage(await runCli(['preferred', 'set', ';', '--home', h, '--peers', peers]), /no member id given/)
+  })
+
+  it('with a profile, set and clear reach the profile even while the members are down, naming each one that did not take it', async (t) => {
+    const h = home(t)
+    assert.equal((await runCli(['init', '--home', h, '--peers', peers])).exitCode, 0)
+    const set = await runCli(['preferred', 'set', 'n2,n1', '--home', h])
+    assert.equal(set.exitCode, 0, set.stderr)
+    assert.equal(set.stdout, 'preferred leaders n2;n1 on no member (kept in the profile)')
+    assert.match(set.stderr, /^Warning: n0 did not take it: unreachable: connection refused \(it reads the profile when it starts again\)$/m)
+    assert.deepEqual(JSON.parse(readFileSync(join(h, 'profile.json'), 'utf8')).preferredLeaderIds, ['n2', 'n1'])
+    const clear = await runCli(['preferred', 'clear', '--home', h, '--json'])
+    assert.equal(clear.exitCode, 0, clear.stderr)
+    assert.deepEqual(JSON.parse(clear.stdout).ids, [])
+    assert.deepEqual(JSON.parse(readFileSync(join(h, 'profile.json'), 'utf8')).preferredLeaderIds, [])
+  })
+
+  it('with --peers and no member answering, nothing took it: exit 1', async (t) => {
+    const r = await runCli(['preferred', 'clear', '--home', home(t), '--peers', peers])
+    assert.equal(r.exitCode, 1)
+    assert.match(r.stderr, /^Error: no member took the preferred leaders \(n0: unreachable/m)
+  })
+})

@@ -23,11 +23,11 @@ it('refuses an unknown member, naming the members', async (t) => {
   assert.deepEqual(await runAction('kill', 'n9', context(t)), {ok: false, message: 'unknown member "n9" (members: n0, n1)'})
 })
 
-it('stops or kills only members `dledger up` started in this home', async (t) => {
+it('stops or kills only members of this home running on this machine', async (t) => {
   const ctx = context(t)
   for (const action of ['stop', 'kill'] as const) {
     const o = await runAction(action, 'n1', ctx)
     assert.equal(o.ok, false)
-    assert.match(o.message, /^n1 is not running in this home/)
+    assert.match(o.message, /^n1 is not running on this machine/)
   }
 })

@@ -18,10 +18,11 @@ import {
   readVoteLog,
   statusOf,
   trackUpMembers,
+  sandbox,
   watchLeaderGap,
   type ProcessCluster,
 } from '../helpers/cluster.js'
-import {freePorts, Sandbox, waitFor, type CliResult} from '../helpers/processes.js'
+import {freePorts, waitFor, type CliResult} from '../helpers/processes.js'
 
 function explain(r: CliResult, c?: ProcessCluster): string {
   return `exit ${r.code} ${r.signal ?? ''}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}${c ? `\nmembers:\n${c.diag()}` : ''}`
@@ -42,7 +43,7 @@ interface TransferJson {
   tookMs: number
   visibleMs: number
   noop: boolean
-  preferred?: {id: string; applied: string[]; failed: {id: string; error: string}[]; profile: boolean}
+  preferred?: {ids: string[]; applied: string[]; failed: {id: string; error: string}[]; profile: boolean}
 }
 
 interface ErrorJson {
@@ -194,7 +195,7 @@ describe('preferred leader', () => {
 
     const out = await json<TransferJson>(c, ['transfer-leader', '--to', 'n2', '--preferred'])
     assert.equal(out.to, 'n2')
-    assert.deepEqual(out.preferred, {id: 'n2', applied: ['n0', 'n1', 'n2'], failed: [], profile: false})
+    assert.deepEqual(out.preferred, {ids: ['n2'], applied: ['n0', 'n1', 'n2'], failed: [], profile: false})
     const status = await json<StatusJson>(c, ['status'])
     assert.deepEqual(
       status.members.map((m) => m.preferred),
@@ -235,11 +236,7 @@ describe('preferred leader', () => {
   })
 
   it('with a profile, --preferred is kept in the profile, so a member that was down gets it when started again', async (t) => {
-    const sb = new Sandbox('dledger-e2e-preferred-')
-    t.after(async () => {
-      trackUpMembers(sb)
-      await sb.cleanup()
-    })
+    const sb = sandbox(t, 'dledger-e2e-preferred-')
     const ports = await freePorts(3)
     const peers = ports.map((p, i) => `n${i}-127.0.0.1:${p}`).join(';')
     const up = await sb.run(['up', '--peers', peers, '--timing', 'fast'])
@@ -273,11 +270,7 @@ describe('preferred leader', () => {
 
 describe('graceful hand-off', () => {
   it('a leader stopped cleanly (`down --id`) hands over first: the leaderless gap is shorter than the transfer, and no election timeout is paid', async (t) => {
-    const sb = new Sandbox('dledger-e2e-handoff-')
-    t.after(async () => {
-      trackUpMembers(sb)
-      await sb.cleanup()
-    })
+    const sb = sandbox(t, 'dledger-e2e-handoff-')
     const ports = await freePorts(3)
     const peers = ports.map((p, i) => `n${i}-127.0.0.1:${p}`).join(';')
     const up = await sb.run(['up', '--peers', peers, '--timing', 'fast'])

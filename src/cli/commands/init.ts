@@ -1,7 +1,11 @@
+import {existsSync, rmSync} from 'node:fs'
+import {join} from 'node:path'
+
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../base-command.js'
 import {OperationError, UsageError} from '../errors.js'
+import {memberDataDir, PREFERRED_RECORD_FILE, type DledgerPaths} from '../paths.js'
 import type {Profile} from '../profile.js'
 import {timingFlags} from '../timing-flags.js'
 
@@ -17,7 +21,7 @@ const VALUE_FLAGS = ['peers', 'nodes', 'base-port', 'group', 'token', 'timing', 
 /** `dledger init`: writes the cluster profile. */
 export default class Init extends BaseCommand<typeof Init> {
   static override summary = 'Write the cluster profile: peers, group, timing, preferred leaders, token'
-  static override description = `Writes <home>/profile.json, which \`start\`, \`up\`, \`status\` and the other commands read. On a terminal, without flags, it asks for each value and checks each answer at once: a bad one (a malformed or duplicate peer, a preferred leader not in peers) is asked again. With flags, or without a terminal (CI, pipes), it never asks: the peers must be given (--peers, or --nodes/--base-port for a local cluster) or it exits 2. An existing profile is only replaced with --force.`
+  static override description = `Writes <home>/profile.json, which \`start\`, \`up\`, \`status\` and the other commands read. On a terminal, without flags, it asks for each value and checks each answer at once: a bad one (a malformed or duplicate peer, a preferred leader not in peers) is asked again. With flags, or without a terminal (CI, pipes), it never asks: the peers must be given (--peers, or --nodes/--base-port for a local cluster) or it exits 2. An existing profile is only replaced with --force, and only while its cluster is stopped (\`dledger down\`): running members keep what they were started with. Replacing it drops the members' run-time preferred leaders (\`preferred set\`, \`transfer-leader --preferred\`) in this home, so the new profile's preferred leaders hold.`
 
   static override examples = [
     {description: 'Ask for everything (on a terminal)', command: '<%= config.bin %> <%= command.id %>'},
@@ -43,11 +47,10 @@ export default class Init extends BaseCommand<typeof Init> {
 
   async run(): Promise<InitResult> {
     const {resolvePaths} = await import('../paths.js')
-    const {localPeers, memberSettings, profileTiming, redactProfile, saveProfile, settingsUsageError} = await import('../profile.js')
+    const {loadProfile, localPeers, memberSettings, profileTiming, redactProfile, saveProfile, settingsUsageError} = await import('../profile.js')
     const {timingOverrides} = await import('../timing-flags.js')
     const {SettingsError, parsePeers} = await import('../../core/settings.js')
     const {canPrompt} = await import('../output.js')
-    const {existsSync} = await import('node:fs')
     const flags = this.flags
     const paths = resolvePaths(flags.home, this.config)
 
@@ -64,6 +67,11 @@ export default class Init extends BaseCommand<typeof Init> {
         hint: 'pass --force to replace it',
       })
     }
+
+    // a running cluster keeps what its members were started with: a new profile would only reach
+    // the members started after it, so the cluster must be stopped first
+    const previous = exists ? await loadProfile(paths).catch(() => null) : null
+    if (previous !== null) await this.refuseWhileRunning(paths, previous, flags.token)
 
     let profile: Profile
     if (interactive) {
@@ -93,6 +101,10 @@ export default class Init extends BaseCommand<typeof Init> {
     }
 
     await saveProfile(paths, profile)
+    // the members' run-time choices (`preferred set`, `transfer-leader --preferred`) belong to the
+    // old profile: the new one is the newer intent
+    const members = (p: Profile | null) => (p === null ? [] : parsePeers(p.peers).map((peer) => ({group: p.group, id: peer.id})))
+    const dropped = exists ? dropRunTimePreferred(paths, [...members(previous), ...members(profile)]) : []
     if (!this.jsonEnabled()) {
       this.log(`wrote cluster profile ${paths.profileFile}`)
       this.log(`  group      ${profile.group}`)
@@ -101,10 +113,28 @@ export default class Init extends BaseCommand<typeof Init> {
       this.log(`  timing     ${profile.timing ?? 'default'}${overrides.length > 0 ? ` (${overrides.join(', ')})` : ''}`)
       this.log(`  preferred  ${profile.preferredLeaderIds.join(';') || 'none'}`)
       this.log(`  token      ${profile.token === undefined ? 'none' : 'set'}`)
+      if (dropped.length > 0) this.log(`  dropped the run-time preferred leaders of ${dropped.join(', ')}`)
       const home = paths.home ? ` --home ${paths.home}` : ''
       this.log(`start each member with \`${this.config.bin} start --id <id>${home}\`, or all of them here with \`${this.config.bin} up${home}\``)
     }
     return {file: paths.profileFile, profile: redactProfile(profile)}
+  }
+
+  /** Refuses (exit 1) while members of the profile run here or answer on their addresses. */
+  private async refuseWhileRunning(paths: DledgerPaths, previous: Profile, flagToken: string | undefined): Promise<void> {
+    const {parsePeers} = await import('../../core/settings.js')
+    const {findMembers} = await import('../local-members.js')
+    const {probeCluster} = await import('../cluster-client.js')
+    const peers = parsePeers(previous.peers)
+    const token = flagToken ?? previous.token
+    const [{running}, probes] = await Promise.all([findMembers(paths, peers, {token}), probeCluster(peers, {token, timeoutMs: 500})])
+    // a 401 is an answer too: a member listens there
+    const live = new Set([...running.map((r) => r.id), ...probes.filter((p) => p.ok || p.httpStatus === 401).map((p) => p.peer.id)])
+    if (live.size === 0) return
+    throw new OperationError(`the cluster of ${paths.profileFile} is running (${[...live].sort().join(', ')} answer); a new profile would not reach its members`, {
+      code: 'CLUSTER_RUNNING',
+      hint: 'stop it first with `dledger down` (members on other hosts: stop them there), then run init again',
+    })
   }
 
   /**
@@ -165,4 +195,16 @@ export default class Init extends BaseCommand<typeof Init> {
       throw error
     }
   }
+}
+
+/** Removes the run-time preferred-leader records of these profiles' members in this home; returns their ids. */
+function dropRunTimePreferred(paths: DledgerPaths, members: {group: string; id: string}[]): string[] {
+  const dropped = new Set<string>()
+  for (const {group, id} of members) {
+    const file = join(memberDataDir(paths, group, id), PREFERRED_RECORD_FILE)
+    if (!existsSync(file)) continue
+    rmSync(file, {force: true})
+    dropped.add(id)
+  }
+  return [...dropped].sort()
 }

@@ -8,7 +8,7 @@ import {timingFlags} from '../timing-flags.js'
 /** `dledger start`: one member in the foreground. */
 export default class Start extends BaseCommand<typeof Start> {
   static override summary = 'Run one member in the foreground until Ctrl-C'
-  static override description = `Runs member --id of the cluster: peers, group, timing, preferred leaders and token come from the profile in the home unless flags give them (with --peers the profile is not used). The settings are checked before anything listens; every problem is one line and exit 2. The member listens on the host and port of its own peers entry, keeps its term and vote in its data directory (<home>/data/<group>/<id>/ unless --data-dir) and stops cleanly on SIGINT or SIGTERM (exit 0). A leader that is stopped cleanly first hands leadership to its most caught-up live follower, bounded by the transfer deadline (3 s), so a planned restart costs no election timeout; --no-handoff skips that, and so does SIGUSR2 (\`dledger down --no-handoff\` sends it).
+  static override description = `Runs member --id of the cluster: peers, group, timing, preferred leaders and token come from the profile in the home unless flags give them (with --peers the profile is not used). The settings are checked before anything listens; every problem is one line and exit 2. Once it listens, its PID is recorded in <home>/run/<id>.json (removed when it stops), so \`dledger down\` stops it and \`dledger up\` knows it runs. The member listens on the host and port of its own peers entry, keeps its term and vote in its data directory (<home>/data/<group>/<id>/ unless --data-dir) and stops cleanly on SIGINT or SIGTERM (exit 0). A leader that is stopped cleanly first hands leadership to its most caught-up live follower, bounded by the transfer deadline (3 s), so a planned restart costs no election timeout; --no-handoff skips that, and so does SIGUSR2 (\`dledger down --no-handoff\` sends it).
 
 Three terminals running \`dledger start --id n0\`, \`--id n1\` and \`--id n2\` form the profile's cluster.`
 
@@ -79,9 +79,17 @@ Three terminals running \`dledger start --id n0\`, \`--id n1\` and \`--id n2\` f
 
     const self = settings.peers.find((p) => p.id === settings.selfId)
     this.log(`${settings.selfId} listening on ${self?.host}:${member.port} (group ${settings.group}, term ${member.status().term}, data ${dataDir})`)
+    // recorded like the members `up` spawns, so `down` and `up` know it runs
+    const {recordSelf} = await import('../local-members.js')
+    const forget = recordSelf(paths, {id: settings.selfId, port: member.port, address: `${self?.host}:${member.port}`})
 
     // until SIGINT/SIGTERM (a clean stop; a second signal exits at once) or a fail-stop
-    const code = await runUntilStopped(member, {log, handoff: flags.handoff})
+    let code: number
+    try {
+      code = await runUntilStopped(member, {log, handoff: flags.handoff})
+    } finally {
+      forget()
+    }
     if (code !== 0) {
       const cause = await member.closed
       throw new OperationError(`${settings.selfId} stopped: ${cause?.message ?? 'fail-stop'}`, {code: 'MEMBER_FAILED'})

@@ -4,6 +4,7 @@ import {BaseCommand} from '../base-command.js'
 import type {ClusterStatus} from '../cluster-client.js'
 import {OperationError, UsageError} from '../errors.js'
 import type {PreferredOutcome, TransferResult} from '../leadership.js'
+import {warn} from '../output.js'
 
 /**
  * The answers after which nothing changed hands and the request is sent again, to whoever leads
@@ -23,22 +24,26 @@ export default class TransferLeader extends BaseCommand<typeof TransferLeader> {
 
 Without --to, a terminal offers the live followers to pick from; without a terminal that is a usage error (exit 2).
 
---preferred also makes --to the preferred leader on every member, at run time and durably (each member keeps it in its data directory, and the profile keeps it too): whenever another member leads while --to is live and caught up, the leader hands leadership back to it (DLedger's checkPreferredLeader). Members that cannot be reached are named; they pick it up from the profile when they are started again.
+--preferred also makes --to the preferred leader on every member, at run time and durably (each member keeps it in its data directory, and the profile keeps it too): whenever another member leads while --to is live and caught up, the leader hands leadership back to it (DLedger's checkPreferredLeader). Members that cannot be reached are named; they pick it up from the profile when they are started again. --no-preferred instead clears the preferred leader on every member and in the profile before the transfer, so no preferred member takes leadership back afterwards (\`dledger preferred set|clear\` do the same without a transfer).
 
 Failures are one line with DLedger's code name and a hint, exit 1: NETWORK_ERROR (the member is down), FALL_BEHIND_TOO_MUCH, TAKE_LEADERSHIP_FAILED, LEADER_TRANSFERRING, TIMEOUT, NO_LEADER. An unknown member id exits 2.`
 
   static override examples = [
     {description: 'Hand leadership to n2', command: '<%= config.bin %> <%= command.id %> --to n2'},
     {description: 'Make n2 the leader, and keep it there after failures', command: '<%= config.bin %> <%= command.id %> --to n2 --preferred'},
+    {description: 'Make n1 the leader and clear the preferred leader, so it stays there', command: '<%= config.bin %> <%= command.id %> --to n1 --no-preferred'},
     {description: 'Pick the new leader from a list (on a terminal)', command: '<%= config.bin %> <%= command.id %>'},
-    {description: 'As JSON: {"from","to","term","previousTerm","tookMs","visibleMs","noop","attempts"}', command: '<%= config.bin %> <%= command.id %> --to n1 --json'},
+    {description: 'As JSON: {"from","to","term","previousTerm","tookMs","visibleMs","noop","attempts"}, and with --[no-]preferred "preferred":{"ids","applied","failed","profile"}', command: '<%= config.bin %> <%= command.id %> --to n1 --json'},
   ]
 
   static override enableJsonFlag = true
 
   static override flags = {
     to: Flags.string({description: 'the member to hand leadership to (asked on a terminal when omitted)'}),
-    preferred: Flags.boolean({description: 'also make it the preferred leader on every member (durable, kept in the profile)', default: false}),
+    preferred: Flags.boolean({
+      description: 'also make it the preferred leader on every member (durable, kept in the profile); --no-preferred clears the preferred leader everywhere instead',
+      allowNo: true,
+    }),
     timeout: Flags.integer({description: 'milliseconds for the whole transfer (the leader itself gives up after 3000)', default: 5000, min: 1}),
     'probe-timeout': Flags.integer({description: "milliseconds to wait for each member's status answer", default: 500, min: 1, hidden: true}),
   }
@@ -78,26 +83,21 @@ Failures are one line with DLedger's code name and a hint, exit 1: NETWORK_ERROR
 
     // --preferred: every member but the leader first (so the transferee takes leadership with
     // DLedger's short take-leadership ballot delay), the leader last, after the hand-over, so its
-    // checkPreferredLeader cannot start a transfer of its own meanwhile
+    // checkPreferredLeader cannot start a transfer of its own meanwhile. --no-preferred: every
+    // member at once, before the transfer, so no preferred leader takes leadership back after it
+    const preferredIds = flags.preferred === true ? [to] : flags.preferred === false ? [] : undefined
+    const {keepInProfile, mergeOutcome, sendPreferred} = await import('../preferred.js')
     let preferred: PreferredOutcome | undefined
-    if (flags.preferred) {
-      const firstWave = status.members.filter((m) => m.id !== from)
-      preferred = await this.setPreferred(cluster, to, firstWave.map((m) => m.id), status)
+    if (preferredIds !== undefined) {
+      const firstWave = status.members.filter((m) => preferredIds.length === 0 || m.id !== from)
+      preferred = await sendPreferred(cluster, preferredIds, firstWave.map((m) => m.id), status)
     }
     let preferredFinished = false
     const finishPreferred = async (): Promise<void> => {
-      if (preferred === undefined || preferredFinished) return
+      if (preferred === undefined || preferredIds === undefined || preferredFinished) return
       preferredFinished = true
-      const last = await this.setPreferred(cluster, to, [from], status)
-      preferred.applied.push(...last.applied)
-      preferred.failed.push(...last.failed)
-      preferred.applied.sort()
-      preferred.failed.sort((a, b) => a.id.localeCompare(b.id))
-      if (cluster.source === 'profile' && cluster.profile !== null) {
-        const {saveProfile} = await import('../profile.js')
-        await saveProfile(paths, {...cluster.profile, preferredLeaderIds: [to]})
-        preferred.profile = true
-      }
+      if (preferredIds.length > 0) mergeOutcome(preferred, await sendPreferred(cluster, preferredIds, [from], status))
+      await keepInProfile(paths, cluster, preferred)
     }
     /** The --preferred outcome: on stdout after a success, on stderr before a failure. */
     const reportPreferred = (log: (line: string) => void): void => {
@@ -111,8 +111,8 @@ Failures are one line with DLedger's code name and a hint, exit 1: NETWORK_ERROR
       reportPreferred((line) => this.log(line))
       // without --preferred, a preferred leader elsewhere takes leadership back (checkPreferredLeader)
       const others = new Set(status.members.map((m) => m.preferred).filter((p): p is string => p !== null && !p.split(';').includes(to)))
-      if (!flags.preferred && others.size > 0)
-        warn(`the members prefer ${[...others].join(' / ')} as leader: while it is live and caught up, leadership moves back there within about a second (make ${to} preferred with --preferred)`)
+      if (flags.preferred === undefined && others.size > 0)
+        warn(`the members prefer ${[...others].join(' / ')} as leader: while it is live and caught up, leadership moves back there within about a second (make ${to} preferred with --preferred, or clear the preferred leader with --no-preferred)`)
       return result
     }
 
@@ -249,41 +249,6 @@ Failures are one line with DLedger's code name and a hint, exit 1: NETWORK_ERROR
       throw error
     }
   }
-
-  /** setPreferredLeaders([id]) on the given members at once; never throws. */
-  private async setPreferred(
-    cluster: {peers: {id: string; host: string; port: number}[]; token?: string; group: string | null},
-    id: string,
-    members: string[],
-    status: ClusterStatus,
-  ): Promise<PreferredOutcome> {
-    const {adminRequest} = await import('../member-client.js')
-    const outcome: PreferredOutcome = {id, applied: [], failed: [], profile: false}
-    await Promise.all(
-      members.map(async (m) => {
-        const entry = status.members.find((x) => x.id === m)
-        const peer = cluster.peers.find((p) => p.id === m)
-        if (entry === undefined || peer === undefined) return
-        if (!entry.reachable) {
-          outcome.failed.push({id: m, error: entry.error ?? 'unreachable'})
-          return
-        }
-        try {
-          const answer = await adminRequest(peer, {op: 'setPreferredLeaders', ids: [id]}, {token: cluster.token, group: cluster.group})
-          if (answer.ok) outcome.applied.push(m)
-          else outcome.failed.push({id: m, error: `${answer.code ?? 'ERROR'}: ${answer.error ?? 'refused'}`})
-        } catch (error) {
-          outcome.failed.push({id: m, error: (error as Error).message})
-        }
-      }),
-    )
-    return outcome
-  }
-}
-
-/** One `Warning: …` line on stderr (oclif's warn wraps and indents). */
-function warn(message: string): void {
-  console.error('%s', `Warning: ${message}`)
 }
 
 function round1(x: number): number {

@@ -17,7 +17,8 @@ export default class Up extends BaseCommand<typeof Up> {
   static override summary = 'Start a local cluster in the background and wait for a leader'
   static override description = `Writes the cluster profile if there is none yet (ids n0…, addresses 127.0.0.1:BASE+i), spawns one detached \`dledger start\` per member (data under <home>/data, output in <home>/logs/<id>.log, PIDs in <home>/run), waits until a leader is elected and prints the status table.
 
-With an existing profile, \`up\` starts the members it lists; flags such as --nodes, --base-port, --peers (members on this machine with ids and ports of your choice), --group, --timing or --token rewrite the profile first. It refuses while members of this home still run (\`dledger down\` stops them) and when a port is taken, saying by what: a dledger member (id and PID), an outgoing connection's source port (keep ports below Linux's ephemeral range, 32768-60999; the default base port is), or another program.`
+With an existing profile, \`up\` starts the members it lists that are not running yet: after \`dledger down --id n1\` or a crash, just those (--id names one). Flags such as --nodes, --base-port, --peers (members on this machine with ids and ports of your choice), --group, --timing or --token rewrite the profile first, which needs the cluster stopped. It refuses when every member already runs (\`dledger down\` stops them) and when a port is taken, saying by what: a dledger member (id and PID), an outgoing connection's source port (keep ports below Linux's ephemeral range, 32768-60999, as the default base port ${DEFAULT_BASE_PORT} does), or another program.`
+
 
   static override examples = [
     {description: 'Three members on 127.0.0.1:20911-20913', command: '<%= config.bin %> <%= command.id %>'},
@@ -26,6 +27,7 @@ With an existing profile, \`up\` starts the members it lists; flags such as --no
       description: 'Another port range, a token, n2 preferred as leader',
       command: '<%= config.bin %> <%= command.id %> --base-port 7001 --token s3cret --preferred-leader n2',
     },
+    {description: 'Start n1 again after `dledger down --id n1` (the others keep running)', command: '<%= config.bin %> <%= command.id %> --id n1'},
     {description: 'A second, separate cluster in its own home', command: '<%= config.bin %> <%= command.id %> --home /tmp/dl2 --base-port 21911'},
     {description: 'Start the members and return at once; log every role change', command: `<%= config.bin %> <%= command.id %> --wait 0 --on-role-change 'echo "$DLEDGER_ID $DLEDGER_ROLE" >> roles.txt'`},
   ]
@@ -36,6 +38,7 @@ With an existing profile, \`up\` starts the members it lists; flags such as --no
     nodes: Flags.integer({description: `number of members [default: ${DEFAULT_NODES}]`, min: 1, max: 99}),
     'base-port': Flags.integer({description: `port of n0; member i listens on base+i [default: ${DEFAULT_BASE_PORT}]`, min: 1, max: 65535}),
     group: Flags.string({description: 'group name [default: default]'}),
+    id: Flags.string({description: 'start only this member of the profile (e.g. after `dledger down --id n1`)'}),
     wait: Flags.integer({description: 'milliseconds to wait for a leader (0: do not wait)', default: 15000, min: 0}),
     'on-role-change': onRoleChangeFlag,
     ...timingFlags,
@@ -50,15 +53,7 @@ With an existing profile, \`up\` starts the members it lists; flags such as --no
     const flags = this.flags
     const paths = resolvePaths(flags.home, this.config)
 
-    // 1. refuse while members of this home still run
-    const running = local.liveMembers(paths)
-    if (running.length > 0) {
-      throw new OperationError(`already running: ${running.map((r) => `${r.id} (pid ${r.pid})`).join(', ')}; run \`dledger down\` first`, {
-        code: 'ALREADY_RUNNING',
-      })
-    }
-
-    // 2. the profile: write it if missing, rewrite it if flags reshape the cluster
+    // 1. what is asked: the whole cluster, reshaped or not, or one member of the profile
     const overrides = timingOverrides(flags)
     const existing = await loadProfile(paths)
     const tokenGiven = this.argv.some((a) => a === '--token' || a.startsWith('--token='))
@@ -71,6 +66,28 @@ With an existing profile, \`up\` starts the members it lists; flags such as --no
       flags.group !== undefined ||
       Object.keys(overrides).length > 0 ||
       tokenGiven
+    if (flags.id !== undefined && reshaping)
+      throw new UsageError('--id starts one member of the existing profile; flags that reshape the cluster cannot go with it', {
+        hint: 'drop the other flags, or reshape the whole cluster: `dledger down`, then `dledger up <flags>`',
+      })
+    if (flags.id !== undefined && existing === null)
+      throw new UsageError(`no cluster profile in ${paths.home ?? paths.configDir} to start ${flags.id} from`, {code: 'NO_PROFILE', hint: 'run `dledger up` (or `dledger init`) first'})
+    if (flags.id !== undefined && existing !== null) {
+      const ids = parsePeers(existing.peers).map((p) => p.id)
+      if (!ids.includes(flags.id)) throw new UsageError(`--id: unknown member "${flags.id}" (known: ${ids.join(', ')})`, {code: 'UNKNOWN_MEMBER', hint: `pick one of ${ids.join(', ')}`})
+    }
+
+    // 2. what already runs: a reshape needs the cluster stopped; otherwise only the rest is started
+    const {running} = await local.findMembers(paths, existing ? parsePeers(existing.peers) : [], {token: flags.token ?? existing?.token})
+    const runningList = running.map((r) => `${r.id} (pid ${r.pid})`).join(', ')
+    const wanted = existing === null || reshaping ? null : parsePeers(existing.peers).filter((p) => flags.id === undefined || p.id === flags.id)
+    if (running.length > 0 && (wanted === null || wanted.every((p) => running.some((r) => r.id === p.id)))) {
+      const one = flags.id === undefined ? undefined : running.find((r) => r.id === flags.id)
+      throw new OperationError(one ? `${one.id} is already running (pid ${one.pid})` : `already running: ${runningList}; run \`dledger down\` first`, {
+        code: 'ALREADY_RUNNING',
+        hint: one ? `\`dledger down --id ${one.id}\` stops it` : reshaping ? 'stop the cluster before reshaping it' : undefined,
+      })
+    }
     let profile: Profile
     let profileNote: string
     if (existing === null || reshaping) {
@@ -103,9 +120,11 @@ With an existing profile, \`up\` starts the members it lists; flags such as --no
       throw error
     }
 
-    // 4. every port must be free
+    // 4. every port of a member to start must be free
+    const already = running.filter((r) => peers.some((p) => p.id === r.id))
+    const toStart = peers.filter((p) => !already.some((r) => r.id === p.id) && (flags.id === undefined || p.id === flags.id))
     const {checkPortFree} = await import('../port-owner.js')
-    const taken = (await Promise.all(peers.map((p) => checkPortFree(p, {token: profile.token})))).filter((x) => x !== null)
+    const taken = (await Promise.all(toStart.map((p) => checkPortFree(p, {token: profile.token})))).filter((x) => x !== null)
     if (taken.length > 0) {
       throw new OperationError(taken.map((x) => x.problem).join('; '), {code: 'PORT_IN_USE', hint: [...new Set(taken.map((x) => x.hint))].join('; ')})
     }
@@ -115,16 +134,16 @@ With an existing profile, \`up\` starts the members it lists; flags such as --no
     // 5. spawn the members detached; from here on, Ctrl-C stops the waiting, not the members:
     // they run detached and are recorded
     const {spinner} = await import('../output.js')
-    const spin = this.jsonEnabled() || flags.wait === 0 ? undefined : spinner(`starting ${peers.length} member${peers.length === 1 ? '' : 's'}, waiting for a leader`).start()
+    const spin = this.jsonEnabled() || flags.wait === 0 ? undefined : spinner(`starting ${toStart.length === 1 ? toStart[0].id : `${toStart.length} members`}, waiting for a leader`).start()
     const onInterrupt = () => {
       spin?.stop()
-      console.error(`interrupted: ${peers.map((p) => p.id).join(', ')} keep running; \`dledger status\` shows them, \`dledger down\` stops them`)
+      console.error(`interrupted: ${toStart.map((p) => p.id).join(', ')} keep running; \`dledger status\` shows them, \`dledger down\` stops them`)
       process.exit(130)
     }
     process.once('SIGINT', onInterrupt)
     const binPath = join(this.config.root, 'bin', 'run.js')
     const hook = flags['on-role-change']
-    const spawned = peers.map((p) => local.spawnMember(paths, p, {binPath, args: hook === undefined ? [] : ['--on-role-change', hook]}))
+    const spawned = toStart.map((p) => local.spawnMember(paths, p, {binPath, args: hook === undefined ? [] : ['--on-role-change', hook]}))
     const {fetchClusterStatus, pollCluster, confirmedLeader, renderStatus} = await import('../cluster-client.js')
     const cluster = {peers, group: profile.group, token: profile.token}
     if (flags.wait === 0) {
@@ -135,10 +154,11 @@ With an existing profile, \`up\` starts the members it lists; flags such as --no
       return fetchClusterStatus(cluster)
     }
 
-    // 6. wait for a leader that every member follows (or at least a leader by the deadline)
+    // 6. wait for a leader that every running member follows (or at least a leader by the deadline)
+    const expected = new Set([...spawned.map((m) => m.record.id), ...already.map((r) => r.id)])
     const settled = (s: ClusterStatus) => {
       const leader = confirmedLeader(s)
-      return leader !== null && s.members.every((m) => m.reachable && m.leaderId === leader.id && m.term === s.term)
+      return leader !== null && s.members.every((m) => !expected.has(m.id) || (m.reachable && m.leaderId === leader.id && m.term === s.term))
     }
     const {status} = await pollCluster(cluster, settled, {
       timeoutMs: flags.wait,
@@ -158,13 +178,14 @@ With an existing profile, \`up\` starts the members it lists; flags such as --no
       const alive = spawned.filter((m) => !dead.includes(m)).map((m) => m.record)
       await local.stopMembers(paths, alive, 5000)
       for (const m of dead) local.removeRunRecord(paths, m.record.id)
-      const first = dead[0].record
-      const tail = local.tailFile(first.logFile, 20, dead[0].logOffset)
-      if (!this.jsonEnabled()) console.error('%s', `--- last lines of ${first.logFile} ---\n${tail}\n---`)
+      const logFile = dead[0].logFile
+      const tail = local.tailFile(logFile, 20, dead[0].logOffset)
+      if (!this.jsonEnabled()) console.error('%s', `--- last lines of ${logFile} ---\n${tail}\n---`)
       const exit = dead[0].exit
+      const others = alive.length > 0 ? '; stopped the others' : ''
       throw new OperationError(
-        `${dead.map((m) => m.record.id).join(', ')} exited during start-up${exit ? ` (${exit.signal ?? `exit code ${exit.code}`})` : ''}; stopped the others`,
-        {code: 'START_FAILED', hint: `see ${first.logFile}`},
+        `${dead.map((m) => m.record.id).join(', ')} exited during start-up${exit ? ` (${exit.signal ?? `exit code ${exit.code}`})` : ''}${others}`,
+        {code: 'START_FAILED', hint: `see ${logFile}`},
       )
     }
 
@@ -176,7 +197,8 @@ With an existing profile, \`up\` starts the members it lists; flags such as --no
       })
     }
     if (!this.jsonEnabled()) {
-      this.log(`started ${spawned.map((m) => `${m.record.id} (pid ${m.record.pid})`).join(', ')}; logs in ${paths.logDir}`)
+      const kept = already.length > 0 ? `; ${already.map((r) => r.id).join(', ')} ${already.length === 1 ? 'was' : 'were'} already running` : ''
+      this.log(`started ${spawned.map((m) => `${m.record.id} (pid ${m.record.pid})`).join(', ')}${kept}; logs in ${paths.logDir}`)
       this.log(await renderStatus(status))
     }
     return status

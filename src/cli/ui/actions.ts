@@ -8,7 +8,7 @@ import {spawn} from 'node:child_process'
 
 import type {Peer} from '../../core/settings.js'
 import {electLine, transferLine, type ElectResult, type TransferResult} from '../leadership.js'
-import {isRecordedMember, liveMembers, spawnMember, stopMembers} from '../local-members.js'
+import {findMembers, isRecordedMember, spawnMember, stopMembers} from '../local-members.js'
 import {checkPortFree} from '../port-owner.js'
 import type {DledgerPaths} from '../paths.js'
 
@@ -50,8 +50,8 @@ export async function runAction(action: UiAction, id: string, ctx: ActionContext
         return await runCli(['elect', '--node', id], ctx)
       case 'stop':
       case 'kill': {
-        const record = liveMembers(ctx.paths).find((r) => r.id === id)
-        if (record === undefined) return {ok: false, message: `${id} is not running in this home (only members \`dledger up\` started here can be stopped)`}
+        const record = (await findMembers(ctx.paths, [peer], {token: ctx.token})).running.find((r) => r.id === id)
+        if (record === undefined) return {ok: false, message: `${id} is not running on this machine`}
         if (action === 'stop') {
           const [outcome] = await stopMembers(ctx.paths, [record], ctx.stopTimeoutMs ?? 10_000, {handoff: true})
           return {ok: true, message: `stopped ${id} (pid ${record.pid}, ${outcome.how})`}
@@ -60,7 +60,7 @@ export async function runAction(action: UiAction, id: string, ctx: ActionContext
         return {ok: true, message: `killed ${id} (pid ${record.pid}, SIGKILL)`}
       }
       case 'restart': {
-        const running = liveMembers(ctx.paths).find((r) => r.id === id)
+        const running = (await findMembers(ctx.paths, [peer], {token: ctx.token})).running.find((r) => r.id === id)
         if (running !== undefined) await stopMembers(ctx.paths, [running], ctx.stopTimeoutMs ?? 10_000, {handoff: true})
         const busy = await checkPortFree(peer, {token: ctx.token})
         if (busy !== null) return {ok: false, message: `cannot start ${id}: ${busy.problem} (${busy.hint})`}
