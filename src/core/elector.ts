@@ -1,118 +1,39 @@
 /**
  * The elector: DLedger's DLedgerLeaderElector (the maintainer, handleVote, handleHeartBeat,
- * leadership transfer, take-leadership, checkPreferredLeader) as a pure state machine.
+ * leadership transfer, take-leadership, checkPreferredLeader) as a pure state machine. One
+ * Elector for every role: DLedger's handlers work in every role and a ballot outlives its role.
+ * It sequences the rule modules (vote-rules, ballot, heartbeat-round, transfer) and owns the
+ * state they read; only a readonly view and the member snapshot leave it.
  *
  * Inputs: `tick(nowMs)`, `receive(message, nowMs)` and the commands (`revote`, `stepDown`,
- * `setPreferredLeaders`, `setLedgerEnd`, `setPeerWaterMark`). Each returns a StepOutput: the durable
- * record to write first (spec S1), then the messages to send and the vote-log events. Time and
- * randomness come only from the caller (spec S2). DLedger's blocking waits (a ballot, a heartbeat
- * round) are explicit round state here: responses update the counters and the round is parsed
- * when an early exit holds or a tick reaches its deadline.
+ * `transferLeadership`, `setPreferredLeaders`, `setLedgerEnd`). Each returns a StepOutput: the
+ * durable record to write first (spec S1), then the messages to send and the vote-log events.
+ * Time and randomness come only from the caller (spec S2). DLedger's blocking waits (a ballot, a
+ * heartbeat round) are explicit round state: responses update the counters and the round is
+ * decided when an early exit holds or a tick reaches its deadline.
  */
-import type {VoteLogEvent} from './events.js'
+import {invariant} from './assert.js'
+import {type Ballot, countVote, judgeBallot, openBallot} from './ballot.js'
+import type {EventDraft, VoteLogEvent} from './events.js'
+import {checkHeartBeat, countHeartbeat, decideRound, type HeartbeatRound, openRound, releaseIfComplete} from './heartbeat-round.js'
 import {MemberState} from './member-state.js'
 import type {Settings} from './settings.js'
-import {
-  assertNever,
-  codeName,
-  type DurableState,
-  type HeartBeatRequest,
-  type HeartBeatResponse,
-  type LeadershipTransferRequest,
-  type LeadershipTransferResponse,
-  type Message,
-  type NodeId,
-  type ParseResult,
-  RESPONSE_CODES,
-  type ResponseCodeName,
-  responseTo,
-  type Role,
-  type VoteRequest,
-  type VoteResponse,
-} from './types.js'
+import {type ElectorView, type MemberSnapshot, NEVER, type Random, sameDurable, type StepOutput, viewOf} from './step.js'
+import {LeadershipTransfer} from './transfer.js'
+import {assertNever, type HeartBeatRequest, type Message, type NodeId, type ParseResult, RESPONSE_CODES, responseTo, type Role, type VoteRequest, type VoteResult} from './types.js'
+import {checkAddressee, checkVote, type VoterState} from './vote-rules.js'
 
-/** What one step asks the driver to do, in this order: persist, then send, then log. */
-export interface StepOutput {
-  /** the durable record, when it changed; write it (atomically, durably) before sending anything */
-  persist: DurableState | null
-  messages: Message[]
-  events: VoteLogEvent[]
-}
+export type {ElectorView, MemberSnapshot, Random, StepOutput} from './step.js'
 
-/** A uniform random number in [0, 1), injected (spec S2). */
-export type Random = () => number
-
-/** What `dledger status` shows of one member. */
-export interface MemberSnapshot {
-  id: NodeId
-  group: string
-  role: Role
-  term: number
-  leaderId: NodeId | null
-  votedFor: NodeId | null
-  ledgerEndIndex: number
-  ledgerEndTerm: number
-  committedIndex: number
-  knownMaxTermInGroup: number
-  preferredLeaderIds: NodeId[]
-  transferee: NodeId | null
-  /** follower: since the last heartbeat from its leader; leader: since its last successful round */
-  lastHeartbeatAgoMs: number | null
-}
-
-const NEVER = Number.NEGATIVE_INFINITY
-
-interface Ballot {
-  term: number
-  startedAtMs: number
-  /** the latch wait: voteTimeoutMs + random[0, maxVoteIntervalMs) */
-  waitUntilMs: number
-  rpcDeadlineMs: number
-  ledgerEndIndex: number
-  ledgerEndTerm: number
-  /** the ballot-local knownMaxTermInGroup (distinct from MemberState's) */
-  knownMaxTermInGroup: number
-  allNum: number
-  validNum: number
-  acceptedNum: number
-  notReadyTermNum: number
-  biggerLedgerNum: number
-  alreadyHasLeader: boolean
-  /** reqId → voter, for requests still unanswered */
-  pending: Map<string, NodeId>
-  released: boolean
-}
-
-interface HeartbeatRound {
-  term: number
-  startedAtMs: number
-  rpcDeadlineMs: number
-  /** after the latch (released or `interval - 10`) DLedger sleeps 10 ms, then decides */
-  decideAtMs: number
-  allNum: number
-  succNum: number
-  notReadyNum: number
-  maxTerm: number
-  inconsistLeader: boolean
-  pending: Map<string, NodeId>
-  released: boolean
-}
-
-/** A transfer this node (as leader) started: answered when the transferee replies or the deadline passes (spec S6). */
-interface OutgoingTransfer {
-  transfereeId: NodeId
-  term: number
-  deadlineMs: number
-  takeLeadershipReqId: string
-  /** the client's request to answer; null when checkPreferredLeader started it */
-  client: LeadershipTransferRequest | null
-}
+/** A bound on maintainer passes in one step: a pass that makes another due may repeat, never spin. */
+const MAX_PASSES_PER_STEP = 8
 
 export class Elector {
   readonly settings: Settings
-  readonly state: MemberState
+  private readonly state: MemberState
   private readonly random: Random
   private readonly incarnation: string
+  private readonly transfer: LeadershipTransfer
   private reqCounter = 0
 
   private lastLeaderHeartBeatTimeMs = NEVER
@@ -127,12 +48,6 @@ export class Elector {
 
   private ballot: Ballot | null = null
   private heartbeatRound: HeartbeatRound | null = null
-  private outgoingTransfer: OutgoingTransfer | null = null
-  /** the transferee's pending take-leadership request (TakeLeadershipTask) */
-  private takeLeadershipTask: LeadershipTransferRequest | null = null
-  /** a take-leadership request waiting for this node's log to catch up */
-  private catchUp: {request: LeadershipTransferRequest; deadlineMs: number} | null = null
-  private readonly peerWaterMarks = new Map<NodeId, number>()
   /**
    * Heartbeats awaiting their reply or RPC timeout, also after their round was decided: DLedger
    * writes peersLiveTable from every completion, whenever it comes (reference §3.3 step 3).
@@ -142,13 +57,25 @@ export class Elector {
   private out: StepOutput = emptyOutput()
   private now = 0
 
-  constructor(settings: Settings, durable: DurableState, random: Random, nowMs: number) {
+  constructor(settings: Settings, durable: StepOutput['persist'] & object, random: Random, nowMs: number) {
     this.settings = {...settings, preferredLeaderIds: [...settings.preferredLeaderIds]}
     this.state = new MemberState(settings.group, settings.selfId, settings.peers, durable)
     this.random = random
     this.incarnation = Math.floor(random() * 0x100000000).toString(36)
     this.now = nowMs
     this.nextPreferredCheckAtMs = nowMs + settings.checkPreferredLeaderIntervalMs
+    this.transfer = new LeadershipTransfer({
+      state: this.state,
+      settings: this.settings,
+      now: () => this.now,
+      emit: (event) => this.emit(event),
+      send: (message) => this.send(message),
+      newReqId: () => this.newReqId(),
+      campaignFor: (term, reason) => {
+        this.changeRoleToCandidate(term, reason)
+        this.needIncreaseTermImmediately = true
+      },
+    })
   }
 
   // ---------------------------------------------------------------- inputs
@@ -166,10 +93,14 @@ export class Elector {
     })
   }
 
-  /** DLedger's testRevote(term): become candidate and campaign for `term` at once (`dledger elect --node`). */
+  /**
+   * DLedger's testRevote(term): become candidate and campaign for `term` at once (`dledger elect
+   * --node`). Unlike DLedger it also abandons an open ballot or heartbeat round (a deliberate
+   * difference, docs/differences.md). A term below the current one changes nothing.
+   */
   revote(term: number, nowMs: number): StepOutput {
     return this.step(nowMs, () => {
-      // a forced election does not wait for an open ballot or heartbeat round to end
+      if (term < this.state.currTerm) return
       this.ballot = null
       this.heartbeatRound = null
       this.maintainerReadyAtMs = NEVER
@@ -203,34 +134,19 @@ export class Elector {
    */
   transferLeadership(transfereeId: NodeId, nowMs: number): StepOutput {
     return this.step(nowMs, () => {
-      const s = this.state
-      if (s.role !== 'LEADER' || !s.isPeerMember(transfereeId) || transfereeId === s.selfId) return
-      this.emit({type: 'LEADERSHIP_TRANSFER', phase: 'REQUESTED', transferee: transfereeId, code: 'SUCCESS', detail: 'hand-off'})
-      this.startTransfer(transfereeId, s.currTerm, null)
+      this.transfer.handOff(transfereeId)
       this.runDue()
     })
   }
 
   /** The live follower with the smallest lag (ties: peers order), or null: the hand-off target. */
   mostCaughtUpFollower(): NodeId | null {
-    const s = this.state
-    if (s.role !== 'LEADER') return null
-    let best: NodeId | null = null
-    let bestLag = Number.POSITIVE_INFINITY
-    for (const id of s.peerIds) {
-      if (id === s.selfId || s.peersLiveTable.get(id) !== true) continue
-      const lag = this.peerLag(id)
-      if (lag < bestLag) {
-        best = id
-        bestLag = lag
-      }
-    }
-    return best
+    return this.transfer.mostCaughtUpFollower()
   }
 
   /** Whether a transfer this node started is still waiting for its outcome. */
   get transferInProgress(): boolean {
-    return this.outgoingTransfer !== null
+    return this.transfer.inProgress
   }
 
   /** Replaces the preferred leaders at run time (`transfer-leader --preferred`). */
@@ -252,48 +168,27 @@ export class Elector {
 
   /** The replication watermark of a peer, used by the transfer lag checks. */
   setPeerWaterMark(peer: NodeId, index: number): void {
-    this.peerWaterMarks.set(peer, index)
+    this.transfer.setPeerWaterMark(peer, index)
   }
 
   /** The earliest time at which `tick` has something to do. A driver may sleep until then. */
   nextDeadlineMs(): number {
     const ready = this.maintainerReadyAtMs
-    let next = Number.POSITIVE_INFINITY
-    const at = (t: number) => {
-      next = Math.min(next, t)
-    }
+    const due: number[] = [...this.transfer.deadlines()]
     // while a ballot or a heartbeat round is open the maintainer thread is blocked in it, whatever
     // the role has become meanwhile (reference §3.2): only the round's own deadlines count
-    const blocked = this.ballot !== null || this.heartbeatRound !== null
-    switch (this.state.role) {
-      case 'CANDIDATE':
-        if (blocked) break
-        at(this.needIncreaseTermImmediately ? ready : Math.max(ready, this.nextTimeToRequestVoteMs))
-        break
-      case 'FOLLOWER':
-        if (blocked) break
-        at(Math.max(ready, this.lastLeaderHeartBeatTimeMs + this.followerTimeoutMs() + 1))
-        break
-      case 'LEADER':
-        if (blocked) break
-        at(Math.max(ready, this.lastSendHeartBeatTimeMs + this.settings.heartbeatIntervalMs + 1))
-        break
-      default:
-        assertNever(this.state.role)
-    }
-    if (this.ballot !== null) at(this.ballot.pending.size > 0 ? Math.min(this.ballot.waitUntilMs, this.ballot.rpcDeadlineMs) : this.ballot.waitUntilMs)
-    if (this.heartbeatRound !== null) {
-      const r = this.heartbeatRound
-      at(r.pending.size > 0 ? Math.min(r.decideAtMs, r.rpcDeadlineMs) : r.decideAtMs)
-    }
-    if (this.outgoingTransfer !== null) at(this.outgoingTransfer.deadlineMs)
-    if (this.catchUp !== null) at(this.catchUp.deadlineMs)
+    const b = this.ballot
+    const r = this.heartbeatRound
+    if (b !== null) due.push(b.pending.size > 0 ? Math.min(b.waitUntilMs, b.rpcDeadlineMs) : b.waitUntilMs)
+    if (r !== null) due.push(r.pending.size > 0 ? Math.min(r.decideAtMs, r.rpcDeadlineMs) : r.decideAtMs)
+    if (b === null && r === null) due.push(this.maintainerDueMs(ready))
     // checkPreferredLeader only acts on a leader that is not itself preferred (reference §3.9.1)
     const preferred = this.settings.preferredLeaderIds
-    if (this.state.role === 'LEADER' && preferred.length > 0 && !preferred.includes(this.state.selfId)) at(this.nextPreferredCheckAtMs)
-    return next
+    if (this.state.role === 'LEADER' && preferred.length > 0 && !preferred.includes(this.state.selfId)) due.push(this.nextPreferredCheckAtMs)
+    return Math.min(Number.POSITIVE_INFINITY, ...due)
   }
 
+  /** What `dledger status` shows of this member. */
   snapshot(nowMs: number): MemberSnapshot {
     const s = this.state
     let lastHeartbeatAgoMs: number | null = null
@@ -316,18 +211,23 @@ export class Elector {
     }
   }
 
+  /** A frozen copy of the member state, in DLedger's names (for tests and the simulator's checks). */
+  get view(): ElectorView {
+    return viewOf(this.state)
+  }
+
   // ---------------------------------------------------------------- plumbing
 
   private step(nowMs: number, body: () => void): StepOutput {
     // a monotonic clock never goes back; guard against a driver that does
     this.now = Math.max(this.now, nowMs)
+    const before = this.state.durable()
     this.out = emptyOutput()
     body()
     const out = this.out
-    if (this.state.durableDirty) {
-      out.persist = this.state.durable()
-      this.state.durableDirty = false
-    }
+    const after = this.state.durable()
+    // like etcd's HardState: the record is handed out when it differs from the step's start
+    if (!sameDurable(before, after)) out.persist = after
     this.out = emptyOutput()
     return out
   }
@@ -336,7 +236,7 @@ export class Elector {
     this.out.messages.push(message)
   }
 
-  private emit(event: DistributiveOmit<VoteLogEvent, 'atMs' | 'node' | 'term'> & {term?: number}): void {
+  private emit(event: EventDraft): void {
     this.out.events.push({atMs: this.now, node: this.state.selfId, term: this.state.currTerm, ...event} as VoteLogEvent)
   }
 
@@ -345,7 +245,13 @@ export class Elector {
     return `${this.state.selfId}.${this.incarnation}.${this.reqCounter}`
   }
 
+  /** maintainAsFollower's timeout: DLedger first checks `> 2 × interval`, then `> leak × interval` (reference §3.5). */
   private followerTimeoutMs(): number {
+    return Math.max(2, this.settings.maxHeartbeatLeak) * this.settings.heartbeatIntervalMs
+  }
+
+  /** maxHeartBeatLeak × heartBeatTimeIntervalMs: a leader's step-down bound and outcome 2's extra wait. */
+  private heartbeatLeakMs(): number {
     return this.settings.maxHeartbeatLeak * this.settings.heartbeatIntervalMs
   }
 
@@ -353,15 +259,29 @@ export class Elector {
     return Math.floor(this.random() * bound)
   }
 
+  private maintainerDueMs(ready: number): number {
+    const role = this.state.role
+    switch (role) {
+      case 'CANDIDATE':
+        return this.needIncreaseTermImmediately ? ready : Math.max(ready, this.nextTimeToRequestVoteMs)
+      case 'FOLLOWER':
+        return Math.max(ready, this.lastLeaderHeartBeatTimeMs + this.followerTimeoutMs() + 1)
+      case 'LEADER':
+        return Math.max(ready, this.lastSendHeartBeatTimeMs + this.settings.heartbeatIntervalMs + 1)
+      default:
+        return assertNever(role)
+    }
+  }
+
   /** Runs everything due at `now`, including a maintainer pass; loops while a pass makes more due (bounded). */
   private runDue(): void {
-    for (let i = 0; i < 8; i++) {
-      if (this.outgoingTransfer !== null && this.now >= this.outgoingTransfer.deadlineMs) this.transferTimedOut()
-      if (this.catchUp !== null) this.checkCatchUp()
+    for (let i = 0; i < MAX_PASSES_PER_STEP; i++) {
+      this.transfer.runDue()
       this.expireHeartbeats()
+      const every = this.settings.checkPreferredLeaderIntervalMs
       if (this.now >= this.nextPreferredCheckAtMs) {
-        this.nextPreferredCheckAtMs += this.settings.checkPreferredLeaderIntervalMs * Math.max(1, Math.ceil((this.now - this.nextPreferredCheckAtMs + 1) / this.settings.checkPreferredLeaderIntervalMs))
-        this.checkPreferredLeader()
+        this.nextPreferredCheckAtMs += every * Math.max(1, Math.ceil((this.now - this.nextPreferredCheckAtMs + 1) / every))
+        this.transfer.checkPreferredLeader()
       }
       this.checkRoundDeadlines()
       if (this.nextDeadlineMs() > this.now) return
@@ -381,56 +301,48 @@ export class Elector {
   private checkRoundDeadlines(): void {
     const b = this.ballot
     if (b !== null) {
-      if (b.pending.size > 0 && this.now >= b.rpcDeadlineMs) {
-        for (const [reqId, voter] of [...b.pending]) this.countVote(b, reqId, voter, 'UNKNOWN', -1)
-      }
+      if (b.pending.size > 0 && this.now >= b.rpcDeadlineMs) for (const [reqId, voter] of [...b.pending]) this.onVote(b, reqId, voter, 'UNKNOWN', -1)
       if (this.ballot === b && (b.released || this.now >= b.waitUntilMs)) this.parseBallot(b)
     }
     const r = this.heartbeatRound
     if (r !== null) {
-      if (r.pending.size > 0 && this.now >= r.rpcDeadlineMs) {
-        for (const [reqId, peer] of [...r.pending]) this.countHeartbeat(r, reqId, peer, RESPONSE_CODES.NETWORK_ERROR, -1)
-      }
+      if (r.pending.size > 0 && this.now >= r.rpcDeadlineMs) for (const [reqId, peer] of [...r.pending]) this.onHeartbeat(r, reqId, peer, RESPONSE_CODES.NETWORK_ERROR, -1)
       if (this.now >= r.decideAtMs) this.decideHeartbeatRound(r)
     }
   }
 
   /** One StateMaintainer pass, then the tickMs sleep (reference §3.2). */
   private maintainState(): void {
-    if (this.ballot !== null || this.heartbeatRound !== null) return
+    invariant(this.ballot === null && this.heartbeatRound === null, 'a maintainer pass while a round is open')
     this.maintainerReadyAtMs = this.now + this.settings.tickMs
-    switch (this.state.role) {
+    const role = this.state.role
+    switch (role) {
       case 'LEADER':
-        this.maintainAsLeader()
-        break
+        return this.maintainAsLeader()
       case 'FOLLOWER':
-        this.maintainAsFollower()
-        break
+        return this.maintainAsFollower()
       case 'CANDIDATE':
-        this.maintainAsCandidate()
-        break
+        return this.maintainAsCandidate()
       default:
-        assertNever(this.state.role)
+        assertNever(role)
     }
   }
 
   private dispatch(message: Message): void {
     switch (message.kind) {
       case 'VoteRequest':
-        this.send(this.handleVote(message, false))
-        return
+        return this.send(this.handleVote(message))
       case 'HeartBeatRequest':
-        this.send(this.handleHeartBeat(message))
-        return
+        return this.send(this.handleHeartBeat(message))
       case 'LeadershipTransferRequest': {
-        const reply = this.handleLeadershipTransferRpc(message)
+        const reply = this.transfer.handleRequest(message)
         if (reply !== null) this.send(reply)
         return
       }
       case 'VoteResponse': {
         const b = this.ballot
         const voter = b?.pending.get(message.reqId)
-        if (b && voter !== undefined) this.countVote(b, message.reqId, voter, message.voteResult, message.term)
+        if (b && voter !== undefined) this.onVote(b, message.reqId, voter, message.voteResult, message.term)
         return
       }
       case 'HeartBeatResponse': {
@@ -441,12 +353,11 @@ export class Elector {
         }
         const r = this.heartbeatRound
         const peer = r?.pending.get(message.reqId)
-        if (r && peer !== undefined) this.countHeartbeat(r, message.reqId, peer, message.code, message.term)
+        if (r && peer !== undefined) this.onHeartbeat(r, message.reqId, peer, message.code, message.term)
         return
       }
       case 'LeadershipTransferResponse':
-        this.onTakeLeadershipResponse(message)
-        return
+        return this.transfer.onResponse(message)
       default:
         assertNever(message)
     }
@@ -455,7 +366,7 @@ export class Elector {
   // ---------------------------------------------------------------- role changes (reference §3.8)
 
   private changeRoleToLeader(term: number, reason: string): void {
-    if (this.state.currTerm !== term) return
+    invariant(this.state.currTerm === term, () => `a ballot for term ${term} passed at term ${this.state.currTerm}`)
     const from = this.state.role
     this.state.changeToLeader(term)
     this.lastSendHeartBeatTimeMs = NEVER
@@ -465,7 +376,7 @@ export class Elector {
   }
 
   private changeRoleToCandidate(term: number, reason: string): void {
-    if (term < this.state.currTerm) return
+    invariant(term >= this.state.currTerm, () => `candidate for term ${term} at term ${this.state.currTerm}`)
     const from = this.state.role
     this.state.changeToCandidate(term)
     this.handleRoleChange(term, 'CANDIDATE', from, reason)
@@ -485,43 +396,33 @@ export class Elector {
     return this.state.role === 'LEADER' && this.state.transferee === from ? `transfer to ${from}: ${why}` : why
   }
 
+  /**
+   * The take-leadership task sees every change with its target `term` (also candidate → candidate,
+   * as DLedger's handlers do); the ROLE_CHANGE event only a change of role, with the current term
+   * (docs/differences.md).
+   */
   private handleRoleChange(term: number, role: Role, from: Role, reason: string): void {
-    this.checkTakeLeadershipTask(term, role)
+    this.transfer.onRoleChange(term, role)
     if (from !== role) this.emit({type: 'ROLE_CHANGE', from, to: role, leaderId: this.state.leaderId, reason})
   }
 
   // ---------------------------------------------------------------- leader (reference §3.3)
 
   private maintainAsLeader(): void {
-    if (this.heartbeatRound !== null) return
     if (this.lastSendHeartBeatTimeMs !== NEVER && this.now - this.lastSendHeartBeatTimeMs <= this.settings.heartbeatIntervalMs) return
-    if (this.state.role !== 'LEADER') return
-    const term = this.state.currTerm
-    const leaderId = this.state.selfId
+    const s = this.state
     this.lastSendHeartBeatTimeMs = this.now
-    const round: HeartbeatRound = {
-      term,
-      startedAtMs: this.now,
-      rpcDeadlineMs: this.now + this.settings.rpcTimeoutMs,
-      decideAtMs: this.now + this.settings.heartbeatIntervalMs - 10 + 10,
-      allNum: 1,
-      succNum: 1,
-      notReadyNum: 0,
-      maxTerm: -1,
-      inconsistLeader: false,
-      pending: new Map(),
-      released: false,
-    }
+    const round = openRound(s.currTerm, this.now, this.settings.heartbeatIntervalMs, this.settings.rpcTimeoutMs)
     this.heartbeatRound = round
-    for (const peer of this.state.peerIds) {
-      if (peer === this.state.selfId) continue
+    for (const peer of s.peerIds) {
+      if (peer === s.selfId) continue
       const req: HeartBeatRequest = {
         kind: 'HeartBeatRequest',
-        group: this.state.group,
-        localId: this.state.selfId,
+        group: s.group,
+        localId: s.selfId,
         remoteId: peer,
-        leaderId,
-        term,
+        leaderId: s.selfId,
+        term: round.term,
         code: RESPONSE_CODES.SUCCESS,
         reqId: this.newReqId(),
       }
@@ -529,70 +430,47 @@ export class Elector {
       this.heartbeatsInFlight.set(req.reqId, {peer, deadlineMs: round.rpcDeadlineMs})
       this.send(req)
     }
-    if (this.state.isQuorum(round.succNum) || round.allNum === this.state.peerSize) this.releaseHeartbeatRound(round)
+    releaseIfComplete(round, s.peerSize, this.now)
   }
 
-  private countHeartbeat(r: HeartbeatRound, reqId: string, peer: NodeId, code: number, term: number): void {
+  private onHeartbeat(r: HeartbeatRound, reqId: string, peer: NodeId, code: number, term: number): void {
     r.pending.delete(reqId)
-    switch (code) {
-      case RESPONSE_CODES.SUCCESS:
-        r.succNum++
-        break
-      case RESPONSE_CODES.EXPIRED_TERM:
-        // spec S5: the largest term seen, not the last one
-        r.maxTerm = Math.max(r.maxTerm, term)
-        break
-      case RESPONSE_CODES.INCONSISTENT_LEADER:
-        r.inconsistLeader = true
-        break
-      case RESPONSE_CODES.TERM_NOT_READY:
-        r.notReadyNum++
-        break
-      default:
-        break
-    }
     // DLedger writes the live table from every reply, on whatever role this node has now
     this.state.peersLiveTable.set(peer, code !== RESPONSE_CODES.NETWORK_ERROR)
-    if (this.state.isQuorum(r.succNum) || this.state.isQuorum(r.succNum + r.notReadyNum)) this.releaseHeartbeatRound(r)
-    r.allNum++
-    if (r.allNum === this.state.peerSize) this.releaseHeartbeatRound(r)
+    countHeartbeat(r, code, term, this.state.peerSize, this.now)
   }
 
-  private releaseHeartbeatRound(r: HeartbeatRound): void {
-    if (r.released) return
-    r.released = true
-    r.decideAtMs = Math.min(r.decideAtMs, this.now + 10)
-  }
-
-  /** The four decisions at the end of a heartbeat round, in DLedger's order (reference §3.3 step 5). */
   private decideHeartbeatRound(r: HeartbeatRound): void {
     this.heartbeatRound = null
     // the blocked maintainer returns from sendHeartbeats now and sleeps tickMs before its next pass (reference §3.2)
     this.maintainerReadyAtMs = this.now + this.settings.tickMs
-    const {term} = r
-    if (r.maxTerm > term) {
-      const why = `higher term ${r.maxTerm} in a heartbeat response`
-      const transferee = this.state.role === 'LEADER' ? this.state.transferee : null
-      this.changeRoleToCandidate(r.maxTerm, transferee !== null ? `transfer to ${transferee}: ${why}` : why)
-      return
-    }
-    if (this.state.isQuorum(r.succNum)) {
-      this.lastSuccHeartBeatTimeMs = this.now
-      return
-    }
-    if (this.state.isQuorum(r.succNum + r.notReadyNum)) {
-      this.lastSendHeartBeatTimeMs = NEVER
-      return
-    }
-    if (r.inconsistLeader) {
-      this.emit({type: 'HEARTBEAT_QUORUM_LOST', succNum: r.succNum, notReadyNum: r.notReadyNum, allNum: r.allNum, lastSuccessAgoMs: this.now - this.lastSuccHeartBeatTimeMs, reason: 'inconsistent leader'})
-      this.changeRoleToCandidate(term, 'another leader in the same term (INCONSISTENT_LEADER)')
-      return
-    }
-    const sinceSuccess = this.now - this.lastSuccHeartBeatTimeMs
-    if (sinceSuccess > this.followerTimeoutMs()) {
-      this.emit({type: 'HEARTBEAT_QUORUM_LOST', succNum: r.succNum, notReadyNum: r.notReadyNum, allNum: r.allNum, lastSuccessAgoMs: sinceSuccess, reason: 'no quorum of heartbeat acks'})
-      this.changeRoleToCandidate(term, `lost the heartbeat quorum ${sinceSuccess} ms ago (${r.succNum}/${this.state.peerSize} acks)`)
+    const s = this.state
+    const decision = decideRound(r, s.peerSize)
+    const quorumLost = (lastSuccessAgoMs: number, reason: string) =>
+      this.emit({type: 'HEARTBEAT_QUORUM_LOST', succNum: r.succNum, notReadyNum: r.notReadyNum, allNum: r.allNum, lastSuccessAgoMs, reason})
+    switch (decision.kind) {
+      case 'higher-term': {
+        const why = `higher term ${decision.term} in a heartbeat response`
+        const transferee = s.role === 'LEADER' ? s.transferee : null
+        return this.changeRoleToCandidate(decision.term, transferee !== null ? `transfer to ${transferee}: ${why}` : why)
+      }
+      case 'quorum':
+        this.lastSuccHeartBeatTimeMs = this.now
+        return
+      case 'resend-now':
+        this.lastSendHeartBeatTimeMs = NEVER
+        return
+      case 'inconsistent-leader':
+        quorumLost(this.now - this.lastSuccHeartBeatTimeMs, 'inconsistent leader')
+        return this.changeRoleToCandidate(r.term, 'another leader in the same term (INCONSISTENT_LEADER)')
+      case 'no-quorum': {
+        const sinceSuccess = this.now - this.lastSuccHeartBeatTimeMs
+        if (sinceSuccess <= this.heartbeatLeakMs()) return
+        quorumLost(sinceSuccess, 'no quorum of heartbeat acks')
+        return this.changeRoleToCandidate(r.term, `lost the heartbeat quorum ${sinceSuccess} ms ago (${r.succNum}/${s.peerSize} acks)`)
+      }
+      default:
+        assertNever(decision)
     }
   }
 
@@ -600,69 +478,69 @@ export class Elector {
 
   private maintainAsFollower(): void {
     const ago = this.now - this.lastLeaderHeartBeatTimeMs
-    if (this.state.role === 'FOLLOWER' && ago > this.followerTimeoutMs()) {
-      this.emit({type: 'HEARTBEAT_TIMEOUT', leaderId: this.state.leaderId, lastHeartbeatAgoMs: ago})
-      this.changeRoleToCandidate(this.state.currTerm, `heartbeat timeout after ${ago} ms`)
-    }
+    if (ago <= this.followerTimeoutMs()) return
+    this.emit({type: 'HEARTBEAT_TIMEOUT', leaderId: this.state.leaderId, lastHeartbeatAgoMs: ago})
+    this.changeRoleToCandidate(this.state.currTerm, `heartbeat timeout after ${ago} ms`)
   }
 
-  handleHeartBeat(req: HeartBeatRequest): HeartBeatResponse {
+  private handleHeartBeat(req: HeartBeatRequest) {
     const s = this.state
-    if (req.remoteId !== s.selfId) return responseTo(req, {code: RESPONSE_CODES.UNKNOWN_MEMBER, leaderId: s.leaderId})
-    if (req.group !== s.group) return responseTo(req, {code: RESPONSE_CODES.UNKNOWN_GROUP, leaderId: s.leaderId})
-    if (!s.isPeerMember(req.leaderId)) return responseTo(req, {code: RESPONSE_CODES.UNKNOWN_MEMBER, term: s.currTerm})
-    if (req.leaderId === s.selfId) return responseTo(req, {code: RESPONSE_CODES.UNEXPECTED_MEMBER, term: s.currTerm})
+    const v = checkHeartBeat(this.voterState(), req)
     const leaderId = req.leaderId as NodeId
-    if (req.term < s.currTerm) return responseTo(req, {code: RESPONSE_CODES.EXPIRED_TERM, term: s.currTerm})
-    if (req.term === s.currTerm) {
-      if (s.leaderId === null) {
+    switch (v.effect) {
+      case 'follow':
         this.changeRoleToFollower(req.term, leaderId, `heartbeat from leader ${leaderId} in term ${req.term}`)
-        return responseTo(req, {code: RESPONSE_CODES.SUCCESS, term: -1})
-      }
-      if (leaderId === s.leaderId) {
+        break
+      case 'refresh':
         this.lastLeaderHeartBeatTimeMs = this.now
-        return responseTo(req, {code: RESPONSE_CODES.SUCCESS, term: -1})
-      }
-      return responseTo(req, {code: RESPONSE_CODES.INCONSISTENT_LEADER, term: -1})
+        break
+      case 'adopt-higher-term':
+        this.changeRoleToCandidate(req.term, this.higherTermReason(req.term, leaderId, 'heartbeat'))
+        this.needIncreaseTermImmediately = true
+        break
+      case 'none':
+        break
+      default:
+        assertNever(v.effect)
     }
-    // a higher term: do not adopt it here; let the maintainer jump (the two-step, reference §0)
-    this.changeRoleToCandidate(req.term, this.higherTermReason(req.term, leaderId, 'heartbeat'))
-    this.needIncreaseTermImmediately = true
-    return responseTo(req, {code: RESPONSE_CODES.TERM_NOT_READY, term: -1})
+    return responseTo(req, {code: RESPONSE_CODES[v.code], ...(v.term === null ? {} : {term: v.term}), ...(v.leaderId === undefined ? {} : {leaderId: s.leaderId})})
   }
 
   // ---------------------------------------------------------------- candidate (reference §3.6)
 
-  private isTakingLeadership(): boolean {
-    const p = this.settings.preferredLeaderIds
-    return p.length > 0 && this.state.termToTakeLeadership === this.state.currTerm && p.includes(this.state.selfId)
+  private voterState(): VoterState {
+    const s = this.state
+    return {
+      group: s.group,
+      selfId: s.selfId,
+      peerIds: s.peerIds,
+      currTerm: s.currTerm,
+      currVoteFor: s.currVoteFor,
+      leaderId: s.leaderId,
+      ledgerEndIndex: s.ledgerEndIndex,
+      ledgerEndTerm: s.ledgerEndTerm,
+      takingLeadership: this.transfer.isTakingLeadership(),
+    }
   }
 
   private getNextTimeToRequestVote(): number {
     const s = this.settings
-    if (this.isTakingLeadership())
+    if (this.transfer.isTakingLeadership())
       return this.now + s.minTakeLeadershipVoteIntervalMs + this.randomInt(s.maxTakeLeadershipVoteIntervalMs - s.minTakeLeadershipVoteIntervalMs)
     return this.now + s.minVoteIntervalMs + this.randomInt(s.maxVoteIntervalMs - s.minVoteIntervalMs)
   }
 
   private maintainAsCandidate(): void {
-    if (this.ballot !== null) return
     if (this.now < this.nextTimeToRequestVoteMs && !this.needIncreaseTermImmediately) return
-    if (this.state.role !== 'CANDIDATE') return
-    let term: number
+    const s = this.state
+    let term = s.currTerm
     if (this.lastParseResult === 'WAIT_TO_VOTE_NEXT' || this.needIncreaseTermImmediately) {
-      const fromTerm = this.state.currTerm
-      const knownMax = this.state.knownMaxTermInGroup
-      term = this.state.nextTerm()
-      this.emit({
-        type: 'INCREASE_TERM',
-        term,
-        fromTerm,
-        reason: knownMax > fromTerm ? `jump to known max term ${knownMax}` : this.needIncreaseTermImmediately ? 'increase requested' : 'previous ballot: WAIT_TO_VOTE_NEXT',
-      })
+      const fromTerm = s.currTerm
+      const knownMax = s.knownMaxTermInGroup
+      term = s.nextTerm()
+      const reason = knownMax > fromTerm ? `jump to known max term ${knownMax}` : this.needIncreaseTermImmediately ? 'increase requested' : 'previous ballot: WAIT_TO_VOTE_NEXT'
+      this.emit({type: 'INCREASE_TERM', term, fromTerm, reason})
       this.lastParseResult = 'WAIT_TO_REVOTE'
-    } else {
-      term = this.state.currTerm
     }
     if (this.needIncreaseTermImmediately) {
       // the deferred campaign: adopt the term, but give the originator time to re-ask
@@ -675,23 +553,9 @@ export class Elector {
 
   private startBallot(term: number): void {
     const s = this.state
-    const ballot: Ballot = {
-      term,
-      startedAtMs: this.now,
-      waitUntilMs: this.now + this.settings.voteTimeoutMs + this.randomInt(this.settings.maxVoteIntervalMs),
-      rpcDeadlineMs: this.now + this.settings.rpcTimeoutMs,
-      ledgerEndIndex: s.ledgerEndIndex,
-      ledgerEndTerm: s.ledgerEndTerm,
-      knownMaxTermInGroup: term,
-      allNum: 0,
-      validNum: 0,
-      acceptedNum: 0,
-      notReadyTermNum: 0,
-      biggerLedgerNum: 0,
-      alreadyHasLeader: false,
-      pending: new Map(),
-      released: false,
-    }
+    const {voteTimeoutMs, maxVoteIntervalMs, rpcTimeoutMs} = this.settings
+    const waitUntilMs = this.now + voteTimeoutMs + this.randomInt(maxVoteIntervalMs)
+    const ballot = openBallot({term, startedAtMs: this.now, waitUntilMs, rpcDeadlineMs: this.now + rpcTimeoutMs, ledgerEndIndex: s.ledgerEndIndex, ledgerEndTerm: s.ledgerEndTerm})
     this.ballot = ballot
     this.emit({type: 'VOTE_REQUEST', term, ledgerEndIndex: ballot.ledgerEndIndex, ledgerEndTerm: ballot.ledgerEndTerm, peers: s.peerSize})
     const requests: VoteRequest[] = s.peerIds.map((peer) => ({
@@ -710,298 +574,57 @@ export class Elector {
     // the self-vote is answered synchronously, before any request leaves (its record is persisted first)
     for (const req of requests) {
       if (req.remoteId !== s.selfId) continue
-      const resp = this.handleVote(req, true)
-      this.countVote(ballot, req.reqId, s.selfId, resp.voteResult, resp.term)
+      const resp = this.vote(req, true)
+      this.onVote(ballot, req.reqId, s.selfId, resp.voteResult, resp.term)
     }
     for (const req of requests) if (req.remoteId !== s.selfId) this.send(req)
   }
 
-  private countVote(b: Ballot, reqId: string, voter: NodeId, voteResult: VoteResponse['voteResult'], term: number): void {
+  private onVote(b: Ballot, reqId: string, voter: NodeId, voteResult: VoteResult, term: number): void {
     if (!b.pending.delete(reqId)) return
     this.emit({type: 'VOTE_RESPONSE', term: b.term, from: voter, voteResult, responseTerm: term})
-    if (voteResult !== 'UNKNOWN') b.validNum++
-    switch (voteResult) {
-      case 'ACCEPT':
-        b.acceptedNum++
-        break
-      case 'REJECT_ALREADY_HAS_LEADER':
-        b.alreadyHasLeader = true
-        break
-      case 'REJECT_TERM_SMALL_THAN_LEDGER':
-      case 'REJECT_EXPIRED_VOTE_TERM':
-        b.knownMaxTermInGroup = Math.max(b.knownMaxTermInGroup, term)
-        break
-      case 'REJECT_EXPIRED_LEDGER_TERM':
-      case 'REJECT_SMALL_LEDGER_END_INDEX':
-        b.biggerLedgerNum++
-        break
-      case 'REJECT_TERM_NOT_READY':
-        b.notReadyTermNum++
-        break
-      default:
-        break
-    }
-    if (b.alreadyHasLeader || this.state.isQuorum(b.acceptedNum) || this.state.isQuorum(b.acceptedNum + b.notReadyTermNum)) b.released = true
-    b.allNum++
-    if (b.allNum === this.state.peerSize) b.released = true
+    countVote(b, voteResult, term, this.state.peerSize)
   }
 
-  /** The seven outcomes, first match wins (reference §3.6). */
+  /** Parses a finished ballot: one of the seven outcomes (reference §3.6) and the time of the next ballot. */
   private parseBallot(b: Ballot): void {
     this.ballot = null
     // the blocked maintainer wakes now and sleeps tickMs before its next pass
     this.maintainerReadyAtMs = this.now + this.settings.tickMs
     const s = this.state
-    const term = b.term
-    let result: ParseResult
-    if (b.knownMaxTermInGroup > term) {
-      result = 'WAIT_TO_VOTE_NEXT'
-      this.nextTimeToRequestVoteMs = this.getNextTimeToRequestVote()
-      this.changeRoleToCandidate(b.knownMaxTermInGroup, `higher term ${b.knownMaxTermInGroup} seen in ballot responses`)
-    } else if (b.alreadyHasLeader) {
-      result = 'WAIT_TO_REVOTE'
-      this.nextTimeToRequestVoteMs = this.getNextTimeToRequestVote() + this.followerTimeoutMs()
-    } else if (!s.isQuorum(b.validNum)) {
-      result = 'WAIT_TO_REVOTE'
-      this.nextTimeToRequestVoteMs = this.getNextTimeToRequestVote()
-    } else if (!s.isQuorum(b.validNum - b.biggerLedgerNum)) {
-      result = 'WAIT_TO_REVOTE'
-      this.nextTimeToRequestVoteMs = this.getNextTimeToRequestVote() + this.settings.maxVoteIntervalMs
-    } else if (s.isQuorum(b.acceptedNum)) {
-      result = 'PASSED'
-    } else if (s.isQuorum(b.acceptedNum + b.notReadyTermNum)) {
-      result = 'REVOTE_IMMEDIATELY'
-    } else {
-      result = 'WAIT_TO_VOTE_NEXT'
-      this.nextTimeToRequestVoteMs = this.getNextTimeToRequestVote()
-    }
-    this.lastParseResult = result
-    this.emit({
-      type: 'PARSE_VOTE_RESULT',
-      term,
-      result,
-      acceptedNum: b.acceptedNum,
-      notReadyTermNum: b.notReadyTermNum,
-      biggerLedgerNum: b.biggerLedgerNum,
-      validNum: b.validNum,
-      allNum: b.allNum,
-      peers: s.peerSize,
-      alreadyHasLeader: b.alreadyHasLeader,
-      knownMaxTermInGroup: b.knownMaxTermInGroup,
-      costMs: this.now - b.startedAtMs,
-      nextVoteInMs: Math.max(0, Math.max(this.nextTimeToRequestVoteMs, this.maintainerReadyAtMs) - this.now),
-    })
-    if (result === 'PASSED') this.changeRoleToLeader(term, `elected with ${b.acceptedNum}/${s.peerSize} votes in term ${term}`)
+    const judgement = judgeBallot(b, s.peerSize, {heartbeatLeakMs: this.heartbeatLeakMs(), maxVoteIntervalMs: this.settings.maxVoteIntervalMs})
+    // drawn before outcome 1's role change, which may end a take-leadership (and its shorter interval)
+    if (judgement.extraWaitMs !== null) this.nextTimeToRequestVoteMs = this.getNextTimeToRequestVote() + judgement.extraWaitMs
+    if (judgement.outcome === 1) this.changeRoleToCandidate(b.knownMaxTermInGroup, `higher term ${b.knownMaxTermInGroup} seen in ballot responses`)
+    this.lastParseResult = judgement.result
+    const {acceptedNum, notReadyTermNum, biggerLedgerNum, validNum, allNum, alreadyHasLeader, knownMaxTermInGroup} = b
+    const nextVoteInMs = Math.max(0, Math.max(this.nextTimeToRequestVoteMs, this.maintainerReadyAtMs) - this.now)
+    const counters = {acceptedNum, notReadyTermNum, biggerLedgerNum, validNum, allNum, peers: s.peerSize, alreadyHasLeader, knownMaxTermInGroup}
+    this.emit({type: 'PARSE_VOTE_RESULT', term: b.term, result: judgement.result, ...counters, costMs: this.now - b.startedAtMs, nextVoteInMs})
+    if (judgement.result === 'PASSED') this.changeRoleToLeader(b.term, `elected with ${acceptedNum}/${s.peerSize} votes in term ${b.term}`)
   }
 
-  /** Every check of DLedger's handleVote, in order (reference §3.7). `self` = the candidate's own vote. */
-  handleVote(req: VoteRequest, self: boolean): VoteResponse {
-    const s = this.state
-    if (!self) {
-      if (req.remoteId !== s.selfId) return responseTo(req, {code: RESPONSE_CODES.UNKNOWN_MEMBER, voteResult: 'UNKNOWN', leaderId: s.leaderId})
-      if (req.group !== s.group) return responseTo(req, {code: RESPONSE_CODES.UNKNOWN_GROUP, voteResult: 'UNKNOWN', leaderId: s.leaderId})
-    }
-    const resp = this.vote(req, self)
-    if (!self) this.emit({type: 'VOTE_HANDLED', candidate: req.leaderId ?? '', voteResult: resp.voteResult, requestTerm: req.term})
+  /** A peer's ballot: DLedgerServer's addressee checks, then the ten vote checks (reference §3.7). */
+  private handleVote(req: VoteRequest) {
+    const misaddressed = checkAddressee(this.state, req)
+    if (misaddressed !== null) return responseTo(req, {code: RESPONSE_CODES[misaddressed], voteResult: 'UNKNOWN', leaderId: this.state.leaderId})
+    const resp = this.vote(req, false)
+    this.emit({type: 'VOTE_HANDLED', candidate: req.leaderId ?? '', voteResult: resp.voteResult, requestTerm: req.term})
     return resp
   }
 
-  private vote(req: VoteRequest, self: boolean): VoteResponse {
-    const s = this.state
-    const reply = (voteResult: VoteResponse['voteResult'], term = s.currTerm) => responseTo(req, {voteResult, term})
-    if (!s.isPeerMember(req.leaderId)) return reply('REJECT_UNKNOWN_LEADER')
+  private vote(req: VoteRequest, self: boolean) {
+    const v = checkVote(this.voterState(), req, self)
     const candidate = req.leaderId as NodeId
-    if (!self && candidate === s.selfId) return reply('REJECT_UNEXPECTED_LEADER')
-    if (req.ledgerEndTerm < s.ledgerEndTerm) return reply('REJECT_EXPIRED_LEDGER_TERM')
-    if (req.ledgerEndTerm === s.ledgerEndTerm && req.ledgerEndIndex < s.ledgerEndIndex) return reply('REJECT_SMALL_LEDGER_END_INDEX')
-    if (req.term < s.currTerm) return reply('REJECT_EXPIRED_VOTE_TERM')
-    if (req.term === s.currTerm) {
-      if (s.currVoteFor !== null && s.currVoteFor !== candidate) {
-        return reply(s.leaderId !== null ? 'REJECT_ALREADY_HAS_LEADER' : 'REJECT_ALREADY_VOTED')
-      }
-    } else {
-      const oldTerm = s.currTerm
+    if (v.effect === 'grant') this.state.setCurrVoteFor(candidate)
+    if (v.effect === 'adopt-higher-term') {
       this.changeRoleToCandidate(req.term, this.higherTermReason(req.term, candidate, 'vote request'))
       this.needIncreaseTermImmediately = true
-      return reply('REJECT_TERM_NOT_READY', oldTerm)
     }
-    if (req.term < s.ledgerEndTerm) return reply('REJECT_TERM_SMALL_THAN_LEDGER', s.ledgerEndTerm)
-    if (!self && this.isTakingLeadership() && req.ledgerEndTerm === s.ledgerEndTerm && s.ledgerEndIndex >= req.ledgerEndIndex)
-      return reply('REJECT_TAKING_LEADERSHIP')
-    s.setCurrVoteFor(candidate)
-    return reply('ACCEPT')
-  }
-
-  // ---------------------------------------------------------------- transfer (reference §3.9, spec S6)
-
-  private peerLag(peer: NodeId): number {
-    return this.state.ledgerEndIndex - (this.peerWaterMarks.get(peer) ?? -1)
-  }
-
-  /** DLedgerServer.handleLeadershipTransfer: the RPC entry point, both client → leader and leader → transferee. */
-  private handleLeadershipTransferRpc(req: LeadershipTransferRequest): LeadershipTransferResponse | null {
-    const s = this.state
-    const fail = (name: ResponseCodeName, term = req.term) => responseTo(req, {code: RESPONSE_CODES[name], term, leaderId: s.leaderId})
-    if (req.remoteId !== s.selfId) return fail('UNKNOWN_MEMBER')
-    if (req.group !== s.group) return fail('UNKNOWN_GROUP')
-    if (s.selfId === req.transferId) {
-      if (!s.isPeerMember(req.transfereeId)) return fail('UNKNOWN_MEMBER')
-      // DLedgerServer's errors copy the request's base info (its term) and set code and leaderId (reference §3.9.2)
-      if (s.currTerm !== req.term) return fail('INCONSISTENT_TERM')
-      if (s.role !== 'LEADER') return fail('NOT_LEADER')
-      // spec S6: a transfer to the current leader is a no-op success
-      if (req.transfereeId === s.selfId) return responseTo(req, {code: RESPONSE_CODES.SUCCESS, term: s.currTerm, leaderId: s.selfId})
-      if (this.peerLag(req.transfereeId) >= this.settings.maxLeadershipTransferWaitIndex) return fail('FALL_BEHIND_TOO_MUCH')
-      this.emit({type: 'LEADERSHIP_TRANSFER', phase: 'REQUESTED', transferee: req.transfereeId, code: 'SUCCESS', detail: `requested by ${req.localId}`})
-      return this.startTransfer(req.transfereeId, req.term, req)
-    }
-    if (s.selfId === req.transfereeId) {
-      if (req.transferId !== s.leaderId) return fail('INCONSISTENT_LEADER')
-      this.emit({type: 'LEADERSHIP_TRANSFER', phase: 'TAKE_LEADERSHIP_RECEIVED', transferee: s.selfId, code: 'SUCCESS', detail: `from ${req.transferId} in term ${req.term}`})
-      if (req.takeLeadershipLedgerIndex - s.ledgerEndIndex > 0) {
-        if (this.takeLeadershipTask !== null || this.catchUp !== null) return fail('LEADER_TRANSFERRING', s.currTerm)
-        this.catchUp = {request: req, deadlineMs: this.now + this.settings.leadershipTransferWaitTimeoutMs}
-        return null
-      }
-      return this.handleTakeLeadership(req)
-    }
-    return fail('UNEXPECTED_ARGUMENT', s.currTerm)
-  }
-
-  /** The old leader's side: set the transferee and send take-leadership (reference §3.9.3). */
-  private startTransfer(transfereeId: NodeId, term: number, client: LeadershipTransferRequest | null): LeadershipTransferResponse | null {
-    const s = this.state
-    const fail = (name: ResponseCodeName) => {
-      // every REQUESTED event gets its outcome in the vote log, a refusal included
-      this.emit({type: 'LEADERSHIP_TRANSFER', phase: 'FAILED', transferee: transfereeId, code: name})
-      return client ? responseTo(client, {code: RESPONSE_CODES[name], term: s.currTerm, leaderId: s.leaderId}) : null
-    }
-    if (s.currTerm !== term) return fail('INCONSISTENT_TERM')
-    if (s.role !== 'LEADER') return fail('NOT_LEADER')
-    // spec S6: a second concurrent transfer is refused, never silently replaces the first
-    if (s.transferee !== null || this.outgoingTransfer !== null) return fail('LEADER_TRANSFERRING')
-    s.setTransferee(transfereeId)
-    const takeLeadership: LeadershipTransferRequest = {
-      kind: 'LeadershipTransferRequest',
-      group: s.group,
-      leaderId: s.selfId,
-      localId: s.selfId,
-      remoteId: transfereeId,
-      term,
-      code: RESPONSE_CODES.SUCCESS,
-      takeLeadershipLedgerIndex: s.ledgerEndIndex,
-      transferId: s.selfId,
-      transfereeId,
-      reqId: this.newReqId(),
-    }
-    this.outgoingTransfer = {transfereeId, term, deadlineMs: this.now + this.settings.leadershipTransferTimeoutMs, takeLeadershipReqId: takeLeadership.reqId, client}
-    this.emit({type: 'LEADERSHIP_TRANSFER', phase: 'TAKE_LEADERSHIP_SENT', transferee: transfereeId, code: 'SUCCESS'})
-    this.send(takeLeadership)
-    return null
-  }
-
-  private onTakeLeadershipResponse(resp: LeadershipTransferResponse): void {
-    const t = this.outgoingTransfer
-    if (t === null || resp.reqId !== t.takeLeadershipReqId) return
-    this.outgoingTransfer = null
-    const s = this.state
-    if ((resp.code !== RESPONSE_CODES.SUCCESS || (s.currTerm === t.term && s.transferee !== null)) && s.role === 'LEADER') s.setTransferee(null)
-    // spec S6: success only when the named transferee leads in a newer term
-    const succeeded = resp.code === RESPONSE_CODES.SUCCESS && resp.term > t.term
-    const code: ResponseCodeName = succeeded ? 'SUCCESS' : resp.code === RESPONSE_CODES.SUCCESS ? 'TAKE_LEADERSHIP_FAILED' : codeName(resp.code)
-    this.finishTransfer(t, code, succeeded ? resp.term : Math.max(resp.term, s.currTerm))
-  }
-
-  private transferTimedOut(): void {
-    const t = this.outgoingTransfer
-    if (t === null) return
-    this.outgoingTransfer = null
-    const s = this.state
-    if (s.role === 'LEADER' && s.transferee === t.transfereeId) s.setTransferee(null)
-    this.finishTransfer(t, 'TIMEOUT', s.currTerm)
-  }
-
-  private finishTransfer(t: OutgoingTransfer, code: ResponseCodeName, term: number): void {
-    this.emit({type: 'LEADERSHIP_TRANSFER', phase: code === 'SUCCESS' ? 'COMPLETED' : 'FAILED', transferee: t.transfereeId, code})
-    if (t.client !== null)
-      this.send(responseTo(t.client, {code: RESPONSE_CODES[code], term, leaderId: code === 'SUCCESS' ? t.transfereeId : this.state.leaderId}))
-  }
-
-  private checkCatchUp(): void {
-    const c = this.catchUp
-    if (c === null) return
-    if (c.request.takeLeadershipLedgerIndex - this.state.ledgerEndIndex <= 0) {
-      this.catchUp = null
-      const reply = this.handleTakeLeadership(c.request)
-      if (reply !== null) this.send(reply)
-    } else if (this.now >= c.deadlineMs) {
-      this.catchUp = null
-      this.send(responseTo(c.request, {code: RESPONSE_CODES.TAKE_LEADERSHIP_FAILED, term: c.request.term, leaderId: this.state.leaderId}))
-    }
-  }
-
-  /** The transferee's side (reference §3.9.4): campaign for term + 1; answered on a later role change. */
-  private handleTakeLeadership(req: LeadershipTransferRequest): LeadershipTransferResponse | null {
-    const s = this.state
-    if (s.currTerm !== req.term) return responseTo(req, {code: RESPONSE_CODES.INCONSISTENT_TERM, term: s.currTerm})
-    // spec S6: never silently replace a pending take-leadership
-    if (this.takeLeadershipTask !== null) return responseTo(req, {code: RESPONSE_CODES.LEADER_TRANSFERRING, term: s.currTerm})
-    const targetTerm = req.term + 1
-    s.termToTakeLeadership = targetTerm
-    this.takeLeadershipTask = req
-    this.changeRoleToCandidate(targetTerm, `transfer from ${req.transferId}: taking leadership for term ${targetTerm}`)
-    this.needIncreaseTermImmediately = true
-    return null
-  }
-
-  /** TakeLeadershipTask.check: runs on every role change (reference §3.9.4 table). */
-  private checkTakeLeadershipTask(term: number, role: Role): void {
-    const task = this.takeLeadershipTask
-    const t = this.state.termToTakeLeadership
-    if (task === null || t === -1) return
-    let code: ResponseCodeName | null = null
-    let replyTerm = this.state.currTerm
-    if (term > t) {
-      code = 'EXPIRED_TERM'
-      replyTerm = term
-    } else if (term === t) {
-      if (role === 'LEADER') {
-        code = 'SUCCESS'
-        replyTerm = t
-      } else if (role === 'FOLLOWER') code = 'TAKE_LEADERSHIP_FAILED'
-    } else {
-      code = role === 'FOLLOWER' ? 'TAKE_LEADERSHIP_FAILED' : 'INTERNAL_ERROR'
-    }
-    if (code === null) return
-    this.takeLeadershipTask = null
-    this.state.termToTakeLeadership = -1
-    this.send(responseTo(task, {code: RESPONSE_CODES[code], term: replyTerm}))
-  }
-
-  /** Every checkPreferredLeaderIntervalMs on a leader: hand leadership to a live preferred member (reference §3.9.1, spec S7). */
-  private checkPreferredLeader(): void {
-    const s = this.state
-    const preferred = this.settings.preferredLeaderIds
-    if (s.role !== 'LEADER' || preferred.length === 0 || s.transferee !== null || this.outgoingTransfer !== null || preferred.includes(s.selfId)) return
-    let best: NodeId | null = null
-    let bestLag = Number.POSITIVE_INFINITY
-    for (const id of preferred) {
-      if (!s.isPeerMember(id) || s.peersLiveTable.get(id) !== true) continue
-      const lag = this.peerLag(id)
-      if (lag >= this.settings.maxLeadershipTransferWaitIndex) continue
-      if (lag < bestLag) {
-        best = id
-        bestLag = lag
-      }
-    }
-    if (best === null) return
-    this.emit({type: 'LEADERSHIP_TRANSFER', phase: 'PREFERRED_LEADER', transferee: best, code: 'SUCCESS', detail: `preferred leader ${best} is live and ${bestLag} entries behind`})
-    this.startTransfer(best, s.currTerm, null)
+    return responseTo(req, {voteResult: v.voteResult, term: v.term})
   }
 }
 
 function emptyOutput(): StepOutput {
   return {persist: null, messages: [], events: []}
 }
-
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never

@@ -325,12 +325,12 @@ export class Simulation {
   }
 
   role(id: NodeId): Role | null {
-    return this.node(id).elector?.state.role ?? null
+    return this.node(id).elector?.view.role ?? null
   }
 
   term(id: NodeId): number {
     const e = this.node(id).elector
-    return e === null ? this.disk.read(id).currTerm : e.state.currTerm
+    return e === null ? this.disk.read(id).currTerm : e.view.currTerm
   }
 
   /** The settings a member was configured with. */
@@ -352,9 +352,8 @@ export class Simulation {
   leadingMember(): NodeId | null {
     let best: SimNode | null = null
     for (const n of this.nodes) {
-      const s = n.elector?.state
-      if (s === undefined || s.role !== 'LEADER') continue
-      if (best === null || s.currTerm > (best.elector as Elector).state.currTerm) best = n
+      if (n.elector === null || n.role !== 'LEADER') continue
+      if (best === null || n.term > best.term) best = n
     }
     return best?.id ?? null
   }
@@ -435,7 +434,7 @@ export class Simulation {
     const n = this.node(id)
     if (n.elector === null) return null
     let max = 0
-    for (const m of this.nodes) if (m.elector !== null) max = Math.max(max, m.elector.state.currTerm)
+    for (const m of this.nodes) if (m.elector !== null) max = Math.max(max, m.elector.view.currTerm)
     const term = max + 1
     this.emitTrace({kind: 'elect', node: id, term})
     this.apply(n, n.elector.revote(term, this.now))
@@ -458,7 +457,7 @@ export class Simulation {
       localId: CLIENT_ID,
       remoteId: leader,
       leaderId: leader,
-      term: e.state.currTerm,
+      term: e.view.currTerm,
       code: RESPONSE_CODES.SUCCESS,
       transferId: leader,
       transfereeId,
@@ -506,10 +505,10 @@ export class Simulation {
     n.incarnations++
     n.elector = new Elector(n.settings, durable, rng.fn(), this.now)
     n.deadlineMs = n.elector.nextDeadlineMs()
-    n.role = n.elector.state.role
-    n.term = n.elector.state.currTerm
+    n.role = n.elector.view.role
+    n.term = n.elector.view.currTerm
     this.emitTrace({kind: 'start', node: n.id, incarnation: n.incarnations - 1, currTerm: durable.currTerm, currVoteFor: durable.currVoteFor})
-    this.checkers.observe({kind: 'state', node: n.id, role: n.elector.state.role, term: n.elector.state.currTerm}, this.now)
+    this.checkers.observe({kind: 'state', node: n.id, role: n.elector.view.role, term: n.elector.view.currTerm}, this.now)
   }
 
   /** Moves the clock; fails `within` expectations whose deadline passed. */
@@ -542,11 +541,11 @@ export class Simulation {
     for (const m of out.messages) this.route(n.id, m)
     for (const ev of out.events) this.onEvent(ev)
     if (e !== null) {
-      this.recordViolations(this.checkers.observe({kind: 'state', node: n.id, role: e.state.role, term: e.state.currTerm}, this.now))
+      this.recordViolations(this.checkers.observe({kind: 'state', node: n.id, role: e.view.role, term: e.view.currTerm}, this.now))
       n.deadlineMs = e.nextDeadlineMs()
-      if (e.state.role !== n.role || e.state.currTerm !== n.term) {
-        n.role = e.state.role
-        n.term = e.state.currTerm
+      if (e.view.role !== n.role || e.view.currTerm !== n.term) {
+        n.role = e.view.role
+        n.term = e.view.currTerm
         this.refreshView()
       }
     }
@@ -649,8 +648,8 @@ export class Simulation {
     for (const n of this.nodes) {
       if (n.elector === null) continue
       n.deadlineMs = n.elector.nextDeadlineMs()
-      n.role = n.elector.state.role
-      n.term = n.elector.state.currTerm
+      n.role = n.elector.view.role
+      n.term = n.elector.view.currTerm
     }
     this.refreshView()
   }
@@ -658,14 +657,12 @@ export class Simulation {
   private refreshView(): void {
     let term: number | null = null
     for (const n of this.nodes) {
-      const s = n.elector?.state
-      if (s !== undefined && (term === null || s.currTerm > term)) term = s.currTerm
+      if (n.elector !== null && (term === null || n.term > term)) term = n.term
     }
     let leaderId: NodeId | null = null
     if (term !== null) {
       for (const n of this.nodes) {
-        const s = n.elector?.state
-        if (s !== undefined && s.role === 'LEADER' && s.currTerm === term) {
+        if (n.elector !== null && n.role === 'LEADER' && n.term === term) {
           leaderId = n.id
           break
         }
@@ -777,7 +774,7 @@ export class Simulation {
 
   private highestLiveTerm(): number {
     let max = 0
-    for (const n of this.nodes) if (n.elector !== null) max = Math.max(max, n.elector.state.currTerm)
+    for (const n of this.nodes) if (n.elector !== null) max = Math.max(max, n.elector.view.currTerm)
     return max
   }
 

@@ -129,7 +129,7 @@ describe('every event', () => {
     c.runUntil(4000)
     const [old] = c.leaders()
     const target = old === 'n1' ? 'n2' : 'n1'
-    c.command(old, (e, t) => e.receive(transferRequest({from: 'client', to: old, transferId: old, transfereeId: target, term: e.state.currTerm}), t))
+    c.command(old, (e, t) => e.receive(transferRequest({from: 'client', to: old, transferId: old, transfereeId: target, term: e.view.currTerm}), t))
     c.runUntil(6000)
     const all = c.eventsSince(0)
     const seen = new Set(all.map((ev) => ev.type))

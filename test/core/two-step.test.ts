@@ -25,7 +25,7 @@ describe('the voter side', () => {
     const resp = one(out, 'VoteResponse')
     assert.deepEqual([resp.voteResult, resp.term], ['REJECT_TERM_NOT_READY', 5])
     assert.equal(out.persist, null)
-    assert.equal(node.e.state.currTerm, 5)
+    assert.equal(node.e.view.currTerm, 5)
     assert.equal(node.e.nextDeadlineMs(), 10, 'needIncreaseTermImmediately overrides the pending retry time')
     node.rng.push(0.5)
     const jump = node.e.tick(10)
@@ -81,11 +81,11 @@ describe('the voter side', () => {
     assert.equal(one(first, 'HeartBeatResponse').code, 416)
     // the follower's maintainer is idle, so its next pass is this very step
     assert.deepEqual(first.persist, {currTerm: 6, currVoteFor: null})
-    assert.equal(node.e.state.role, 'CANDIDATE')
+    assert.equal(node.e.view.role, 'CANDIDATE')
     const second = node.e.receive(heartbeat({from: 'n2', to: 'n0', term: 6}), 1100)
     assert.equal(one(second, 'HeartBeatResponse').code, 200)
-    assert.equal(node.e.state.role, 'FOLLOWER')
-    assert.equal(node.e.state.leaderId, 'n2')
+    assert.equal(node.e.view.role, 'FOLLOWER')
+    assert.equal(node.e.view.leaderId, 'n2')
     assert.equal(second.persist, null)
   })
 })
@@ -107,8 +107,8 @@ describe('the candidate side', () => {
     assert.deepEqual(third.map((r) => r.term), [6, 6])
     const won = node.e.receive(voteResponse(third[0], 'ACCEPT', 6), 663)
     assert.equal(oneEvent(won, 'PARSE_VOTE_RESULT').result, 'PASSED')
-    assert.equal(node.e.state.role, 'LEADER')
-    assert.equal(node.e.state.currTerm, 6)
+    assert.equal(node.e.view.role, 'LEADER')
+    assert.equal(node.e.view.currTerm, 6)
   })
 })
 
@@ -142,12 +142,12 @@ describe('with real voters', () => {
     assert.equal(c.leaders().length, 1)
     const oldLeader = c.leaders()[0]
     const candidate = ['n0', 'n1', 'n2'].find((id) => id !== oldLeader) as string
-    const term = c.node(oldLeader).e.state.currTerm
+    const term = c.node(oldLeader).e.view.currTerm
     const mark = c.log.length
     c.command(candidate, (e, t) => e.revote(term + 1, t))
     c.runUntil(c.now + 500)
     assert.deepEqual(c.leaders(), [candidate])
-    for (const n of c.nodes.values()) assert.equal(n.e.state.currTerm, term + 1)
+    for (const n of c.nodes.values()) assert.equal(n.e.view.currTerm, term + 1)
     const evs = c.eventsSince(mark)
     const parses = evs.filter((ev) => ev.type === 'PARSE_VOTE_RESULT' && ev.node === candidate).map((ev) => ev.type === 'PARSE_VOTE_RESULT' && ev.result)
     assert.deepEqual(parses, ['REVOTE_IMMEDIATELY', 'PASSED'])
