@@ -4,7 +4,7 @@
  * the wait before the next ballot (reference §3.6).
  */
 import {quorumOf} from './settings.js'
-import type {NodeId, ParseResult, VoteResult} from './types.js'
+import {type NodeId, type ParseResult, RESPONSE_CODES, type VoteRequest, type VoteResult} from './types.js'
 
 export interface Ballot {
   term: number
@@ -102,4 +102,24 @@ export function judgeBallot(b: Ballot, peerSize: number, waits: BallotWaits): Ba
   if (b.acceptedNum >= quorum) return {outcome: 5, result: 'PASSED', extraWaitMs: null}
   if (b.acceptedNum + b.notReadyTermNum >= quorum) return {outcome: 6, result: 'REVOTE_IMMEDIATELY', extraWaitMs: null}
   return {outcome: 7, result: 'WAIT_TO_VOTE_NEXT', extraWaitMs: 0}
+}
+
+/** The ballot's requests, one per member (self included: its vote is answered first, synchronously). */
+export function ballotRequests(
+  from: {group: string; selfId: NodeId; peerIds: readonly NodeId[]},
+  b: Pick<Ballot, 'term' | 'ledgerEndIndex' | 'ledgerEndTerm'>,
+  newReqId: () => string,
+): VoteRequest[] {
+  return from.peerIds.map((peer) => ({
+    kind: 'VoteRequest',
+    group: from.group,
+    localId: from.selfId,
+    remoteId: peer,
+    leaderId: from.selfId,
+    term: b.term,
+    code: RESPONSE_CODES.SUCCESS,
+    ledgerEndIndex: b.ledgerEndIndex,
+    ledgerEndTerm: b.ledgerEndTerm,
+    reqId: newReqId(),
+  }))
 }

@@ -13,12 +13,13 @@
  * decided when an early exit holds or a tick reaches its deadline.
  */
 import {invariant} from './assert.js'
-import {type Ballot, countVote, judgeBallot, openBallot} from './ballot.js'
+import {type Ballot, ballotRequests, countVote, judgeBallot, openBallot} from './ballot.js'
 import type {EventDraft, VoteLogEvent} from './events.js'
-import {checkHeartBeat, countHeartbeat, decideRound, type HeartbeatRound, openRound, releaseIfComplete} from './heartbeat-round.js'
+import {checkHeartBeat} from './heartbeat-round.js'
+import {LeaderHeartbeats} from './leader-heartbeats.js'
 import {MemberState} from './member-state.js'
-import type {Settings} from './settings.js'
-import {type ElectorView, type MemberSnapshot, NEVER, type Random, sameDurable, type StepOutput, viewOf} from './step.js'
+import {followerTimeoutMs, type Settings} from './settings.js'
+import {type ElectorView, type MemberSnapshot, NEVER, type Random, sameDurable, snapshotOf, type StepOutput, viewOf, voterStateOf} from './step.js'
 import {LeadershipTransfer} from './transfer.js'
 import {assertNever, type HeartBeatRequest, type Message, type NodeId, type ParseResult, RESPONSE_CODES, responseTo, type Role, type VoteRequest, type VoteResult} from './types.js'
 import {checkAddressee, checkVote, type VoterState} from './vote-rules.js'
@@ -34,11 +35,10 @@ export class Elector {
   private readonly random: Random
   private readonly incarnation: string
   private readonly transfer: LeadershipTransfer
+  private readonly heartbeats: LeaderHeartbeats
   private reqCounter = 0
 
   private lastLeaderHeartBeatTimeMs = NEVER
-  private lastSendHeartBeatTimeMs = NEVER
-  private lastSuccHeartBeatTimeMs = NEVER
   private nextTimeToRequestVoteMs = NEVER
   private needIncreaseTermImmediately = false
   private lastParseResult: ParseResult = 'WAIT_TO_REVOTE'
@@ -47,14 +47,8 @@ export class Elector {
   private nextPreferredCheckAtMs: number
 
   private ballot: Ballot | null = null
-  private heartbeatRound: HeartbeatRound | null = null
-  /**
-   * Heartbeats awaiting their reply or RPC timeout, also after their round was decided: DLedger
-   * writes peersLiveTable from every completion, whenever it comes (reference §3.3 step 3).
-   */
-  private readonly heartbeatsInFlight = new Map<string, {peer: NodeId; deadlineMs: number}>()
 
-  private out: StepOutput = emptyOutput()
+  private out: StepOutput = {persist: null, messages: [], events: []}
   private now = 0
 
   constructor(settings: Settings, durable: StepOutput['persist'] & object, random: Random, nowMs: number) {
@@ -64,17 +58,24 @@ export class Elector {
     this.incarnation = Math.floor(random() * 0x100000000).toString(36)
     this.now = nowMs
     this.nextPreferredCheckAtMs = nowMs + settings.checkPreferredLeaderIntervalMs
-    this.transfer = new LeadershipTransfer({
+    const host = {
       state: this.state,
       settings: this.settings,
       now: () => this.now,
-      emit: (event) => this.emit(event),
-      send: (message) => this.send(message),
+      emit: (event: EventDraft) => this.emit(event),
+      send: (message: Message) => this.send(message),
       newReqId: () => this.newReqId(),
-      campaignFor: (term, reason) => {
-        this.changeRoleToCandidate(term, reason)
-        this.needIncreaseTermImmediately = true
+    }
+    this.heartbeats = new LeaderHeartbeats({
+      ...host,
+      demote: (term, reason) => this.changeRoleToCandidate(term, reason),
+      maintainerReturns: () => {
+        this.maintainerReadyAtMs = this.now + this.settings.tickMs
       },
+    })
+    this.transfer = new LeadershipTransfer({
+      ...host,
+      campaignFor: (term, reason) => this.campaignFor(term, reason),
     })
   }
 
@@ -87,10 +88,7 @@ export class Elector {
 
   /** Handles one message from a peer or a client, then runs whatever became due. */
   receive(message: Message, nowMs: number): StepOutput {
-    return this.step(nowMs, () => {
-      this.dispatch(message)
-      this.runDue()
-    })
+    return this.command(nowMs, () => this.dispatch(message))
   }
 
   /**
@@ -99,15 +97,14 @@ export class Elector {
    * difference, docs/differences.md). A term below the current one changes nothing.
    */
   revote(term: number, nowMs: number): StepOutput {
-    return this.step(nowMs, () => {
+    return this.command(nowMs, () => {
       if (term < this.state.currTerm) return
       this.ballot = null
-      this.heartbeatRound = null
+      this.heartbeats.abandonRound()
       this.maintainerReadyAtMs = NEVER
       this.changeRoleToCandidate(term, `forced election for term ${term}`)
       this.lastParseResult = 'WAIT_TO_VOTE_NEXT'
       this.nextTimeToRequestVoteMs = NEVER
-      this.runDue()
     })
   }
 
@@ -116,15 +113,14 @@ export class Elector {
    * to win the next election (`dledger elect` without --node). No-op on a non-leader.
    */
   stepDown(nowMs: number): StepOutput {
-    return this.step(nowMs, () => {
+    return this.command(nowMs, () => {
       if (this.state.role !== 'LEADER') return
       this.changeRoleToCandidate(this.state.currTerm, 'step down requested')
       this.lastParseResult = 'WAIT_TO_VOTE_NEXT'
       // hold back past the followers' timeout, their failed same-term ballot and their next one,
       // so that one of them, not this member, wins the next term (unless a ballot wakes it first)
       const s = this.settings
-      this.nextTimeToRequestVoteMs = this.now + this.followerTimeoutMs() + s.voteTimeoutMs + 2 * s.maxVoteIntervalMs
-      this.runDue()
+      this.nextTimeToRequestVoteMs = this.now + followerTimeoutMs(s) + s.voteTimeoutMs + 2 * s.maxVoteIntervalMs
     })
   }
 
@@ -133,10 +129,7 @@ export class Elector {
    * (the graceful hand-off of a clean stop). The outcome arrives as a LEADERSHIP_TRANSFER event.
    */
   transferLeadership(transfereeId: NodeId, nowMs: number): StepOutput {
-    return this.step(nowMs, () => {
-      this.transfer.handOff(transfereeId)
-      this.runDue()
-    })
+    return this.command(nowMs, () => this.transfer.handOff(transfereeId))
   }
 
   /** The live follower with the smallest lag (ties: peers order), or null: the hand-off target. */
@@ -151,18 +144,16 @@ export class Elector {
 
   /** Replaces the preferred leaders at run time (`transfer-leader --preferred`). */
   setPreferredLeaders(ids: readonly NodeId[], nowMs: number): StepOutput {
-    return this.step(nowMs, () => {
+    return this.command(nowMs, () => {
       this.settings.preferredLeaderIds = [...ids]
-      this.runDue()
     })
   }
 
   /** The ledger end is an input: the (future) replicated log sets it on every change (spec S8). */
   setLedgerEnd(ledgerEndIndex: number, ledgerEndTerm: number, nowMs: number): StepOutput {
-    return this.step(nowMs, () => {
+    return this.command(nowMs, () => {
       this.state.ledgerEndIndex = ledgerEndIndex
       this.state.ledgerEndTerm = ledgerEndTerm
-      this.runDue()
     })
   }
 
@@ -178,10 +169,9 @@ export class Elector {
     // while a ballot or a heartbeat round is open the maintainer thread is blocked in it, whatever
     // the role has become meanwhile (reference §3.2): only the round's own deadlines count
     const b = this.ballot
-    const r = this.heartbeatRound
     if (b !== null) due.push(b.pending.size > 0 ? Math.min(b.waitUntilMs, b.rpcDeadlineMs) : b.waitUntilMs)
-    if (r !== null) due.push(r.pending.size > 0 ? Math.min(r.decideAtMs, r.rpcDeadlineMs) : r.decideAtMs)
-    if (b === null && r === null) due.push(this.maintainerDueMs(ready))
+    else if (this.heartbeats.roundOpen) due.push(this.heartbeats.dueMs())
+    else due.push(this.maintainerDueMs(ready))
     // checkPreferredLeader only acts on a leader that is not itself preferred (reference §3.9.1)
     const preferred = this.settings.preferredLeaderIds
     if (this.state.role === 'LEADER' && preferred.length > 0 && !preferred.includes(this.state.selfId)) due.push(this.nextPreferredCheckAtMs)
@@ -191,24 +181,10 @@ export class Elector {
   /** What `dledger status` shows of this member. */
   snapshot(nowMs: number): MemberSnapshot {
     const s = this.state
-    let lastHeartbeatAgoMs: number | null = null
-    if (s.role === 'FOLLOWER' && this.lastLeaderHeartBeatTimeMs !== NEVER) lastHeartbeatAgoMs = nowMs - this.lastLeaderHeartBeatTimeMs
-    if (s.role === 'LEADER' && this.lastSuccHeartBeatTimeMs !== NEVER) lastHeartbeatAgoMs = nowMs - this.lastSuccHeartBeatTimeMs
-    return {
-      id: s.selfId,
-      group: s.group,
-      role: s.role,
-      term: s.currTerm,
-      leaderId: s.leaderId,
-      votedFor: s.currVoteFor,
-      ledgerEndIndex: s.ledgerEndIndex,
-      ledgerEndTerm: s.ledgerEndTerm,
-      committedIndex: s.committedIndex,
-      knownMaxTermInGroup: s.knownMaxTermInGroup,
-      preferredLeaderIds: [...this.settings.preferredLeaderIds],
-      transferee: s.transferee,
-      lastHeartbeatAgoMs,
-    }
+    let ago: number | null = null
+    if (s.role === 'FOLLOWER' && this.lastLeaderHeartBeatTimeMs !== NEVER) ago = nowMs - this.lastLeaderHeartBeatTimeMs
+    if (s.role === 'LEADER') ago = this.heartbeats.sinceSuccessMs(nowMs)
+    return snapshotOf(s, this.settings.preferredLeaderIds, ago)
   }
 
   /** A frozen copy of the member state, in DLedger's names (for tests and the simulator's checks). */
@@ -222,14 +198,21 @@ export class Elector {
     // a monotonic clock never goes back; guard against a driver that does
     this.now = Math.max(this.now, nowMs)
     const before = this.state.durable()
-    this.out = emptyOutput()
+    this.out = {persist: null, messages: [], events: []}
     body()
     const out = this.out
     const after = this.state.durable()
     // like etcd's HardState: the record is handed out when it differs from the step's start
     if (!sameDurable(before, after)) out.persist = after
-    this.out = emptyOutput()
     return out
+  }
+
+  /** A step that handles one input, then runs whatever became due. */
+  private command(nowMs: number, body: () => void): StepOutput {
+    return this.step(nowMs, () => {
+      body()
+      this.runDue()
+    })
   }
 
   private send(message: Message): void {
@@ -245,16 +228,6 @@ export class Elector {
     return `${this.state.selfId}.${this.incarnation}.${this.reqCounter}`
   }
 
-  /** maintainAsFollower's timeout: DLedger first checks `> 2 × interval`, then `> leak × interval` (reference §3.5). */
-  private followerTimeoutMs(): number {
-    return Math.max(2, this.settings.maxHeartbeatLeak) * this.settings.heartbeatIntervalMs
-  }
-
-  /** maxHeartBeatLeak × heartBeatTimeIntervalMs: a leader's step-down bound and outcome 2's extra wait. */
-  private heartbeatLeakMs(): number {
-    return this.settings.maxHeartbeatLeak * this.settings.heartbeatIntervalMs
-  }
-
   private randomInt(bound: number): number {
     return Math.floor(this.random() * bound)
   }
@@ -265,9 +238,9 @@ export class Elector {
       case 'CANDIDATE':
         return this.needIncreaseTermImmediately ? ready : Math.max(ready, this.nextTimeToRequestVoteMs)
       case 'FOLLOWER':
-        return Math.max(ready, this.lastLeaderHeartBeatTimeMs + this.followerTimeoutMs() + 1)
+        return Math.max(ready, this.lastLeaderHeartBeatTimeMs + followerTimeoutMs(this.settings) + 1)
       case 'LEADER':
-        return Math.max(ready, this.lastSendHeartBeatTimeMs + this.settings.heartbeatIntervalMs + 1)
+        return Math.max(ready, this.heartbeats.dueMs())
       default:
         return assertNever(role)
     }
@@ -277,7 +250,7 @@ export class Elector {
   private runDue(): void {
     for (let i = 0; i < MAX_PASSES_PER_STEP; i++) {
       this.transfer.runDue()
-      this.expireHeartbeats()
+      this.heartbeats.runDue()
       const every = this.settings.checkPreferredLeaderIntervalMs
       if (this.now >= this.nextPreferredCheckAtMs) {
         this.nextPreferredCheckAtMs += every * Math.max(1, Math.ceil((this.now - this.nextPreferredCheckAtMs + 1) / every))
@@ -289,36 +262,23 @@ export class Elector {
     }
   }
 
-  /** A heartbeat without a reply by its RPC timeout completes with NETWORK_ERROR: the peer is not live. */
-  private expireHeartbeats(): void {
-    for (const [reqId, h] of this.heartbeatsInFlight) {
-      if (this.now < h.deadlineMs) continue
-      this.heartbeatsInFlight.delete(reqId)
-      this.state.peersLiveTable.set(h.peer, false)
-    }
-  }
-
   private checkRoundDeadlines(): void {
     const b = this.ballot
     if (b !== null) {
       if (b.pending.size > 0 && this.now >= b.rpcDeadlineMs) for (const [reqId, voter] of [...b.pending]) this.onVote(b, reqId, voter, 'UNKNOWN', -1)
       if (this.ballot === b && (b.released || this.now >= b.waitUntilMs)) this.parseBallot(b)
     }
-    const r = this.heartbeatRound
-    if (r !== null) {
-      if (r.pending.size > 0 && this.now >= r.rpcDeadlineMs) for (const [reqId, peer] of [...r.pending]) this.onHeartbeat(r, reqId, peer, RESPONSE_CODES.NETWORK_ERROR, -1)
-      if (this.now >= r.decideAtMs) this.decideHeartbeatRound(r)
-    }
+    this.heartbeats.checkRound()
   }
 
   /** One StateMaintainer pass, then the tickMs sleep (reference §3.2). */
   private maintainState(): void {
-    invariant(this.ballot === null && this.heartbeatRound === null, 'a maintainer pass while a round is open')
+    invariant(this.ballot === null && !this.heartbeats.roundOpen, 'a maintainer pass while a round is open')
     this.maintainerReadyAtMs = this.now + this.settings.tickMs
     const role = this.state.role
     switch (role) {
       case 'LEADER':
-        return this.maintainAsLeader()
+        return this.heartbeats.maintain()
       case 'FOLLOWER':
         return this.maintainAsFollower()
       case 'CANDIDATE':
@@ -345,17 +305,8 @@ export class Elector {
         if (b && voter !== undefined) this.onVote(b, message.reqId, voter, message.voteResult, message.term)
         return
       }
-      case 'HeartBeatResponse': {
-        const inFlight = this.heartbeatsInFlight.get(message.reqId)
-        if (inFlight !== undefined) {
-          this.heartbeatsInFlight.delete(message.reqId)
-          this.state.peersLiveTable.set(inFlight.peer, this.now < inFlight.deadlineMs && message.code !== RESPONSE_CODES.NETWORK_ERROR)
-        }
-        const r = this.heartbeatRound
-        const peer = r?.pending.get(message.reqId)
-        if (r && peer !== undefined) this.onHeartbeat(r, message.reqId, peer, message.code, message.term)
-        return
-      }
+      case 'HeartBeatResponse':
+        return this.heartbeats.onResponse(message)
       case 'LeadershipTransferResponse':
         return this.transfer.onResponse(message)
       default:
@@ -369,9 +320,7 @@ export class Elector {
     invariant(this.state.currTerm === term, () => `a ballot for term ${term} passed at term ${this.state.currTerm}`)
     const from = this.state.role
     this.state.changeToLeader(term)
-    this.lastSendHeartBeatTimeMs = NEVER
-    // spec S4: a new leader's first round must not see a stale success time
-    this.lastSuccHeartBeatTimeMs = this.now
+    this.heartbeats.becameLeader()
     this.handleRoleChange(term, 'LEADER', from, reason)
   }
 
@@ -390,6 +339,12 @@ export class Elector {
     this.handleRoleChange(term, 'FOLLOWER', from, reason)
   }
 
+  /** Candidate for `term`, and the term increases on the next maintainer pass (the two-step, reference §0). */
+  private campaignFor(term: number, reason: string): void {
+    this.changeRoleToCandidate(term, reason)
+    this.needIncreaseTermImmediately = true
+  }
+
   /** Why a higher term demotes this node; a leader names the transfer it completes (spec §3: `transfer to n1`). */
   private higherTermReason(term: number, from: NodeId, via: string): string {
     const why = `higher term ${term} from ${from} (${via})`
@@ -406,79 +361,11 @@ export class Elector {
     if (from !== role) this.emit({type: 'ROLE_CHANGE', from, to: role, leaderId: this.state.leaderId, reason})
   }
 
-  // ---------------------------------------------------------------- leader (reference §3.3)
-
-  private maintainAsLeader(): void {
-    if (this.lastSendHeartBeatTimeMs !== NEVER && this.now - this.lastSendHeartBeatTimeMs <= this.settings.heartbeatIntervalMs) return
-    const s = this.state
-    this.lastSendHeartBeatTimeMs = this.now
-    const round = openRound(s.currTerm, this.now, this.settings.heartbeatIntervalMs, this.settings.rpcTimeoutMs)
-    this.heartbeatRound = round
-    for (const peer of s.peerIds) {
-      if (peer === s.selfId) continue
-      const req: HeartBeatRequest = {
-        kind: 'HeartBeatRequest',
-        group: s.group,
-        localId: s.selfId,
-        remoteId: peer,
-        leaderId: s.selfId,
-        term: round.term,
-        code: RESPONSE_CODES.SUCCESS,
-        reqId: this.newReqId(),
-      }
-      round.pending.set(req.reqId, peer)
-      this.heartbeatsInFlight.set(req.reqId, {peer, deadlineMs: round.rpcDeadlineMs})
-      this.send(req)
-    }
-    releaseIfComplete(round, s.peerSize, this.now)
-  }
-
-  private onHeartbeat(r: HeartbeatRound, reqId: string, peer: NodeId, code: number, term: number): void {
-    r.pending.delete(reqId)
-    // DLedger writes the live table from every reply, on whatever role this node has now
-    this.state.peersLiveTable.set(peer, code !== RESPONSE_CODES.NETWORK_ERROR)
-    countHeartbeat(r, code, term, this.state.peerSize, this.now)
-  }
-
-  private decideHeartbeatRound(r: HeartbeatRound): void {
-    this.heartbeatRound = null
-    // the blocked maintainer returns from sendHeartbeats now and sleeps tickMs before its next pass (reference §3.2)
-    this.maintainerReadyAtMs = this.now + this.settings.tickMs
-    const s = this.state
-    const decision = decideRound(r, s.peerSize)
-    const quorumLost = (lastSuccessAgoMs: number, reason: string) =>
-      this.emit({type: 'HEARTBEAT_QUORUM_LOST', succNum: r.succNum, notReadyNum: r.notReadyNum, allNum: r.allNum, lastSuccessAgoMs, reason})
-    switch (decision.kind) {
-      case 'higher-term': {
-        const why = `higher term ${decision.term} in a heartbeat response`
-        const transferee = s.role === 'LEADER' ? s.transferee : null
-        return this.changeRoleToCandidate(decision.term, transferee !== null ? `transfer to ${transferee}: ${why}` : why)
-      }
-      case 'quorum':
-        this.lastSuccHeartBeatTimeMs = this.now
-        return
-      case 'resend-now':
-        this.lastSendHeartBeatTimeMs = NEVER
-        return
-      case 'inconsistent-leader':
-        quorumLost(this.now - this.lastSuccHeartBeatTimeMs, 'inconsistent leader')
-        return this.changeRoleToCandidate(r.term, 'another leader in the same term (INCONSISTENT_LEADER)')
-      case 'no-quorum': {
-        const sinceSuccess = this.now - this.lastSuccHeartBeatTimeMs
-        if (sinceSuccess <= this.heartbeatLeakMs()) return
-        quorumLost(sinceSuccess, 'no quorum of heartbeat acks')
-        return this.changeRoleToCandidate(r.term, `lost the heartbeat quorum ${sinceSuccess} ms ago (${r.succNum}/${s.peerSize} acks)`)
-      }
-      default:
-        assertNever(decision)
-    }
-  }
-
   // ---------------------------------------------------------------- follower (reference §3.4, §3.5)
 
   private maintainAsFollower(): void {
     const ago = this.now - this.lastLeaderHeartBeatTimeMs
-    if (ago <= this.followerTimeoutMs()) return
+    if (ago <= followerTimeoutMs(this.settings)) return
     this.emit({type: 'HEARTBEAT_TIMEOUT', leaderId: this.state.leaderId, lastHeartbeatAgoMs: ago})
     this.changeRoleToCandidate(this.state.currTerm, `heartbeat timeout after ${ago} ms`)
   }
@@ -487,40 +374,16 @@ export class Elector {
     const s = this.state
     const v = checkHeartBeat(this.voterState(), req)
     const leaderId = req.leaderId as NodeId
-    switch (v.effect) {
-      case 'follow':
-        this.changeRoleToFollower(req.term, leaderId, `heartbeat from leader ${leaderId} in term ${req.term}`)
-        break
-      case 'refresh':
-        this.lastLeaderHeartBeatTimeMs = this.now
-        break
-      case 'adopt-higher-term':
-        this.changeRoleToCandidate(req.term, this.higherTermReason(req.term, leaderId, 'heartbeat'))
-        this.needIncreaseTermImmediately = true
-        break
-      case 'none':
-        break
-      default:
-        assertNever(v.effect)
-    }
+    if (v.effect === 'follow') this.changeRoleToFollower(req.term, leaderId, `heartbeat from leader ${leaderId} in term ${req.term}`)
+    if (v.effect === 'refresh') this.lastLeaderHeartBeatTimeMs = this.now
+    if (v.effect === 'adopt-higher-term') this.campaignFor(req.term, this.higherTermReason(req.term, leaderId, 'heartbeat'))
     return responseTo(req, {code: RESPONSE_CODES[v.code], ...(v.term === null ? {} : {term: v.term}), ...(v.leaderId === undefined ? {} : {leaderId: s.leaderId})})
   }
 
   // ---------------------------------------------------------------- candidate (reference §3.6)
 
   private voterState(): VoterState {
-    const s = this.state
-    return {
-      group: s.group,
-      selfId: s.selfId,
-      peerIds: s.peerIds,
-      currTerm: s.currTerm,
-      currVoteFor: s.currVoteFor,
-      leaderId: s.leaderId,
-      ledgerEndIndex: s.ledgerEndIndex,
-      ledgerEndTerm: s.ledgerEndTerm,
-      takingLeadership: this.transfer.isTakingLeadership(),
-    }
+    return {...voterStateOf(this.state), takingLeadership: this.transfer.isTakingLeadership()}
   }
 
   private getNextTimeToRequestVote(): number {
@@ -558,18 +421,7 @@ export class Elector {
     const ballot = openBallot({term, startedAtMs: this.now, waitUntilMs, rpcDeadlineMs: this.now + rpcTimeoutMs, ledgerEndIndex: s.ledgerEndIndex, ledgerEndTerm: s.ledgerEndTerm})
     this.ballot = ballot
     this.emit({type: 'VOTE_REQUEST', term, ledgerEndIndex: ballot.ledgerEndIndex, ledgerEndTerm: ballot.ledgerEndTerm, peers: s.peerSize})
-    const requests: VoteRequest[] = s.peerIds.map((peer) => ({
-      kind: 'VoteRequest',
-      group: s.group,
-      localId: s.selfId,
-      remoteId: peer,
-      leaderId: s.selfId,
-      term,
-      code: RESPONSE_CODES.SUCCESS,
-      ledgerEndIndex: ballot.ledgerEndIndex,
-      ledgerEndTerm: ballot.ledgerEndTerm,
-      reqId: this.newReqId(),
-    }))
+    const requests = ballotRequests(s, ballot, () => this.newReqId())
     for (const req of requests) ballot.pending.set(req.reqId, req.remoteId)
     // the self-vote is answered synchronously, before any request leaves (its record is persisted first)
     for (const req of requests) {
@@ -592,7 +444,7 @@ export class Elector {
     // the blocked maintainer wakes now and sleeps tickMs before its next pass
     this.maintainerReadyAtMs = this.now + this.settings.tickMs
     const s = this.state
-    const judgement = judgeBallot(b, s.peerSize, {heartbeatLeakMs: this.heartbeatLeakMs(), maxVoteIntervalMs: this.settings.maxVoteIntervalMs})
+    const judgement = judgeBallot(b, s.peerSize, {heartbeatLeakMs: this.settings.maxHeartbeatLeak * this.settings.heartbeatIntervalMs, maxVoteIntervalMs: this.settings.maxVoteIntervalMs})
     // drawn before outcome 1's role change, which may end a take-leadership (and its shorter interval)
     if (judgement.extraWaitMs !== null) this.nextTimeToRequestVoteMs = this.getNextTimeToRequestVote() + judgement.extraWaitMs
     if (judgement.outcome === 1) this.changeRoleToCandidate(b.knownMaxTermInGroup, `higher term ${b.knownMaxTermInGroup} seen in ballot responses`)
@@ -617,14 +469,7 @@ export class Elector {
     const v = checkVote(this.voterState(), req, self)
     const candidate = req.leaderId as NodeId
     if (v.effect === 'grant') this.state.setCurrVoteFor(candidate)
-    if (v.effect === 'adopt-higher-term') {
-      this.changeRoleToCandidate(req.term, this.higherTermReason(req.term, candidate, 'vote request'))
-      this.needIncreaseTermImmediately = true
-    }
+    if (v.effect === 'adopt-higher-term') this.campaignFor(req.term, this.higherTermReason(req.term, candidate, 'vote request'))
     return responseTo(req, {voteResult: v.voteResult, term: v.term})
   }
-}
-
-function emptyOutput(): StepOutput {
-  return {persist: null, messages: [], events: []}
 }

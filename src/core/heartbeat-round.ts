@@ -4,7 +4,7 @@
  * (handleHeartBeat, reference §3.4). Nothing here changes state; the elector applies the result.
  */
 import {quorumOf} from './settings.js'
-import {type NodeId, RESPONSE_CODES, type ResponseCodeName} from './types.js'
+import {type HeartBeatRequest, type NodeId, RESPONSE_CODES, type ResponseCodeName} from './types.js'
 import {checkAddressee, type VoterState} from './vote-rules.js'
 
 /** sendHeartbeats waits on its latch for at most `interval - LATCH_MARGIN_MS` … */
@@ -42,6 +42,22 @@ export function openRound(term: number, nowMs: number, heartbeatIntervalMs: numb
     pending: new Map(),
     released: false,
   }
+}
+
+/** The round's heartbeats, one per peer. */
+export function heartbeatRequests(from: {group: string; selfId: NodeId; peerIds: readonly NodeId[]}, term: number, newReqId: () => string): HeartBeatRequest[] {
+  return from.peerIds
+    .filter((peer) => peer !== from.selfId)
+    .map((peer) => ({
+      kind: 'HeartBeatRequest',
+      group: from.group,
+      localId: from.selfId,
+      remoteId: peer,
+      leaderId: from.selfId,
+      term,
+      code: RESPONSE_CODES.SUCCESS,
+      reqId: newReqId(),
+    }))
 }
 
 /** Releases the latch: the round is decided DECIDE_SLEEP_MS from now (or at its deadline, if sooner). */

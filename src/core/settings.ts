@@ -199,6 +199,14 @@ export function validateSettings(s: Settings): string[] {
   return problems
 }
 
+/**
+ * How long a follower waits for its leader's heartbeat: DLedger's maintainAsFollower first checks
+ * `> 2 × interval`, then `> maxHeartBeatLeak × interval` (reference §3.5), so a leak below 2 acts as 2.
+ */
+export function followerTimeoutMs(s: Pick<Timing, 'maxHeartbeatLeak' | 'heartbeatIntervalMs'>): number {
+  return Math.max(2, s.maxHeartbeatLeak) * s.heartbeatIntervalMs
+}
+
 /** DLedger's isQuorum: n >= floor(peerSize / 2) + 1 (reference §2.3). */
 export function quorumOf(peerSize: number): number {
   return Math.floor(peerSize / 2) + 1

@@ -5,6 +5,7 @@
 import type {VoteLogEvent} from './events.js'
 import type {MemberState} from './member-state.js'
 import type {DurableState, Message, NodeId, Role} from './types.js'
+import type {VoterState} from './vote-rules.js'
 
 /** What one step asks the driver to do, in this order: persist, then send, then log. */
 export interface StepOutput {
@@ -75,4 +76,28 @@ export function viewOf(s: MemberState): ElectorView {
 
 export function sameDurable(a: DurableState, b: DurableState): boolean {
   return a.currTerm === b.currTerm && a.currVoteFor === b.currVoteFor
+}
+
+export function snapshotOf(s: MemberState, preferredLeaderIds: readonly NodeId[], lastHeartbeatAgoMs: number | null): MemberSnapshot {
+  return {
+    id: s.selfId,
+    group: s.group,
+    role: s.role,
+    term: s.currTerm,
+    leaderId: s.leaderId,
+    votedFor: s.currVoteFor,
+    ledgerEndIndex: s.ledgerEndIndex,
+    ledgerEndTerm: s.ledgerEndTerm,
+    committedIndex: s.committedIndex,
+    knownMaxTermInGroup: s.knownMaxTermInGroup,
+    preferredLeaderIds: [...preferredLeaderIds],
+    transferee: s.transferee,
+    lastHeartbeatAgoMs,
+  }
+}
+
+/** What the vote and heartbeat checks read of the member state (all but takingLeadership). */
+export function voterStateOf(s: MemberState): Omit<VoterState, 'takingLeadership'> {
+  const {group, selfId, peerIds, currTerm, currVoteFor, leaderId, ledgerEndIndex, ledgerEndTerm} = s
+  return {group, selfId, peerIds, currTerm, currVoteFor, leaderId, ledgerEndIndex, ledgerEndTerm}
 }

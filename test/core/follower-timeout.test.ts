@@ -39,6 +39,15 @@ describe('the follower timeout', () => {
     assert.equal(node.e.view.role, 'FOLLOWER')
   })
 
+  test('a leak below 2 acts as 2: DLedger checks > 2 × interval before > leak × interval, so a live leader is not deposed after one interval', () => {
+    const node = makeNode({term: 5, maxHeartbeatLeak: 1})
+    followLeader(node, 'n1', 5, 0)
+    assert.equal(node.e.nextDeadlineMs(), 4001)
+    assert.deepEqual(node.e.tick(2001).events, [], 'not after 1 × interval')
+    assert.deepEqual(node.e.tick(4000).events, [])
+    assert.equal(oneEvent(node.e.tick(4001), 'HEARTBEAT_TIMEOUT').lastHeartbeatAgoMs, 4001)
+  })
+
   test('the timeout follows the timing settings (fast preset: 3 × 100 ms)', () => {
     const node = makeNode({term: 5, timing: 'fast'})
     followLeader(node, 'n1', 5, 0)

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict'
 import {describe, test} from 'node:test'
 
-import {draw, events, followLeader, heartbeat, makeNode, MiniCluster, one, oneEvent, sent, type TestNode, voteRequest, voteResponse} from './helpers.js'
+import {draw, electLeader, events, followLeader, heartbeat, makeNode, MiniCluster, one, oneEvent, sent, type TestNode, voteRequest, voteResponse} from './helpers.js'
 
 /**
  * n0 in term 5 whose first ballot ended at t = 0 with everyone having voted already (outcome 7):
@@ -132,6 +132,26 @@ describe('what the flag overrides', () => {
     assert.deepEqual([inc.fromTerm, inc.term], [5, 8])
     assert.deepEqual(sent(out, 'VoteRequest').map((r) => r.term), [8, 8])
     assert.deepEqual(out.persist, {currTerm: 8, currVoteFor: 'n0'})
+  })
+})
+
+describe('a forced election abandons an open round (a deliberate difference: DLedger waits for it, docs/differences.md)', () => {
+  test('a candidate whose ballot is still open campaigns for the forced term at once, and the old ballot\'s answers count for nothing', () => {
+    const node = makeNode({term: 5})
+    const first = sent(node.e.tick(0), 'VoteRequest')
+    assert.deepEqual(first.map((r) => r.term), [5, 5], 'a ballot in term 5 is open, waiting for its voters')
+    const out = node.e.revote(8, 10)
+    assert.deepEqual(sent(out, 'VoteRequest').map((r) => r.term), [8, 8])
+    const late = node.e.receive(voteResponse(first[0], 'ACCEPT', 5), 11)
+    assert.deepEqual(events(late, 'VOTE_RESPONSE'), [], 'the abandoned ballot is gone')
+  })
+
+  test('a leader whose heartbeat round is still open campaigns for the forced term at once', () => {
+    const node = makeNode({term: 5})
+    electLeader(node, 0)
+    assert.ok(sent(node.e.tick(10), 'HeartBeatRequest').length > 0, 'a heartbeat round is open')
+    const out = node.e.revote(6, 20)
+    assert.deepEqual([oneEvent(out, 'ROLE_CHANGE').to, ...sent(out, 'VoteRequest').map((r) => r.term)], ['CANDIDATE', 6, 6])
   })
 })
 
