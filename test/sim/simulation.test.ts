@@ -217,3 +217,15 @@ test('the report has every field the CLI promises', () => {
   const code = RESPONSE_CODES.NETWORK_ERROR
   assert.equal(code, 302)
 })
+
+test('one validator checks the simulator options: every problem once, and the Simulation refuses them with the same list', async () => {
+  const {validateSimOptions, SimOptionsError} = await import('../../src/sim/options.js')
+  const bad = {nodes: 52, seed: -1, durationMs: 1.5, delayMs: [5, 1] as [number, number], lossProbability: 2}
+  const problems = validateSimOptions(bad)
+  assert.equal(problems.length, 5, problems.join('\n'))
+  assert.deepEqual(validateSimOptions({nodes: 3, seed: 0, durationMs: 0}), [])
+  assert.throws(
+    () => new Simulation(bad),
+    (error: unknown) => error instanceof SimOptionsError && JSON.stringify(error.problems) === JSON.stringify(problems),
+  )
+})
