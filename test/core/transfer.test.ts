@@ -206,6 +206,15 @@ describe('the old leader', () => {
     assert.equal(heartbeats, 2)
   })
 
+  test('a deliberate difference (docs/differences.md D4): a stepped-down old leader still answers a failed take-leadership, with the highest term and the leader it knows', () => {
+    const {node, t} = leader()
+    const tl = one(node.e.receive(clientRequest(), t), 'LeadershipTransferRequest')
+    node.e.receive(voteRequest({from: 'n2', to: 'n0', term: 6}), t + 40)
+    assert.equal(node.e.view.role, 'CANDIDATE')
+    const resp = one(node.e.receive(transferResponse(tl, 'NETWORK_ERROR', 5), t + 50), 'LeadershipTransferResponse')
+    assert.deepEqual([resp.code, resp.term, resp.leaderId, resp.localId], [code('NETWORK_ERROR'), 6, null, 'client'], 'it has jumped to term 6 meanwhile')
+  })
+
   test('a leader that is demoted while transferring (the transferee\'s higher-term ballot) has its transferee cleared', () => {
     const {node, t} = leader()
     node.e.receive(clientRequest(), t)
