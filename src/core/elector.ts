@@ -19,7 +19,7 @@ import {checkHeartBeat} from './heartbeat-round.js'
 import {LeaderHeartbeats} from './leader-heartbeats.js'
 import {MemberState} from './member-state.js'
 import {followerTimeoutMs, type Settings} from './settings.js'
-import {type ElectorView, type MemberSnapshot, NEVER, type Random, sameDurable, snapshotOf, type StepOutput, viewOf, voterStateOf} from './step.js'
+import {type ElectorHost, type ElectorView, type MemberSnapshot, NEVER, type Random, sameDurable, snapshotOf, type StepOutput, viewOf, voterStateOf} from './step.js'
 import {LeadershipTransfer} from './transfer.js'
 import {assertNever, type HeartBeatRequest, type Message, type NodeId, type ParseResult, RESPONSE_CODES, responseTo, type Role, type VoteRequest, type VoteResult} from './types.js'
 import {checkAddressee, checkVote, type VoterState} from './vote-rules.js'
@@ -58,7 +58,7 @@ export class Elector {
     this.incarnation = Math.floor(random() * 0x100000000).toString(36)
     this.now = nowMs
     this.nextPreferredCheckAtMs = nowMs + settings.checkPreferredLeaderIntervalMs
-    const host = {
+    const host: ElectorHost = {
       state: this.state,
       settings: this.settings,
       now: () => this.now,

@@ -4,21 +4,12 @@
  * decisions are the pure functions of heartbeat-round.ts; this class holds their state and acts
  * through the elector that owns it.
  */
-import type {EventDraft} from './events.js'
 import {countHeartbeat, decideRound, heartbeatRequests, type HeartbeatRound, openRound, releaseIfComplete} from './heartbeat-round.js'
-import type {MemberState} from './member-state.js'
-import type {Settings} from './settings.js'
-import {NEVER} from './step.js'
-import {assertNever, type HeartBeatResponse, type Message, type NodeId, RESPONSE_CODES} from './types.js'
+import {type ElectorHost, NEVER} from './step.js'
+import {assertNever, type HeartBeatResponse, type NodeId, RESPONSE_CODES} from './types.js'
 
 /** What the leader's heartbeats need from the elector that owns them. */
-export interface HeartbeatHost {
-  readonly state: MemberState
-  readonly settings: Settings
-  now(): number
-  emit(event: EventDraft): void
-  send(message: Message): void
-  newReqId(): string
+export interface HeartbeatHost extends ElectorHost {
   /** changeRoleToCandidate(term) with a reason */
   demote(term: number, reason: string): void
   /** the blocked maintainer returns from sendHeartbeats and sleeps tickMs */

@@ -2,8 +2,9 @@
  * What leaves the Elector: a step's output (persist, then send, then log), the member snapshot
  * `dledger status` shows, and a frozen view of the member state. Nothing mutable leaves the core.
  */
-import type {VoteLogEvent} from './events.js'
+import type {EventDraft, VoteLogEvent} from './events.js'
 import type {MemberState} from './member-state.js'
+import type {Settings} from './settings.js'
 import type {DurableState, Message, NodeId, Role} from './types.js'
 import type {VoterState} from './vote-rules.js'
 
@@ -13,6 +14,16 @@ export interface StepOutput {
   persist: DurableState | null
   messages: Message[]
   events: VoteLogEvent[]
+}
+
+/** What the Elector lends the modules it owns (transfer, the leader's heartbeats): its state, clock and outputs. */
+export interface ElectorHost {
+  readonly state: MemberState
+  readonly settings: Settings
+  now(): number
+  emit(event: EventDraft): void
+  send(message: Message): void
+  newReqId(): string
 }
 
 /** A uniform random number in [0, 1), injected (spec S2). */

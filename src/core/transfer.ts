@@ -5,30 +5,12 @@
  * checkPreferredLeader. The outcome tables are pure functions; `LeadershipTransfer` holds the
  * state one transfer needs and acts through the elector that owns it.
  */
-import type {EventDraft} from './events.js'
-import type {MemberState} from './member-state.js'
-import type {Settings} from './settings.js'
-import {
-  codeName,
-  type LeadershipTransferRequest,
-  type LeadershipTransferResponse,
-  type Message,
-  type NodeId,
-  RESPONSE_CODES,
-  type ResponseCodeName,
-  responseTo,
-  type Role,
-} from './types.js'
+import type {ElectorHost} from './step.js'
+import {codeName, type LeadershipTransferRequest, type LeadershipTransferResponse, type NodeId, RESPONSE_CODES, type ResponseCodeName, responseTo, type Role} from './types.js'
 import {checkAddressee} from './vote-rules.js'
 
 /** What a transfer needs from the elector that owns it. */
-export interface TransferHost {
-  readonly state: MemberState
-  readonly settings: Settings
-  now(): number
-  emit(event: EventDraft): void
-  send(message: Message): void
-  newReqId(): string
+export interface TransferHost extends ElectorHost {
   /** become candidate for `term` and campaign on the next pass (take-leadership) */
   campaignFor(term: number, reason: string): void
 }
