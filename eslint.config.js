@@ -17,7 +17,7 @@ const nodeBuiltins = builtinModules.filter((name) => !name.startsWith('_'))
  * everything else drives an Elector through its inputs and reads its snapshot or frozen view.
  */
 const coreInternals = {
-  regex: '(^|/)core/(member-state|leader-heartbeats|transfer|step)(\\.js)?$',
+  regex: '(^|/)core/(member-state|leader-heartbeats|candidacy|transfer|step)(\\.js)?$',
   message: 'MemberState and the modules that change it are private to src/core: drive the Elector through its inputs and read its snapshot or view.',
 }
 

@@ -13,7 +13,7 @@
  * decided when an early exit holds or a tick reaches its deadline.
  */
 import {invariant} from './assert.js'
-import {type Ballot, ballotRequests, countVote, judgeBallot, openBallot} from './ballot.js'
+import {Candidacy} from './candidacy.js'
 import type {EventDraft, VoteLogEvent} from './events.js'
 import {checkHeartBeat} from './heartbeat-round.js'
 import {LeaderHeartbeats} from './leader-heartbeats.js'
@@ -21,7 +21,7 @@ import {MemberState} from './member-state.js'
 import {followerTimeoutMs, type Settings} from './settings.js'
 import {type ElectorHost, type ElectorView, type MemberSnapshot, NEVER, type Random, sameDurable, snapshotOf, type StepOutput, viewOf, voterStateOf} from './step.js'
 import {LeadershipTransfer} from './transfer.js'
-import {assertNever, type HeartBeatRequest, type Message, type NodeId, type ParseResult, RESPONSE_CODES, responseTo, type Role, type VoteRequest, type VoteResult} from './types.js'
+import {assertNever, type HeartBeatRequest, type Message, type NodeId, RESPONSE_CODES, responseTo, type Role, type VoteRequest} from './types.js'
 import {checkAddressee, checkVote, type VoterState} from './vote-rules.js'
 
 export type {ElectorView, MemberSnapshot, Random, StepOutput} from './step.js'
@@ -36,17 +36,13 @@ export class Elector {
   private readonly incarnation: string
   private readonly transfer: LeadershipTransfer
   private readonly heartbeats: LeaderHeartbeats
+  private readonly candidacy: Candidacy
   private reqCounter = 0
 
   private lastLeaderHeartBeatTimeMs = NEVER
-  private nextTimeToRequestVoteMs = NEVER
-  private needIncreaseTermImmediately = false
-  private lastParseResult: ParseResult = 'WAIT_TO_REVOTE'
   /** DLedger's maintainer sleeps tickMs after every pass */
   private maintainerReadyAtMs = NEVER
   private nextPreferredCheckAtMs: number
-
-  private ballot: Ballot | null = null
 
   private out: StepOutput = {persist: null, messages: [], events: []}
   private now = 0
@@ -66,12 +62,23 @@ export class Elector {
       send: (message: Message) => this.send(message),
       newReqId: () => this.newReqId(),
     }
+    const maintainerReturns = () => {
+      this.maintainerReadyAtMs = this.now + this.settings.tickMs
+      return this.maintainerReadyAtMs
+    }
+    this.candidacy = new Candidacy({
+      ...host,
+      randomInt: (bound) => Math.floor(this.random() * bound),
+      isTakingLeadership: () => this.transfer.isTakingLeadership(),
+      selfVote: (req) => this.vote(req, true),
+      toLeader: (term, reason) => this.changeRoleToLeader(term, reason),
+      toCandidate: (term, reason) => this.changeRoleToCandidate(term, reason),
+      maintainerReturns,
+    })
     this.heartbeats = new LeaderHeartbeats({
       ...host,
       demote: (term, reason) => this.changeRoleToCandidate(term, reason),
-      maintainerReturns: () => {
-        this.maintainerReadyAtMs = this.now + this.settings.tickMs
-      },
+      maintainerReturns,
     })
     this.transfer = new LeadershipTransfer({
       ...host,
@@ -99,12 +106,10 @@ export class Elector {
   revote(term: number, nowMs: number): StepOutput {
     return this.command(nowMs, () => {
       if (term < this.state.currTerm) return
-      this.ballot = null
+      this.candidacy.force()
       this.heartbeats.abandonRound()
       this.maintainerReadyAtMs = NEVER
       this.changeRoleToCandidate(term, `forced election for term ${term}`)
-      this.lastParseResult = 'WAIT_TO_VOTE_NEXT'
-      this.nextTimeToRequestVoteMs = NEVER
     })
   }
 
@@ -116,11 +121,10 @@ export class Elector {
     return this.command(nowMs, () => {
       if (this.state.role !== 'LEADER') return
       this.changeRoleToCandidate(this.state.currTerm, 'step down requested')
-      this.lastParseResult = 'WAIT_TO_VOTE_NEXT'
       // hold back past the followers' timeout, their failed same-term ballot and their next one,
       // so that one of them, not this member, wins the next term (unless a ballot wakes it first)
       const s = this.settings
-      this.nextTimeToRequestVoteMs = this.now + followerTimeoutMs(s) + s.voteTimeoutMs + 2 * s.maxVoteIntervalMs
+      this.candidacy.holdBack(this.now + followerTimeoutMs(s) + s.voteTimeoutMs + 2 * s.maxVoteIntervalMs)
     })
   }
 
@@ -168,8 +172,7 @@ export class Elector {
     const due: number[] = [...this.transfer.deadlines()]
     // while a ballot or a heartbeat round is open the maintainer thread is blocked in it, whatever
     // the role has become meanwhile (reference §3.2): only the round's own deadlines count
-    const b = this.ballot
-    if (b !== null) due.push(b.pending.size > 0 ? Math.min(b.waitUntilMs, b.rpcDeadlineMs) : b.waitUntilMs)
+    if (this.candidacy.ballotOpen) due.push(this.candidacy.ballotDueMs())
     else if (this.heartbeats.roundOpen) due.push(this.heartbeats.dueMs())
     else due.push(this.maintainerDueMs(ready))
     // checkPreferredLeader only acts on a leader that is not itself preferred (reference §3.9.1)
@@ -228,15 +231,11 @@ export class Elector {
     return `${this.state.selfId}.${this.incarnation}.${this.reqCounter}`
   }
 
-  private randomInt(bound: number): number {
-    return Math.floor(this.random() * bound)
-  }
-
   private maintainerDueMs(ready: number): number {
     const role = this.state.role
     switch (role) {
       case 'CANDIDATE':
-        return this.needIncreaseTermImmediately ? ready : Math.max(ready, this.nextTimeToRequestVoteMs)
+        return this.candidacy.dueMs(ready)
       case 'FOLLOWER':
         return Math.max(ready, this.lastLeaderHeartBeatTimeMs + followerTimeoutMs(this.settings) + 1)
       case 'LEADER':
@@ -263,17 +262,13 @@ export class Elector {
   }
 
   private checkRoundDeadlines(): void {
-    const b = this.ballot
-    if (b !== null) {
-      if (b.pending.size > 0 && this.now >= b.rpcDeadlineMs) for (const [reqId, voter] of [...b.pending]) this.onVote(b, reqId, voter, 'UNKNOWN', -1)
-      if (this.ballot === b && (b.released || this.now >= b.waitUntilMs)) this.parseBallot(b)
-    }
+    this.candidacy.checkBallot()
     this.heartbeats.checkRound()
   }
 
   /** One StateMaintainer pass, then the tickMs sleep (reference §3.2). */
   private maintainState(): void {
-    invariant(this.ballot === null && !this.heartbeats.roundOpen, 'a maintainer pass while a round is open')
+    invariant(!this.candidacy.ballotOpen && !this.heartbeats.roundOpen, 'a maintainer pass while a round is open')
     this.maintainerReadyAtMs = this.now + this.settings.tickMs
     const role = this.state.role
     switch (role) {
@@ -282,7 +277,7 @@ export class Elector {
       case 'FOLLOWER':
         return this.maintainAsFollower()
       case 'CANDIDATE':
-        return this.maintainAsCandidate()
+        return this.candidacy.maintain()
       default:
         assertNever(role)
     }
@@ -299,12 +294,8 @@ export class Elector {
         if (reply !== null) this.send(reply)
         return
       }
-      case 'VoteResponse': {
-        const b = this.ballot
-        const voter = b?.pending.get(message.reqId)
-        if (b && voter !== undefined) this.onVote(b, message.reqId, voter, message.voteResult, message.term)
-        return
-      }
+      case 'VoteResponse':
+        return this.candidacy.onResponse(message)
       case 'HeartBeatResponse':
         return this.heartbeats.onResponse(message)
       case 'LeadershipTransferResponse':
@@ -333,7 +324,7 @@ export class Elector {
 
   private changeRoleToFollower(term: number, leaderId: NodeId, reason: string): void {
     const from = this.state.role
-    this.lastParseResult = 'WAIT_TO_REVOTE'
+    this.candidacy.followed()
     this.state.changeToFollower(term, leaderId)
     this.lastLeaderHeartBeatTimeMs = this.now
     this.handleRoleChange(term, 'FOLLOWER', from, reason)
@@ -342,7 +333,7 @@ export class Elector {
   /** Candidate for `term`, and the term increases on the next maintainer pass (the two-step, reference §0). */
   private campaignFor(term: number, reason: string): void {
     this.changeRoleToCandidate(term, reason)
-    this.needIncreaseTermImmediately = true
+    this.candidacy.requestTermIncrease()
   }
 
   /** Why a higher term demotes this node; a leader names the transfer it completes (spec §3: `transfer to n1`). */
@@ -384,76 +375,6 @@ export class Elector {
 
   private voterState(): VoterState {
     return {...voterStateOf(this.state), takingLeadership: this.transfer.isTakingLeadership()}
-  }
-
-  private getNextTimeToRequestVote(): number {
-    const s = this.settings
-    if (this.transfer.isTakingLeadership())
-      return this.now + s.minTakeLeadershipVoteIntervalMs + this.randomInt(s.maxTakeLeadershipVoteIntervalMs - s.minTakeLeadershipVoteIntervalMs)
-    return this.now + s.minVoteIntervalMs + this.randomInt(s.maxVoteIntervalMs - s.minVoteIntervalMs)
-  }
-
-  private maintainAsCandidate(): void {
-    if (this.now < this.nextTimeToRequestVoteMs && !this.needIncreaseTermImmediately) return
-    const s = this.state
-    let term = s.currTerm
-    if (this.lastParseResult === 'WAIT_TO_VOTE_NEXT' || this.needIncreaseTermImmediately) {
-      const fromTerm = s.currTerm
-      const knownMax = s.knownMaxTermInGroup
-      term = s.nextTerm()
-      const reason = knownMax > fromTerm ? `jump to known max term ${knownMax}` : this.needIncreaseTermImmediately ? 'increase requested' : 'previous ballot: WAIT_TO_VOTE_NEXT'
-      this.emit({type: 'INCREASE_TERM', term, fromTerm, reason})
-      this.lastParseResult = 'WAIT_TO_REVOTE'
-    }
-    if (this.needIncreaseTermImmediately) {
-      // the deferred campaign: adopt the term, but give the originator time to re-ask
-      this.nextTimeToRequestVoteMs = this.getNextTimeToRequestVote()
-      this.needIncreaseTermImmediately = false
-      return
-    }
-    this.startBallot(term)
-  }
-
-  private startBallot(term: number): void {
-    const s = this.state
-    const {voteTimeoutMs, maxVoteIntervalMs, rpcTimeoutMs} = this.settings
-    const waitUntilMs = this.now + voteTimeoutMs + this.randomInt(maxVoteIntervalMs)
-    const ballot = openBallot({term, startedAtMs: this.now, waitUntilMs, rpcDeadlineMs: this.now + rpcTimeoutMs, ledgerEndIndex: s.ledgerEndIndex, ledgerEndTerm: s.ledgerEndTerm})
-    this.ballot = ballot
-    this.emit({type: 'VOTE_REQUEST', term, ledgerEndIndex: ballot.ledgerEndIndex, ledgerEndTerm: ballot.ledgerEndTerm, peers: s.peerSize})
-    const requests = ballotRequests(s, ballot, () => this.newReqId())
-    for (const req of requests) ballot.pending.set(req.reqId, req.remoteId)
-    // the self-vote is answered synchronously, before any request leaves (its record is persisted first)
-    for (const req of requests) {
-      if (req.remoteId !== s.selfId) continue
-      const resp = this.vote(req, true)
-      this.onVote(ballot, req.reqId, s.selfId, resp.voteResult, resp.term)
-    }
-    for (const req of requests) if (req.remoteId !== s.selfId) this.send(req)
-  }
-
-  private onVote(b: Ballot, reqId: string, voter: NodeId, voteResult: VoteResult, term: number): void {
-    if (!b.pending.delete(reqId)) return
-    this.emit({type: 'VOTE_RESPONSE', term: b.term, from: voter, voteResult, responseTerm: term})
-    countVote(b, voteResult, term, this.state.peerSize)
-  }
-
-  /** Parses a finished ballot: one of the seven outcomes (reference §3.6) and the time of the next ballot. */
-  private parseBallot(b: Ballot): void {
-    this.ballot = null
-    // the blocked maintainer wakes now and sleeps tickMs before its next pass
-    this.maintainerReadyAtMs = this.now + this.settings.tickMs
-    const s = this.state
-    const judgement = judgeBallot(b, s.peerSize, {heartbeatLeakMs: this.settings.maxHeartbeatLeak * this.settings.heartbeatIntervalMs, maxVoteIntervalMs: this.settings.maxVoteIntervalMs})
-    // drawn before outcome 1's role change, which may end a take-leadership (and its shorter interval)
-    if (judgement.extraWaitMs !== null) this.nextTimeToRequestVoteMs = this.getNextTimeToRequestVote() + judgement.extraWaitMs
-    if (judgement.outcome === 1) this.changeRoleToCandidate(b.knownMaxTermInGroup, `higher term ${b.knownMaxTermInGroup} seen in ballot responses`)
-    this.lastParseResult = judgement.result
-    const {acceptedNum, notReadyTermNum, biggerLedgerNum, validNum, allNum, alreadyHasLeader, knownMaxTermInGroup} = b
-    const nextVoteInMs = Math.max(0, Math.max(this.nextTimeToRequestVoteMs, this.maintainerReadyAtMs) - this.now)
-    const counters = {acceptedNum, notReadyTermNum, biggerLedgerNum, validNum, allNum, peers: s.peerSize, alreadyHasLeader, knownMaxTermInGroup}
-    this.emit({type: 'PARSE_VOTE_RESULT', term: b.term, result: judgement.result, ...counters, costMs: this.now - b.startedAtMs, nextVoteInMs})
-    if (judgement.result === 'PASSED') this.changeRoleToLeader(b.term, `elected with ${acceptedNum}/${s.peerSize} votes in term ${b.term}`)
   }
 
   /** A peer's ballot: DLedgerServer's addressee checks, then the ten vote checks (reference §3.7). */
