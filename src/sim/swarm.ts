@@ -149,3 +149,11 @@ export function parseSeedRange(text: string): [number, number] {
   if (to - from + 1 > MAX_SWEEP_SEEDS) throw new RangeError(`at most ${MAX_SWEEP_SEEDS} seeds in one sweep (got ${to - from + 1})`)
   return [from, to]
 }
+
+/** The result of a sweep as `dledger sim --swarm --seeds` prints it: one line, or every failing seed with its replay command. */
+export function describeSweep(from: number, to: number, failures: readonly SwarmFailure[]): string {
+  const total = to - from + 1
+  if (failures.length === 0) return `swarm: seeds ${from}-${to}: all ${total} passed (no violation, a leader after healing)`
+  const lines = failures.map((f) => `  seed ${f.seed} (${f.nodes} members): ${f.problem}\n    replay: ${f.replay}`)
+  return [`swarm: ${failures.length} of ${total} seeds failed:`, ...lines].join('\n')
+}

@@ -202,3 +202,9 @@ test('--swarm --seeds A-B sweeps, reports progress on stderr and the result; bad
     assert.equal(bad.code, 2, `${args.join(' ')}: ${bad.stderr}`)
   }
 })
+
+test('--help documents swarm runs: --swarm, --seed and --seeds, --print-script, and the replay command', async () => {
+  const r = await box.run(['sim', '--help'])
+  assert.equal(r.code, 0, r.stderr)
+  for (const text of ['--swarm', '--seeds', '--print-script', 'dledger sim --swarm --seed 77', 'sim --swarm --seeds 1-10000']) assert.ok(r.stdout.includes(text), text)
+})

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict'
 import {randomInt} from 'node:crypto'
 import {test} from 'node:test'
 
-import {checkSwarmSeed, replayCommand, type SwarmConfig, swarmRun, sweep} from '../../src/sim/swarm.js'
+import {checkSwarmSeed, describeSweep, replayCommand, type SwarmConfig, swarmRun, sweep} from '../../src/sim/swarm.js'
 
 const FIXED_SEEDS_PER_SIZE = 300
 const FRESH_SEEDS = 200
@@ -49,4 +49,22 @@ test('one seed chooses the member count too, and the replay command names only t
   assert.equal(swarmRun(9).replay, 'dledger sim --swarm --seed 9')
   assert.equal(replayCommand(9, {nodes: 3}), 'dledger sim --swarm --seed 9 --nodes 3')
   assert.equal(checkSwarmSeed(9), checkSwarmSeed(9))
+})
+
+test('a sweep lists every failing seed with its one-line replay command', () => {
+  const failures = [
+    {seed: 7, nodes: 5, problem: '1200 ms ONE_LEADER_PER_TERM: n1 and n3 lead term 4', replay: replayCommand(7)},
+    {seed: 9, nodes: 3, problem: 'line 14: expected leader any, but no leader (highest term 6)', replay: replayCommand(9, {nodes: 3})},
+  ]
+  assert.equal(
+    describeSweep(1, 10, failures),
+    [
+      'swarm: 2 of 10 seeds failed:',
+      '  seed 7 (5 members): 1200 ms ONE_LEADER_PER_TERM: n1 and n3 lead term 4',
+      '    replay: dledger sim --swarm --seed 7',
+      '  seed 9 (3 members): line 14: expected leader any, but no leader (highest term 6)',
+      '    replay: dledger sim --swarm --seed 9 --nodes 3',
+    ].join('\n'),
+  )
+  assert.equal(describeSweep(1, 10, []), 'swarm: seeds 1-10: all 10 passed (no violation, a leader after healing)')
 })

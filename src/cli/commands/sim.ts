@@ -195,8 +195,7 @@ Swarm runs: --swarm builds a whole random run from the seed alone — the member
     })
     const result = {from, to, seeds: total, nodes: config.nodes ?? null, failures}
     if (this.jsonEnabled()) this.logJson(result)
-    else if (failures.length === 0) this.log(`swarm: seeds ${from}-${to}: all ${total} passed (no violation, a leader after healing)`)
-    else this.log([`swarm: ${failures.length} of ${total} seeds failed:`, ...failures.map((f) => `  seed ${f.seed} (${f.nodes} members): ${f.problem}\n    replay: ${f.replay}`)].join('\n'))
+    else this.log(swarm.describeSweep(from, to, failures))
     if (failures.length > 0) this.exit(1)
   }
 }
