@@ -2,8 +2,9 @@
  * The elector: DLedger's DLedgerLeaderElector (the maintainer, handleVote, handleHeartBeat,
  * leadership transfer, take-leadership, checkPreferredLeader) as a pure state machine. One
  * Elector for every role: DLedger's handlers work in every role and a ballot outlives its role.
- * It sequences the rule modules (vote-rules, ballot, heartbeat-round, transfer) and owns the
- * state they read; only a readonly view and the member snapshot leave it.
+ * It sequences the rule modules (vote-rules, ballot and candidacy, heartbeat-round and
+ * leader-heartbeats, transfer) and owns the state they read; only a frozen view and the member
+ * snapshot leave it.
  *
  * Inputs: `tick(nowMs)`, `receive(message, nowMs)` and the commands (`revote`, `stepDown`,
  * `transferLeadership`, `setPreferredLeaders`, `setLedgerEnd`). Each returns a StepOutput: the
@@ -21,7 +22,7 @@ import {MemberState} from './member-state.js'
 import {followerTimeoutMs, type Settings} from './settings.js'
 import {type ElectorHost, type ElectorView, type MemberSnapshot, NEVER, type Random, sameDurable, snapshotOf, type StepOutput, viewOf, voterStateOf} from './step.js'
 import {LeadershipTransfer} from './transfer.js'
-import {assertNever, type HeartBeatRequest, type Message, type NodeId, RESPONSE_CODES, responseTo, type Role, type VoteRequest} from './types.js'
+import {assertNever, type Base, type DurableState, type HeartBeatRequest, type Message, type NodeId, RESPONSE_CODES, responseTo, type Role, type VoteRequest} from './types.js'
 import {checkAddressee, checkVote, type VoterState} from './vote-rules.js'
 
 export type {ElectorView, MemberSnapshot, Random, StepOutput} from './step.js'
@@ -47,7 +48,7 @@ export class Elector {
   private out: StepOutput = {persist: null, messages: [], events: []}
   private now = 0
 
-  constructor(settings: Settings, durable: StepOutput['persist'] & object, random: Random, nowMs: number) {
+  constructor(settings: Settings, durable: DurableState, random: Random, nowMs: number) {
     this.settings = {...settings, preferredLeaderIds: [...settings.preferredLeaderIds]}
     this.state = new MemberState(settings.group, settings.selfId, settings.peers, durable)
     this.random = random
@@ -190,6 +191,16 @@ export class Elector {
     return snapshotOf(s, this.settings.preferredLeaderIds, ago)
   }
 
+  /** The member's role now (a driver's cheap read, e.g. after every step). */
+  get role(): Role {
+    return this.state.role
+  }
+
+  /** The member's term now. */
+  get currTerm(): number {
+    return this.state.currTerm
+  }
+
   /** A frozen copy of the member state, in DLedger's names (for tests and the simulator's checks). */
   get view(): ElectorView {
     return viewOf(this.state)
@@ -204,9 +215,8 @@ export class Elector {
     this.out = {persist: null, messages: [], events: []}
     body()
     const out = this.out
-    const after = this.state.durable()
     // like etcd's HardState: the record is handed out when it differs from the step's start
-    if (!sameDurable(before, after)) out.persist = after
+    if (!sameDurable(before, this.state)) out.persist = this.state.durable()
     return out
   }
 
@@ -362,13 +372,15 @@ export class Elector {
   }
 
   private handleHeartBeat(req: HeartBeatRequest) {
-    const s = this.state
-    const v = checkHeartBeat(this.voterState(), req)
+    const v = checkHeartBeat(this.state, req)
     const leaderId = req.leaderId as NodeId
     if (v.effect === 'follow') this.changeRoleToFollower(req.term, leaderId, `heartbeat from leader ${leaderId} in term ${req.term}`)
     if (v.effect === 'refresh') this.lastLeaderHeartBeatTimeMs = this.now
     if (v.effect === 'adopt-higher-term') this.campaignFor(req.term, this.higherTermReason(req.term, leaderId, 'heartbeat'))
-    return responseTo(req, {code: RESPONSE_CODES[v.code], ...(v.term === null ? {} : {term: v.term}), ...(v.leaderId === undefined ? {} : {leaderId: s.leaderId})})
+    const fields: Partial<Base> = {code: RESPONSE_CODES[v.code]}
+    if (v.term !== null) fields.term = v.term
+    if (v.leaderId !== undefined) fields.leaderId = v.leaderId
+    return responseTo(req, fields)
   }
 
   // ---------------------------------------------------------------- candidate (reference §3.6)

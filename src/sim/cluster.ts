@@ -213,7 +213,7 @@ export class Cluster {
     }
     const e = n.elector
     if (e !== null) {
-      const {role, currTerm} = e.view
+      const {role, currTerm} = e
       this.recordViolations(this.checkers.observe({kind: 'state', node: n.id, role, term: currTerm}, this.now))
       n.deadlineMs = e.nextDeadlineMs()
       if (role !== n.role || currTerm !== n.term) {
@@ -415,7 +415,7 @@ export class Cluster {
     const rng = new Rng(this.seed, `node:${n.id}:${n.incarnations}`)
     n.incarnations++
     n.elector = new Elector(n.settings, durable, rng.fn(), this.now)
-    const {role, currTerm} = n.elector.view
+    const {role, currTerm} = n.elector
     n.deadlineMs = n.elector.nextDeadlineMs()
     n.role = role
     n.term = currTerm
