@@ -12,6 +12,15 @@ const layer = (...names) => `^(\\.\\./)+(${names.join('|')})(/|$)`
 
 const nodeBuiltins = builtinModules.filter((name) => !name.startsWith('_'))
 
+/**
+ * The core's state and the modules that mutate it are private to src/core (and its rule tests):
+ * everything else drives an Elector through its inputs and reads its snapshot or frozen view.
+ */
+const coreInternals = {
+  regex: '(^|/)core/(member-state|leader-heartbeats|candidacy|transfer|step)(\\.js)?$',
+  message: 'MemberState and the modules that change it are private to src/core: drive the Elector through its inputs and read its snapshot or view.',
+}
+
 export default defineConfig(
   {ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'tmp/**', 'bench/results/**']},
   js.configs.recommended,
@@ -85,7 +94,7 @@ export default defineConfig(
     rules: {
       'no-restricted-imports': [
         'error',
-        {patterns: [{regex: layer('node', 'cli', 'wire'), message: 'src/sim imports only src/core.'}]},
+        {patterns: [{regex: layer('node', 'cli', 'wire'), message: 'src/sim imports only src/core.'}, coreInternals]},
       ],
     },
   },
@@ -94,7 +103,7 @@ export default defineConfig(
     rules: {
       'no-restricted-imports': [
         'error',
-        {patterns: [{regex: layer('node', 'cli', 'sim'), message: 'src/wire imports only src/core.'}]},
+        {patterns: [{regex: layer('node', 'cli', 'sim'), message: 'src/wire imports only src/core.'}, coreInternals]},
       ],
     },
   },
@@ -104,8 +113,12 @@ export default defineConfig(
     rules: {
       'no-restricted-imports': [
         'error',
-        {patterns: [{regex: layer('cli', 'sim'), message: 'src/node imports core, wire and real I/O only.'}]},
+        {patterns: [{regex: layer('cli', 'sim'), message: 'src/node imports core, wire and real I/O only.'}, coreInternals]},
       ],
     },
+  },
+  {
+    files: ['src/cli/**/*.ts', 'bench/**/*.ts', 'test/sim/**/*.ts', 'test/node/**/*.ts', 'test/cli/**/*.ts', 'test/e2e/**/*.ts', 'test/helpers/**/*.ts'],
+    rules: {'no-restricted-imports': ['error', {patterns: [coreInternals]}]},
   },
 )

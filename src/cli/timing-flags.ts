@@ -32,7 +32,7 @@ export const timingFlags = {
   }),
   'heartbeat-ms': ms('leader heartbeat period [default: 2000]'),
   'max-heartbeat-leak': Flags.integer({
-    description: 'follower timeout and leader step-down = leak × heartbeat period [default: 3]',
+    description: 'leader step-down = leak × heartbeat period; follower timeout = max(2, leak) × period [default: 3]',
     min: 1,
     helpGroup: HELP_GROUP,
   }),

@@ -57,3 +57,8 @@ export const VOTE_LOG_EVENT_TYPES: readonly VoteLogEventType[] = [
   'HEARTBEAT_QUORUM_LOST',
   'LEADERSHIP_TRANSFER',
 ]
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never
+
+/** An event as the core's modules raise it: the elector adds atMs, node and (unless given) the current term. */
+export type EventDraft = DistributiveOmit<VoteLogEvent, 'atMs' | 'node' | 'term'> & {term?: number}

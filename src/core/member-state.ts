@@ -1,7 +1,8 @@
 /**
  * MemberState: term, vote, role, leader, ledger end and knownMaxTermInGroup, with DLedger's role
- * transitions and their preconditions (reference §2). It changes nothing on its own; the elector
- * calls it, and it tells the elector when the durable record changed.
+ * transitions and their preconditions (reference §2). Private to src/core: it changes nothing on
+ * its own, the elector calls it, and only a readonly snapshot of it leaves the core. The elector
+ * finds out whether the durable record changed by comparing `durable()` before and after a step.
  */
 import type {Peer} from './settings.js'
 import {quorumOf} from './settings.js'
@@ -35,8 +36,6 @@ export class MemberState {
   termToTakeLeadership = -1
   /** written only by the leader from heartbeat replies; read by checkPreferredLeader */
   readonly peersLiveTable = new Map<NodeId, boolean>()
-  /** set whenever the durable record changes; the elector hands it out before any message */
-  durableDirty = false
 
   constructor(group: string, selfId: NodeId, peers: readonly Peer[], durable: DurableState) {
     this.group = group
@@ -99,13 +98,11 @@ export class MemberState {
     if (this.role !== 'CANDIDATE') throw new IllegalMemberStateError(`nextTerm() as ${this.role}`)
     this._currTerm = this.knownMaxTermInGroup > this._currTerm ? this.knownMaxTermInGroup : this._currTerm + 1
     this._currVoteFor = null
-    this.durableDirty = true
     return this._currTerm
   }
 
   setCurrVoteFor(id: NodeId | null): void {
     this._currVoteFor = id
-    this.durableDirty = true
   }
 
   /** Like DLedger, only a leader may set (or clear) its transferee. */

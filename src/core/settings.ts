@@ -13,31 +13,91 @@ export interface Peer {
   address: string
 }
 
-/** The timing knobs a user can set (flags and profile keys). */
+/**
+ * The timing knobs a user can set (flags and profile keys), documented like hashicorp/raft's
+ * Config: what each field does, its default, DLedger's name for it (DLedgerConfig), and its unit.
+ * `validateSettings` is the one place that checks them.
+ */
 export interface Timing {
+  /**
+   * The leader sends a heartbeat round this often, and a round waits this long minus 10 ms for
+   * its answers. Default 2000 (fast: 100). DLedger: `heartBeatTimeIntervalMs`. Unit: ms; > 10.
+   */
   heartbeatIntervalMs: number
+  /**
+   * How many heartbeat intervals may pass without success: a leader steps down after
+   * `maxHeartbeatLeak × heartbeatIntervalMs` without a quorum of acks, and a follower becomes
+   * candidate after `max(2, maxHeartbeatLeak) × heartbeatIntervalMs` without a heartbeat (DLedger
+   * checks `2 × interval` first). A ballot that met a leader waits this much longer before the next
+   * one. Default 3. DLedger: `maxHeartBeatLeak`. Unit: heartbeat intervals; ≥ 1.
+   */
   maxHeartbeatLeak: number
+  /**
+   * The shortest wait of a candidate before its next ballot (drawn uniformly from
+   * [min, max)). Default 300 (fast: 50). DLedger: `minVoteIntervalMs`. Unit: ms; < maxVoteIntervalMs.
+   */
   minVoteIntervalMs: number
+  /**
+   * The exclusive upper bound of that wait; also the random part of a ballot's own wait and the
+   * extra wait after voters reported longer logs. Default 1000 (fast: 150). DLedger:
+   * `maxVoteIntervalMs`. Unit: ms.
+   */
   maxVoteIntervalMs: number
+  /**
+   * The shortest wait before the next ballot of a preferred member that is taking leadership.
+   * Default 30 (fast: 10). DLedger: `minTakeLeadershipVoteIntervalMs`. Unit: ms; < the max.
+   */
   minTakeLeadershipVoteIntervalMs: number
+  /** Its exclusive upper bound. Default 100 (fast: 30). DLedger: `maxTakeLeadershipVoteIntervalMs`. Unit: ms. */
   maxTakeLeadershipVoteIntervalMs: number
+  /**
+   * The base wait of one ballot for its answers (plus a random [0, maxVoteIntervalMs)). Default
+   * 2000 (fast: 300). DLedger: hard-coded 2000 in `maintainAsCandidate`. Unit: ms.
+   */
   voteTimeoutMs: number
+  /**
+   * How long one peer request waits for its answer before it counts as NETWORK_ERROR. Default
+   * 3000 (fast: 500). DLedger: the RPC layer's 3000 ms request timeout. Unit: ms.
+   */
   rpcTimeoutMs: number
 }
 
+/** Everything one member's election core needs (the timing above, plus who it is and its group). */
 export interface Settings extends Timing {
+  /** The election group; members of other groups are answered UNKNOWN_GROUP. Default `default`. DLedger: `group`. */
   group: string
+  /** This member's id, one of `peers`. DLedger: `selfId`. */
   selfId: NodeId
+  /** Every member of the group, self included. DLedger: `peers` (`n0-host:port;n1-host:port`). */
   peers: Peer[]
-  /** priority order; empty = no preferred leader (DLedger's null) */
+  /**
+   * The members that should lead, in priority order; empty = none. A leader that is not preferred
+   * hands leadership to a live preferred member. Default empty. DLedger: `preferredLeaderIds`
+   * (`;`-separated; its null is empty here).
+   */
   preferredLeaderIds: NodeId[]
+  /**
+   * The largest lag of a transferee: a transfer to a member further behind fails with
+   * FALL_BEHIND_TOO_MUCH, and such a preferred member is skipped. Default 1000. DLedger:
+   * `maxLeadershipTransferWaitIndex`. Unit: log entries.
+   */
   maxLeadershipTransferWaitIndex: number
+  /**
+   * How long a transferee may take to catch up with the leader's log before it answers
+   * TAKE_LEADERSHIP_FAILED. Default 1000. DLedger: `leadershipTransferWaitTimeout`. Unit: ms.
+   */
   leadershipTransferWaitTimeoutMs: number
-  /** spec S6: the one deadline of a leadership transfer */
+  /**
+   * spec S6: the one deadline of a leadership transfer; past it the old leader answers TIMEOUT.
+   * Default 3000. DLedger: none (only the 3 s RPC timeout bounds a transfer). Unit: ms.
+   */
   leadershipTransferTimeoutMs: number
-  /** DLedger's StateMaintainer sleep */
+  /** The maintainer's sleep after every pass. Default 10. DLedger: StateMaintainer's fixed 10 ms. Unit: ms. */
   tickMs: number
-  /** DLedger schedules checkPreferredLeader at a fixed 1000 ms rate after a 1000 ms delay */
+  /**
+   * How often a leader checks for a live preferred member. Default 1000. DLedger: the fixed-rate
+   * `checkPreferredLeader` schedule (1000 ms after a 1000 ms delay). Unit: ms.
+   */
   checkPreferredLeaderIntervalMs: number
 }
 
@@ -162,7 +222,7 @@ export function buildSettings(input: SettingsInput): Settings {
   return settings
 }
 
-/** Every problem with the settings, one clear message each (spec S3). Empty = valid. */
+/** The one validator of settings: every problem, one clear message each (spec S3). Empty = valid. */
 export function validateSettings(s: Settings): string[] {
   const problems: string[] = []
   const positive = (name: string, v: number) => {
@@ -197,6 +257,14 @@ export function validateSettings(s: Settings): string[] {
   for (const id of s.preferredLeaderIds)
     if (!ids.has(id)) problems.push(`preferred leader "${id}" is not in peers (${[...ids].join(', ')})`)
   return problems
+}
+
+/**
+ * How long a follower waits for its leader's heartbeat: DLedger's maintainAsFollower first checks
+ * `> 2 × interval`, then `> maxHeartBeatLeak × interval` (reference §3.5), so a leak below 2 acts as 2.
+ */
+export function followerTimeoutMs(s: Pick<Timing, 'maxHeartbeatLeak' | 'heartbeatIntervalMs'>): number {
+  return Math.max(2, s.maxHeartbeatLeak) * s.heartbeatIntervalMs
 }
 
 /** DLedger's isQuorum: n >= floor(peerSize / 2) + 1 (reference §2.3). */

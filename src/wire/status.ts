@@ -2,31 +2,18 @@
  * What `GET /status`, the `status` admin op and `dledger status --json` return (spec §4).
  * Types only (no zod), so the CLI can import them without loading the schema module.
  */
+import type {MemberSnapshot} from '../core/elector.js'
 import type {NodeId, Role} from '../core/types.js'
 
-/** One live member's entry, as that member reports it. */
-export interface MemberStatus {
-  id: NodeId
+/** One live member's entry, as that member reports it: its core's snapshot and what the process adds. */
+export interface MemberStatus extends Omit<MemberSnapshot, 'preferredLeaderIds'> {
   /** `host:port` from the peers string */
   address: string
   reachable: true
   pid: number
-  role: Role
-  term: number
-  leaderId: NodeId | null
-  votedFor: NodeId | null
-  ledgerEndIndex: number
-  ledgerEndTerm: number
-  committedIndex: number
   /** the member's preferredLeaderIds joined by ';', or null when it has none */
   preferred: string | null
-  /** follower: since its leader's last heartbeat; leader: since its last successful round; else null */
-  lastHeartbeatAgoMs: number | null
   error: null
-  group: string
-  knownMaxTermInGroup: number
-  /** a leader's pending transferee, or null */
-  transferee: NodeId | null
   /** ISO 8601 */
   startedAt: string
   uptimeMs: number

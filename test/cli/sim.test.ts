@@ -168,3 +168,43 @@ test('--script - reads the script from stdin, and the run is long enough for it'
   assert.equal(late.code, 2)
   assert.match(late.stderr, /line 1: .* ends after the run \(--duration 30s\)/)
 })
+
+test('--swarm --seed N rebuilds the whole run from the seed: the same report twice, with its replay command', async () => {
+  const [a, b] = await Promise.all([box.run(['sim', '--swarm', '--seed', '77', '--json']), box.run(['sim', '--swarm', '--seed', '77', '--json'])])
+  assert.equal(a.code, 0, a.stderr + a.stdout)
+  const ra = JSON.parse(a.stdout) as Report & {replay: string}
+  const rb = JSON.parse(b.stdout) as Report & {replay: string}
+  assert.deepEqual({...ra, wallMs: 0}, {...rb, wallMs: 0})
+  assert.equal(ra.replay, 'dledger sim --swarm --seed 77')
+  assert.ok(ra.expectations.length >= 1, 'a swarm run ends with an expectation')
+})
+
+test('--swarm --print-script prints the run\'s script, and running that script with the printed flags gives the same run', async () => {
+  const printed = await box.run(['sim', '--swarm', '--seed', '12', '--nodes', '3', '--print-script'])
+  assert.equal(printed.code, 0, printed.stderr)
+  assert.match(printed.stdout, /^# dledger sim --swarm --seed 12 --nodes 3 — the same run as: dledger sim .* --script FILE\n/)
+  const flags = /the same run as: dledger sim (.*) --script FILE/.exec(printed.stdout)?.[1]
+  assert.ok(flags, printed.stdout)
+  const file = script('swarm-12.txt', printed.stdout)
+  const args = flags.split(' ').map((a) => a.replace(/^'(.*)'$/, '$1'))
+  const [plain, swarm] = await Promise.all([box.run(['sim', ...args, '--script', file, '--json']), box.run(['sim', '--swarm', '--seed', '12', '--nodes', '3', '--json'])])
+  const {replay: _replay, ...fromSwarm} = JSON.parse(swarm.stdout) as Report & {replay: string}
+  assert.deepEqual({...(JSON.parse(plain.stdout) as Report), wallMs: 0}, {...fromSwarm, wallMs: 0})
+})
+
+test('--swarm --seeds A-B sweeps, reports progress on stderr and the result; bad combinations exit 2', async () => {
+  const r = await box.run(['sim', '--swarm', '--seeds', '1-40', '--json'])
+  assert.equal(r.code, 0, r.stderr)
+  assert.deepEqual(JSON.parse(r.stdout), {from: 1, to: 40, seeds: 40, nodes: null, failures: []})
+  assert.match(r.stderr, /swarm: 40\/40 seeds, 0 failing/)
+  for (const args of [['--seeds', '1-5'], ['--swarm', '--seeds', '9-1'], ['--swarm', '--seed', '1', '--script', '-'], ['--swarm', '--seed', '1', '--seeds', '1-2'], ['--swarm', '--seed', '1', '--timing', 'fast']]) {
+    const bad = await box.run(['sim', ...args])
+    assert.equal(bad.code, 2, `${args.join(' ')}: ${bad.stderr}`)
+  }
+})
+
+test('--help documents swarm runs: --swarm, --seed and --seeds, --print-script, and the replay command', async () => {
+  const r = await box.run(['sim', '--help'])
+  assert.equal(r.code, 0, r.stderr)
+  for (const text of ['--swarm', '--seeds', '--print-script', 'dledger sim --swarm --seed 77', 'sim --swarm --seeds 1-10000']) assert.ok(r.stdout.includes(text), text)
+})

@@ -98,11 +98,11 @@ describe('the ballot', () => {
   test('answers that arrive after the ballot was parsed are ignored', () => {
     const {node, req} = ballotAt(5)
     answer(node, req, 1, [['n1', 'ACCEPT']])
-    assert.equal(node.e.state.role, 'LEADER')
+    assert.equal(node.e.view.role, 'LEADER')
     const late = node.e.receive(voteResponse(req('n2'), 'REJECT_EXPIRED_VOTE_TERM', 9), 2)
     assert.deepEqual(late.events, [])
-    assert.equal(node.e.state.role, 'LEADER')
-    assert.equal(node.e.state.knownMaxTermInGroup, -1)
+    assert.equal(node.e.view.role, 'LEADER')
+    assert.equal(node.e.view.knownMaxTermInGroup, -1)
   })
 })
 
@@ -116,8 +116,8 @@ describe('the seven parse outcomes, first match wins', () => {
     ])
     const parsed = oneEvent(out, 'PARSE_VOTE_RESULT')
     assert.deepEqual([parsed.result, parsed.knownMaxTermInGroup, parsed.nextVoteInMs], ['WAIT_TO_VOTE_NEXT', 8, 650])
-    assert.equal(node.e.state.knownMaxTermInGroup, 8, 'changeRoleToCandidate(knownMaxTermInGroup)')
-    assert.equal(node.e.state.currTerm, 5, 'the term only moves on the next ballot')
+    assert.equal(node.e.view.knownMaxTermInGroup, 8, 'changeRoleToCandidate(knownMaxTermInGroup)')
+    assert.equal(node.e.view.currTerm, 5, 'the term only moves on the next ballot')
     assert.equal(node.e.nextDeadlineMs(), 651)
     assert.equal(sent(node.e.tick(650), 'VoteRequest').length, 0)
     const next = node.e.tick(651)
@@ -171,7 +171,7 @@ describe('the seven parse outcomes, first match wins', () => {
     const second = sent(node.e.tick(651), 'VoteRequest')
     assert.deepEqual(second.map((r) => r.term), [5, 5])
     for (const r of second) node.e.receive(networkErrorResponse(r), 652)
-    assert.equal(node.e.state.currTerm, 5)
+    assert.equal(node.e.view.currTerm, 5)
   })
 
   test('3 before 4. too few valid answers wins over peers with longer logs (5 members)', () => {
@@ -206,9 +206,9 @@ describe('the seven parse outcomes, first match wins', () => {
     const parsed = oneEvent(out, 'PARSE_VOTE_RESULT')
     assert.deepEqual([parsed.result, parsed.acceptedNum, parsed.allNum], ['PASSED', 2, 2])
     assert.equal(node.rng.calls, 2, 'PASSED draws no next-vote time')
-    assert.equal(node.e.state.role, 'LEADER')
-    assert.equal(node.e.state.leaderId, 'n0')
-    assert.equal(node.e.state.currTerm, 5)
+    assert.equal(node.e.view.role, 'LEADER')
+    assert.equal(node.e.view.leaderId, 'n0')
+    assert.equal(node.e.view.currTerm, 5)
     assert.equal(node.e.nextDeadlineMs(), 11)
     assert.deepEqual(sent(node.e.tick(11), 'HeartBeatRequest').map((h) => [h.remoteId, h.term, h.leaderId]), [
       ['n1', 5, 'n0'],

@@ -14,11 +14,11 @@ import {MiniCluster, transferRequest} from './helpers.js'
 function scenario(seed: number): MiniCluster {
   const c = new MiniCluster(3, {seed, preferredLeaderIds: ['n2']})
   c.runUntilByDeadlines(3000)
-  c.command('n1', (e, t) => e.revote(e.state.currTerm + 1, t))
+  c.command('n1', (e, t) => e.revote(e.view.currTerm + 1, t))
   c.runUntilByDeadlines(6000)
   const [leader] = c.leaders()
   const target = leader === 'n0' ? 'n1' : 'n0'
-  c.command(leader, (e, t) => e.receive(transferRequest({from: 'client', to: leader, transferId: leader, transfereeId: target, term: e.state.currTerm, reqId: 'client.1'}), t))
+  c.command(leader, (e, t) => e.receive(transferRequest({from: 'client', to: leader, transferId: leader, transfereeId: target, term: e.view.currTerm, reqId: 'client.1'}), t))
   c.runUntilByDeadlines(9000)
   for (const id of c.leaders()) c.down.add(id)
   c.runUntilByDeadlines(20000)

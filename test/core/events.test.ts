@@ -26,6 +26,23 @@ function change(out: Parameters<typeof oneEvent>[0]) {
   return {from: ev.from, to: ev.to, leaderId: ev.leaderId, reason: ev.reason, term: ev.term, atMs: ev.atMs, node: ev.node}
 }
 
+describe('which term ROLE_CHANGE reports (docs/differences.md D2)', () => {
+  test('a demotion by a higher term reports the member\'s current term, not the target term; the target is in the reason', () => {
+    const node = makeNode({term: 5})
+    followLeader(node, 'n1', 5, 0)
+    const c = change(node.e.receive(voteRequest({from: 'n2', to: 'n0', term: 7}), 10))
+    assert.deepEqual([c.from, c.to, c.term], ['FOLLOWER', 'CANDIDATE', 5])
+    assert.match(c.reason, /higher term 7 from n2/)
+  })
+
+  test('candidate → candidate (a higher term seen while campaigning) is no ROLE_CHANGE', () => {
+    const node = makeNode({term: 5})
+    node.e.tick(0)
+    const out = node.e.receive(voteRequest({from: 'n2', to: 'n0', term: 9}), 1)
+    assert.deepEqual(events(out, 'ROLE_CHANGE'), [])
+  })
+})
+
 describe('every ROLE_CHANGE carries its reason', () => {
   test('follower → candidate on timeout: "heartbeat timeout after N ms"', () => {
     const node = makeNode({term: 5})
@@ -129,7 +146,7 @@ describe('every event', () => {
     c.runUntil(4000)
     const [old] = c.leaders()
     const target = old === 'n1' ? 'n2' : 'n1'
-    c.command(old, (e, t) => e.receive(transferRequest({from: 'client', to: old, transferId: old, transfereeId: target, term: e.state.currTerm}), t))
+    c.command(old, (e, t) => e.receive(transferRequest({from: 'client', to: old, transferId: old, transfereeId: target, term: e.view.currTerm}), t))
     c.runUntil(6000)
     const all = c.eventsSince(0)
     const seen = new Set(all.map((ev) => ev.type))

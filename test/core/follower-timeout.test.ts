@@ -17,7 +17,7 @@ describe('the follower timeout', () => {
     assert.deepEqual([timeout.leaderId, timeout.lastHeartbeatAgoMs], ['n1', 6001])
     const change = oneEvent(out, 'ROLE_CHANGE')
     assert.deepEqual([change.from, change.to, change.leaderId, change.reason], ['FOLLOWER', 'CANDIDATE', null, 'heartbeat timeout after 6001 ms'])
-    assert.equal(node.e.state.currTerm, 5)
+    assert.equal(node.e.view.currTerm, 5)
     assert.equal(out.persist, null)
     assert.deepEqual(sent(out, 'VoteRequest'), [], 'the ballot waits for the next maintainer pass')
   })
@@ -36,7 +36,16 @@ describe('the follower timeout', () => {
     node.e.receive(heartbeat({from: 'n1', to: 'n0', term: 5}), 4000)
     assert.deepEqual(node.e.tick(6001).events, [])
     assert.equal(node.e.nextDeadlineMs(), 10001)
-    assert.equal(node.e.state.role, 'FOLLOWER')
+    assert.equal(node.e.view.role, 'FOLLOWER')
+  })
+
+  test('a leak below 2 acts as 2: DLedger checks > 2 × interval before > leak × interval, so a live leader is not deposed after one interval', () => {
+    const node = makeNode({term: 5, maxHeartbeatLeak: 1})
+    followLeader(node, 'n1', 5, 0)
+    assert.equal(node.e.nextDeadlineMs(), 4001)
+    assert.deepEqual(node.e.tick(2001).events, [], 'not after 1 × interval')
+    assert.deepEqual(node.e.tick(4000).events, [])
+    assert.equal(oneEvent(node.e.tick(4001), 'HEARTBEAT_TIMEOUT').lastHeartbeatAgoMs, 4001)
   })
 
   test('the timeout follows the timing settings (fast preset: 3 × 100 ms)', () => {
@@ -44,7 +53,7 @@ describe('the follower timeout', () => {
     followLeader(node, 'n1', 5, 0)
     assert.equal(node.e.nextDeadlineMs(), 301)
     node.e.tick(301)
-    assert.equal(node.e.state.role, 'CANDIDATE')
+    assert.equal(node.e.view.role, 'CANDIDATE')
   })
 
   test('after the timeout the first ballot goes out on the next maintainer tick, in the same term', () => {
@@ -76,9 +85,9 @@ describe('the follower timeout', () => {
     // a higher-term ballot sets the flag; before the maintainer consumes it, a heartbeat in the old term makes it follower
     assert.equal(one(node.e.receive(voteRequest({from: 'n1', to: 'n0', term: 6}), 1), 'VoteResponse').voteResult, 'REJECT_TERM_NOT_READY')
     followLeader(node, 'n2', 5, 2)
-    assert.equal(node.e.state.currTerm, 5)
+    assert.equal(node.e.view.currTerm, 5)
     node.e.tick(6003)
-    assert.equal(node.e.state.role, 'CANDIDATE')
+    assert.equal(node.e.view.role, 'CANDIDATE')
     node.rng.push(0)
     const out = node.e.tick(6013)
     const inc = oneEvent(out, 'INCREASE_TERM')

@@ -24,7 +24,7 @@ describe('handleHeartBeat: DLedgerServer checks before the elector', () => {
     assert.equal(resp.term, 9)
     assert.equal(resp.leaderId, 'n1')
     assert.equal(resp.reqId, req.reqId)
-    assert.equal(e.state.role, 'FOLLOWER', 'a misaddressed higher-term heartbeat must not demote')
+    assert.equal(e.view.role, 'FOLLOWER', 'a misaddressed higher-term heartbeat must not demote')
     assert.equal(e.nextDeadlineMs(), 6001, 'nor refresh the follower timer')
   })
 
@@ -51,8 +51,8 @@ describe('handleHeartBeat: the elector\'s response codes, in DLedger\'s order', 
     const resp = one(e.receive(heartbeat({from: 'n9', to: 'n0', term: 8}), 10), 'HeartBeatResponse')
     assert.equal(resp.code, code('UNKNOWN_MEMBER'))
     assert.equal(resp.term, 5)
-    assert.equal(e.state.role, 'FOLLOWER')
-    assert.equal(e.state.knownMaxTermInGroup, -1)
+    assert.equal(e.view.role, 'FOLLOWER')
+    assert.equal(e.view.knownMaxTermInGroup, -1)
   })
 
   test('2. a heartbeat that claims to come from this node is answered UNEXPECTED_MEMBER with this node\'s term', () => {
@@ -60,7 +60,7 @@ describe('handleHeartBeat: the elector\'s response codes, in DLedger\'s order', 
     const resp = one(e.receive(heartbeat({from: 'n2', to: 'n0', term: 8, leaderId: 'n0'}), 10), 'HeartBeatResponse')
     assert.equal(resp.code, code('UNEXPECTED_MEMBER'))
     assert.equal(resp.term, 5)
-    assert.equal(e.state.role, 'FOLLOWER', 'checked before the term: no demotion')
+    assert.equal(e.view.role, 'FOLLOWER', 'checked before the term: no demotion')
   })
 
   test('3. a heartbeat in an older term is answered EXPIRED_TERM with this node\'s term', () => {
@@ -69,7 +69,7 @@ describe('handleHeartBeat: the elector\'s response codes, in DLedger\'s order', 
     const resp = one(out, 'HeartBeatResponse')
     assert.equal(resp.code, code('EXPIRED_TERM'))
     assert.equal(resp.term, 5)
-    assert.equal(e.state.leaderId, 'n1')
+    assert.equal(e.view.leaderId, 'n1')
     assert.equal(e.nextDeadlineMs(), 6001, 'an old-term heartbeat does not refresh the timer')
   })
 
@@ -90,9 +90,9 @@ describe('handleHeartBeat: the elector\'s response codes, in DLedger\'s order', 
     const resp = one(out, 'HeartBeatResponse')
     assert.equal(resp.code, code('SUCCESS'))
     assert.equal(resp.term, -1)
-    assert.equal(node.e.state.role, 'FOLLOWER')
-    assert.equal(node.e.state.leaderId, 'n2')
-    assert.equal(node.e.state.currTerm, 5)
+    assert.equal(node.e.view.role, 'FOLLOWER')
+    assert.equal(node.e.view.leaderId, 'n2')
+    assert.equal(node.e.view.currTerm, 5)
     const change = oneEvent(out, 'ROLE_CHANGE')
     assert.deepEqual([change.from, change.to, change.leaderId], ['CANDIDATE', 'FOLLOWER', 'n2'])
     assert.equal(node.e.nextDeadlineMs(), 3 + 6000 + 1, 'becoming follower starts the timer')
@@ -103,8 +103,8 @@ describe('handleHeartBeat: the elector\'s response codes, in DLedger\'s order', 
     const resp = one(e.receive(heartbeat({from: 'n2', to: 'n0', term: 5}), 10), 'HeartBeatResponse')
     assert.equal(resp.code, code('INCONSISTENT_LEADER'))
     assert.equal(resp.term, -1)
-    assert.equal(e.state.leaderId, 'n1')
-    assert.equal(e.state.role, 'FOLLOWER')
+    assert.equal(e.view.leaderId, 'n1')
+    assert.equal(e.view.role, 'FOLLOWER')
     assert.equal(e.nextDeadlineMs(), 6001, 'the rival heartbeat does not refresh the timer')
   })
 
@@ -113,7 +113,7 @@ describe('handleHeartBeat: the elector\'s response codes, in DLedger\'s order', 
     electLeader(node, 0)
     const resp = one(node.e.receive(heartbeat({from: 'n2', to: 'n0', term: 5}), 1), 'HeartBeatResponse')
     assert.equal(resp.code, code('INCONSISTENT_LEADER'))
-    assert.equal(node.e.state.role, 'LEADER')
+    assert.equal(node.e.view.role, 'LEADER')
   })
 
   test('5. a heartbeat in a higher term is answered TERM_NOT_READY (term -1): the node becomes candidate, not follower of the new leader', () => {
@@ -122,9 +122,9 @@ describe('handleHeartBeat: the elector\'s response codes, in DLedger\'s order', 
     const resp = one(out, 'HeartBeatResponse')
     assert.equal(resp.code, code('TERM_NOT_READY'))
     assert.equal(resp.term, -1)
-    assert.equal(e.state.role, 'CANDIDATE')
-    assert.equal(e.state.leaderId, null)
-    assert.equal(e.state.knownMaxTermInGroup, 7)
+    assert.equal(e.view.role, 'CANDIDATE')
+    assert.equal(e.view.leaderId, null)
+    assert.equal(e.view.knownMaxTermInGroup, 7)
     const change = oneEvent(out, 'ROLE_CHANGE')
     assert.deepEqual([change.from, change.to], ['FOLLOWER', 'CANDIDATE'])
   })
@@ -134,6 +134,6 @@ describe('handleHeartBeat: the elector\'s response codes, in DLedger\'s order', 
     electLeader(node, 0)
     const resp = one(node.e.receive(heartbeat({from: 'n2', to: 'n0', term: 6}), 1), 'HeartBeatResponse')
     assert.equal(resp.code, code('TERM_NOT_READY'))
-    assert.equal(node.e.state.role, 'CANDIDATE')
+    assert.equal(node.e.view.role, 'CANDIDATE')
   })
 })

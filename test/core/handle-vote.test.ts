@@ -26,8 +26,8 @@ function candidateThatVoted(term: number, voteFor: NodeId): TestNode {
   const node = makeNode({term, voteFor})
   const ballot = sent(node.e.tick(0), 'VoteRequest')
   for (const req of ballot) node.e.receive(voteResponse(req, 'REJECT_ALREADY_VOTED', term), 0)
-  assert.equal(node.e.state.role, 'CANDIDATE')
-  assert.equal(node.e.state.leaderId, null)
+  assert.equal(node.e.view.role, 'CANDIDATE')
+  assert.equal(node.e.view.leaderId, null)
   return node
 }
 
@@ -43,7 +43,7 @@ describe('handleVote: DLedgerServer checks before the elector', () => {
     assert.equal(resp.leaderId, 'n2')
     assert.equal(resp.reqId, req.reqId)
     assert.equal(out.persist, null)
-    assert.equal(e.state.role, 'FOLLOWER', 'a misaddressed higher-term vote must not demote')
+    assert.equal(e.view.role, 'FOLLOWER', 'a misaddressed higher-term vote must not demote')
     assert.deepEqual(events(out, 'VOTE_HANDLED'), [])
   })
 
@@ -55,8 +55,8 @@ describe('handleVote: DLedgerServer checks before the elector', () => {
     assert.equal(resp.voteResult, 'UNKNOWN')
     assert.equal(resp.term, 9)
     assert.equal(resp.leaderId, 'n2')
-    assert.equal(e.state.role, 'FOLLOWER')
-    assert.equal(e.state.knownMaxTermInGroup, -1)
+    assert.equal(e.view.role, 'FOLLOWER')
+    assert.equal(e.view.knownMaxTermInGroup, -1)
   })
 
   test('the remoteId check comes before the group check', () => {
@@ -100,8 +100,8 @@ describe('handleVote: the elector checks, in DLedger\'s order', () => {
     const {e} = follower({term: 5, ledger: [10, 4]})
     const resp = one(e.receive(voteRequest({from: 'n9', to: 'n0', term: 8, ledgerEndIndex: 0, ledgerEndTerm: 0}), 1), 'VoteResponse')
     assert.equal(resp.voteResult, 'REJECT_UNKNOWN_LEADER')
-    assert.equal(e.state.role, 'FOLLOWER')
-    assert.equal(e.state.knownMaxTermInGroup, -1)
+    assert.equal(e.view.role, 'FOLLOWER')
+    assert.equal(e.view.knownMaxTermInGroup, -1)
   })
 
   test('2. a ballot from another member that names this node as the candidate is rejected with REJECT_UNEXPECTED_LEADER', () => {
@@ -118,9 +118,9 @@ describe('handleVote: the elector checks, in DLedger\'s order', () => {
     const resp = one(out, 'VoteResponse')
     assert.equal(resp.voteResult, 'REJECT_EXPIRED_LEDGER_TERM')
     assert.equal(resp.term, 5)
-    assert.equal(e.state.role, 'FOLLOWER', 'a stale-log candidate never demotes the voter')
-    assert.equal(e.state.leaderId, 'n2')
-    assert.equal(e.state.knownMaxTermInGroup, -1)
+    assert.equal(e.view.role, 'FOLLOWER', 'a stale-log candidate never demotes the voter')
+    assert.equal(e.view.leaderId, 'n2')
+    assert.equal(e.view.knownMaxTermInGroup, -1)
     assert.equal(out.persist, null)
   })
 
@@ -136,8 +136,8 @@ describe('handleVote: the elector checks, in DLedger\'s order', () => {
     const resp = one(out, 'VoteResponse')
     assert.equal(resp.voteResult, 'REJECT_SMALL_LEDGER_END_INDEX')
     assert.equal(resp.term, 5)
-    assert.equal(e.state.role, 'FOLLOWER')
-    assert.equal(e.state.knownMaxTermInGroup, -1)
+    assert.equal(e.view.role, 'FOLLOWER')
+    assert.equal(e.view.knownMaxTermInGroup, -1)
   })
 
   test('4. the log comparison is term first: a larger ledgerEndTerm with a shorter index passes the log checks', () => {
@@ -169,15 +169,15 @@ describe('handleVote: the elector checks, in DLedger\'s order', () => {
     assert.equal(resp.voteResult, 'ACCEPT')
     assert.equal(resp.term, 5)
     assert.deepEqual(out.persist, {currTerm: 5, currVoteFor: 'n1'})
-    assert.equal(e.state.currVoteFor, 'n1')
-    assert.equal(e.state.role, 'FOLLOWER', 'granting a vote does not change the role')
+    assert.equal(e.view.currVoteFor, 'n1')
+    assert.equal(e.view.role, 'FOLLOWER', 'granting a vote does not change the role')
   })
 
-  test('6. a repeat ballot from the candidate this node voted for is accepted again', () => {
+  test('6. a repeat ballot from the candidate this node voted for is accepted again, and the unchanged record is not rewritten', () => {
     const {e} = follower({term: 5, leader: 'n2', voteFor: 'n1'})
     const out = e.receive(voteRequest({from: 'n1', to: 'n0', term: 5}), 1)
     assert.equal(one(out, 'VoteResponse').voteResult, 'ACCEPT')
-    assert.deepEqual(out.persist, {currTerm: 5, currVoteFor: 'n1'})
+    assert.equal(out.persist, null)
   })
 
   test('6. a voter that voted for another candidate and knows a leader rejects with REJECT_ALREADY_HAS_LEADER', () => {
@@ -187,7 +187,7 @@ describe('handleVote: the elector checks, in DLedger\'s order', () => {
     assert.equal(resp.voteResult, 'REJECT_ALREADY_HAS_LEADER')
     assert.equal(resp.term, 5)
     assert.equal(out.persist, null)
-    assert.equal(e.state.currVoteFor, 'n2')
+    assert.equal(e.view.currVoteFor, 'n2')
   })
 
   test('6. a voter that voted for another candidate and knows no leader rejects with REJECT_ALREADY_VOTED', () => {
@@ -211,10 +211,10 @@ describe('handleVote: the elector checks, in DLedger\'s order', () => {
     const resp = one(out, 'VoteResponse')
     assert.equal(resp.voteResult, 'REJECT_TERM_NOT_READY')
     assert.equal(resp.term, 5)
-    assert.equal(e.state.role, 'CANDIDATE')
-    assert.equal(e.state.leaderId, null)
-    assert.equal(e.state.knownMaxTermInGroup, 7)
-    assert.equal(e.state.currVoteFor, null, 'no vote is granted in this step')
+    assert.equal(e.view.role, 'CANDIDATE')
+    assert.equal(e.view.leaderId, null)
+    assert.equal(e.view.knownMaxTermInGroup, 7)
+    assert.equal(e.view.currVoteFor, null, 'no vote is granted in this step')
     assert.notEqual(out.persist?.currVoteFor, 'n1')
   })
 
@@ -222,12 +222,12 @@ describe('handleVote: the elector checks, in DLedger\'s order', () => {
     const node = makeNode({term: 5})
     const ballot = sent(node.e.tick(0), 'VoteRequest')
     node.e.receive(voteResponse(ballot[0], 'ACCEPT', 5), 1)
-    assert.equal(node.e.state.role, 'LEADER')
+    assert.equal(node.e.view.role, 'LEADER')
     const resp = one(node.e.receive(voteRequest({from: 'n2', to: 'n0', term: 6}), 2), 'VoteResponse')
     assert.equal(resp.voteResult, 'REJECT_TERM_NOT_READY')
     assert.equal(resp.term, 5)
-    assert.equal(node.e.state.role, 'CANDIDATE')
-    assert.equal(node.e.state.leaderId, null)
+    assert.equal(node.e.view.role, 'CANDIDATE')
+    assert.equal(node.e.view.leaderId, null)
   })
 
   test('7 before 8. a higher-term ballot below the voter\'s ledgerEndTerm is REJECT_TERM_NOT_READY', () => {
@@ -245,7 +245,7 @@ describe('handleVote: the elector checks, in DLedger\'s order', () => {
     assert.equal(resp.voteResult, 'REJECT_TERM_SMALL_THAN_LEDGER')
     assert.equal(resp.term, 5)
     assert.equal(out.persist, null)
-    assert.equal(e.state.currVoteFor, null)
+    assert.equal(e.view.currVoteFor, null)
   })
 
   test('9. a preferred transferee taking leadership rejects a rival whose log is not longer with REJECT_TAKING_LEADERSHIP', () => {
@@ -255,13 +255,13 @@ describe('handleVote: the elector checks, in DLedger\'s order', () => {
       {kind: 'LeadershipTransferRequest', group: 'default', localId: 'n1', remoteId: 'n0', leaderId: 'n1', term: 5, code: 200, transferId: 'n1', transfereeId: 'n0', takeLeadershipLedgerIndex: -1, reqId: 'tl-1'},
       1,
     )
-    assert.equal(node.e.state.currTerm, 6, 'the maintainer jumped to the take-over term')
+    assert.equal(node.e.view.currTerm, 6, 'the maintainer jumped to the take-over term')
     const out = node.e.receive(voteRequest({from: 'n2', to: 'n0', term: 6}), 2)
     const resp = one(out, 'VoteResponse')
     assert.equal(resp.voteResult, 'REJECT_TAKING_LEADERSHIP')
     assert.equal(resp.term, 6)
     assert.equal(out.persist, null)
-    assert.equal(node.e.state.currVoteFor, null)
+    assert.equal(node.e.view.currVoteFor, null)
   })
 
   test('10. otherwise the voter grants the vote: ACCEPT, with the vote persisted', () => {

@@ -243,9 +243,9 @@ export function electLeader(node: TestNode, nowMs: number): {ballot: VoteRequest
   const ballot = sent(first, 'VoteRequest')
   assert.ok(ballot.length > 0, 'expected a ballot')
   const outs = [first]
-  const quorum = Math.floor(e.state.peerSize / 2) + 1
+  const quorum = Math.floor(e.view.peerSize / 2) + 1
   for (const req of ballot.slice(0, quorum - 1)) outs.push(e.receive(voteResponse(req, 'ACCEPT', req.term), nowMs))
-  assert.equal(e.state.role, 'LEADER', 'expected the node to lead')
+  assert.equal(e.view.role, 'LEADER', 'expected the node to lead')
   return {ballot, out: merge(...outs)}
 }
 
@@ -265,8 +265,8 @@ export function electLeaderWithLivePeers(node: TestNode, nowMs: number): number 
 
 /** Delivers a heartbeat from `leader` at `term`; a fresh candidate becomes its follower. */
 export function followLeader(node: TestNode, leader: NodeId, term: number, nowMs: number): StepOutput {
-  const out = node.e.receive(heartbeat({from: leader, to: node.e.state.selfId, term}), nowMs)
-  assert.equal(node.e.state.role, 'FOLLOWER', `expected ${node.e.state.selfId} to follow ${leader}`)
+  const out = node.e.receive(heartbeat({from: leader, to: node.e.view.selfId, term}), nowMs)
+  assert.equal(node.e.view.role, 'FOLLOWER', `expected ${node.e.view.selfId} to follow ${leader}`)
   return out
 }
 
@@ -384,7 +384,7 @@ export class MiniCluster {
   }
 
   leaders(): NodeId[] {
-    return [...this.nodes].filter(([id, n]) => !this.down.has(id) && n.e.state.role === 'LEADER').map(([id]) => id)
+    return [...this.nodes].filter(([id, n]) => !this.down.has(id) && n.e.view.role === 'LEADER').map(([id]) => id)
   }
 
   /** The log entries since index `from`, flattened to events. */

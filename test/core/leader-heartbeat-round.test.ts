@@ -14,7 +14,7 @@ function leaderWithRound(term = 5, opts: NodeOptions = {}): {node: TestNode; hb:
   const node = makeNode({term, ...opts})
   electLeader(node, 0)
   const hbs = sent(node.e.tick(10), 'HeartBeatRequest')
-  assert.equal(hbs.length, node.e.state.peerSize - 1)
+  assert.equal(hbs.length, node.e.view.peerSize - 1)
   return {node, hb: (peer) => hbs.find((h) => h.remoteId === peer) as HeartBeatRequest}
 }
 
@@ -52,22 +52,22 @@ describe('the heartbeat round', () => {
     const {node, hb} = leaderWithRound()
     reply(node, hb, 11, 'n1', 'INCONSISTENT_LEADER')
     reply(node, hb, 11, 'n2', 'NETWORK_ERROR')
-    assert.equal(node.e.state.peersLiveTable.get('n1'), true)
-    assert.equal(node.e.state.peersLiveTable.get('n2'), false)
+    assert.equal(node.e.view.peersLiveTable.get('n1'), true)
+    assert.equal(node.e.view.peersLiveTable.get('n2'), false)
   })
 
   test('a single-member leader\'s round is released by its own count and it keeps leading', () => {
     const node = makeNode({peers: 'n0-127.0.0.1:20911', term: 3})
     const first = node.e.tick(0)
     assert.equal(oneEvent(first, 'PARSE_VOTE_RESULT').result, 'PASSED', 'a single member elects itself on its first tick, in its persisted term')
-    assert.equal(node.e.state.currTerm, 3)
+    assert.equal(node.e.view.currTerm, 3)
     node.e.tick(10)
     assert.equal(node.e.nextDeadlineMs(), 20)
     node.e.tick(20)
     assert.equal(node.e.snapshot(20).lastHeartbeatAgoMs, 0)
     for (let t = 21; t <= 20000; t++) node.e.tick(t)
-    assert.equal(node.e.state.role, 'LEADER')
-    assert.equal(node.e.state.currTerm, 3)
+    assert.equal(node.e.view.role, 'LEADER')
+    assert.equal(node.e.view.currTerm, 3)
   })
 })
 
@@ -78,9 +78,9 @@ describe('the four decisions, in DLedger\'s order', () => {
     // after the latch released but before the decision: still counted
     reply(node, hb, 15, 'n2', 'EXPIRED_TERM', 9)
     const out = node.e.tick(21)
-    assert.equal(node.e.state.role, 'CANDIDATE')
-    assert.equal(node.e.state.currTerm, 5, 'the term is not adopted here')
-    assert.equal(node.e.state.knownMaxTermInGroup, 9)
+    assert.equal(node.e.view.role, 'CANDIDATE')
+    assert.equal(node.e.view.currTerm, 5, 'the term is not adopted here')
+    assert.equal(node.e.view.knownMaxTermInGroup, 9)
     const change = oneEvent(out, 'ROLE_CHANGE')
     assert.deepEqual([change.from, change.to], ['LEADER', 'CANDIDATE'])
     assert.match(change.reason, /higher term 9/)
@@ -91,8 +91,8 @@ describe('the four decisions, in DLedger\'s order', () => {
     reply(node, hb, 11, 'n1', 'EXPIRED_TERM', 9)
     reply(node, hb, 12, 'n2', 'EXPIRED_TERM', 7)
     node.e.tick(22)
-    assert.equal(node.e.state.role, 'CANDIDATE')
-    assert.equal(node.e.state.knownMaxTermInGroup, 9)
+    assert.equal(node.e.view.role, 'CANDIDATE')
+    assert.equal(node.e.view.knownMaxTermInGroup, 9)
   })
 
   test('1. an EXPIRED_TERM reply with a term not above the leader\'s changes nothing', () => {
@@ -100,7 +100,7 @@ describe('the four decisions, in DLedger\'s order', () => {
     reply(node, hb, 11, 'n1', 'EXPIRED_TERM', 5)
     reply(node, hb, 11, 'n2', 'SUCCESS')
     node.e.tick(21)
-    assert.equal(node.e.state.role, 'LEADER')
+    assert.equal(node.e.view.role, 'LEADER')
   })
 
   test('2. a SUCCESS quorum keeps the leader and records the success time', () => {
@@ -108,7 +108,7 @@ describe('the four decisions, in DLedger\'s order', () => {
     reply(node, hb, 11, 'n1', 'SUCCESS')
     reply(node, hb, 11, 'n2', 'INCONSISTENT_LEADER')
     const out = node.e.tick(21)
-    assert.equal(node.e.state.role, 'LEADER', 'a quorum wins over an inconsistent leader')
+    assert.equal(node.e.view.role, 'LEADER', 'a quorum wins over an inconsistent leader')
     assert.deepEqual(events(out, 'HEARTBEAT_QUORUM_LOST'), [])
     assert.equal(node.e.snapshot(21).lastHeartbeatAgoMs, 0)
   })
@@ -118,7 +118,7 @@ describe('the four decisions, in DLedger\'s order', () => {
     reply(node, hb, 11, 'n1', 'TERM_NOT_READY')
     assert.equal(node.e.nextDeadlineMs(), 21, 'SUCCESS + not-ready reaching a quorum releases the round')
     const decided = node.e.tick(21)
-    assert.equal(node.e.state.role, 'LEADER')
+    assert.equal(node.e.view.role, 'LEADER')
     assert.deepEqual(sent(decided, 'HeartBeatRequest'), [], 'the maintainer sleeps one tick after the round')
     assert.equal(node.e.nextDeadlineMs(), 31)
     assert.equal(sent(node.e.tick(31), 'HeartBeatRequest').length, 2, 'lastSendHeartBeatTime = -1: send again at once')
@@ -129,8 +129,8 @@ describe('the four decisions, in DLedger\'s order', () => {
     reply(node, hb, 11, 'n1', 'INCONSISTENT_LEADER')
     reply(node, hb, 11, 'n2', 'NETWORK_ERROR')
     const out = node.e.tick(21)
-    assert.equal(node.e.state.role, 'CANDIDATE')
-    assert.equal(node.e.state.currTerm, 5)
+    assert.equal(node.e.view.role, 'CANDIDATE')
+    assert.equal(node.e.view.currTerm, 5)
     assert.equal(oneEvent(out, 'HEARTBEAT_QUORUM_LOST').reason, 'inconsistent leader')
     assert.match(oneEvent(out, 'ROLE_CHANGE').reason, /INCONSISTENT_LEADER/)
   })
@@ -154,15 +154,15 @@ describe('the four decisions, in DLedger\'s order', () => {
     assert.equal(stepDown, 6030)
     assert.equal(lost?.lastSuccessAgoMs, 6030)
     assert.equal(lost?.succNum, 1)
-    assert.equal(node.e.state.role, 'CANDIDATE')
-    assert.equal(node.e.state.currTerm, 5, 'stepping down keeps the term')
+    assert.equal(node.e.view.role, 'CANDIDATE')
+    assert.equal(node.e.view.currTerm, 5, 'stepping down keeps the term')
   })
 
   test('S4. a new leader whose first round gets no quorum does not step down at once: the success time is reset on election', () => {
     const {node} = leaderWithRound()
     const out = node.e.tick(2010)
     assert.deepEqual(events(out, 'HEARTBEAT_QUORUM_LOST'), [])
-    assert.equal(node.e.state.role, 'LEADER')
+    assert.equal(node.e.view.role, 'LEADER')
   })
 
   test('a demoted leader re-ballots in its current term (its last parse result is still PASSED)', () => {
@@ -181,7 +181,7 @@ describe('the four decisions, in DLedger\'s order', () => {
     const out = node.e.receive(voteRequest({from: 'n1', to: 'n0', term: 6}), 100)
     assert.equal(one(out, 'VoteResponse').voteResult, 'REJECT_TERM_NOT_READY')
     assert.equal(out.persist, null)
-    assert.equal(node.e.state.role, 'CANDIDATE')
+    assert.equal(node.e.view.role, 'CANDIDATE')
     assert.equal(node.e.nextDeadlineMs(), 2010, 'only the open round\'s deadline')
     const decided = node.e.tick(2010)
     assert.deepEqual(events(decided, 'INCREASE_TERM'), [])

@@ -23,7 +23,7 @@ describe('the initial state', () => {
       [s.role, s.leaderId, s.currTerm, s.currVoteFor, s.ledgerEndIndex, s.ledgerEndTerm, s.knownMaxTermInGroup, s.transferee, s.termToTakeLeadership],
       ['CANDIDATE', null, 7, 'n2', -1, -1, -1, null, -1],
     )
-    assert.equal(s.durableDirty, false)
+    assert.deepEqual(s.durable(), {currTerm: 7, currVoteFor: 'n2'})
   })
 
   test('isPeerMember holds exactly for configured ids', () => {
@@ -59,7 +59,7 @@ describe('role transitions', () => {
     assert.throws(() => s.changeToCandidate(4), IllegalMemberStateError)
     s.changeToCandidate(8)
     assert.deepEqual([s.role, s.leaderId, s.transferee, s.knownMaxTermInGroup, s.currTerm, s.currVoteFor], ['CANDIDATE', null, null, 8, 5, 'n1'])
-    assert.equal(s.durableDirty, false, 'a seen term is not persisted')
+    assert.deepEqual(s.durable(), {currTerm: 5, currVoteFor: 'n1'}, 'a seen term is not part of the durable record')
   })
 
   test('knownMaxTermInGroup is never lowered by changeToCandidate', () => {
@@ -87,11 +87,10 @@ describe('nextTerm', () => {
     assert.throws(() => s.nextTerm(), IllegalMemberStateError)
   })
 
-  test('nextTerm increments by one when no higher term is known, clears the vote and marks the record for persisting', () => {
+  test('nextTerm increments by one when no higher term is known, clears the vote in the durable record', () => {
     const s = memberState({currTerm: 5, currVoteFor: 'n1'})
     assert.equal(s.nextTerm(), 6)
     assert.deepEqual(s.durable(), {currTerm: 6, currVoteFor: null})
-    assert.equal(s.durableDirty, true)
   })
 
   test('nextTerm jumps straight to knownMaxTermInGroup when it is higher', () => {
@@ -101,10 +100,10 @@ describe('nextTerm', () => {
     assert.equal(s.nextTerm(), 10, 'and +1 once it has caught up')
   })
 
-  test('setCurrVoteFor marks the record for persisting', () => {
+  test('setCurrVoteFor changes the durable record', () => {
     const s = memberState()
     s.setCurrVoteFor('n2')
-    assert.deepEqual([s.currVoteFor, s.durableDirty], ['n2', true])
+    assert.deepEqual(s.durable(), {currTerm: 5, currVoteFor: 'n2'})
   })
 })
 

@@ -50,7 +50,7 @@ describe('the schedule', () => {
       ['PREFERRED_LEADER', 'n1'],
       ['TAKE_LEADERSHIP_SENT', 'n1'],
     ])
-    assert.equal(node.e.state.transferee, 'n1')
+    assert.equal(node.e.view.transferee, 'n1')
   })
 
   test('the check repeats every checkPreferredLeaderIntervalMs: a preferred member that becomes live is picked at the next period', () => {
@@ -147,16 +147,16 @@ describe('the live table', () => {
   test('a heartbeat reply that arrives after its round was decided still marks the peer live', () => {
     const node = leader({n2: 'SUCCESS'})
     node.e.tick(21) // the round is decided 10 ms after n2's SUCCESS; n1 has not answered
-    assert.equal(node.e.state.peersLiveTable.get('n1'), undefined)
+    assert.equal(node.e.view.peersLiveTable.get('n1'), undefined)
     // n1 answers late, within the RPC timeout of the request sent at t = 10
     const toN1 = node.firstRound.find((h) => h.remoteId === 'n1') as HeartBeatRequest
     node.e.receive(heartbeatResponse(toN1, 'SUCCESS'), 500)
-    assert.equal(node.e.state.peersLiveTable.get('n1'), true)
+    assert.equal(node.e.view.peersLiveTable.get('n1'), true)
   })
 
   test('a peer whose heartbeat got no reply within rpcTimeoutMs is marked not live, even after its round was decided', () => {
     const node = leader({n1: 'SUCCESS', n2: 'SUCCESS'})
-    assert.equal(node.e.state.peersLiveTable.get('n1'), true)
+    assert.equal(node.e.view.peersLiveTable.get('n1'), true)
     node.e.tick(21)
     // next round at 2011: only n2 answers; n1 is gone
     const round = sent(node.e.tick(2011), 'HeartBeatRequest')
@@ -164,8 +164,8 @@ describe('the live table', () => {
     assert.ok(toN2)
     node.e.receive(heartbeatResponse(toN2, 'SUCCESS'), 2012)
     tickThrough(node.e, 2013, 5010)
-    assert.equal(node.e.state.peersLiveTable.get('n1'), true, 'within the 3000 ms RPC timeout')
+    assert.equal(node.e.view.peersLiveTable.get('n1'), true, 'within the 3000 ms RPC timeout')
     tickThrough(node.e, 5011, 5011)
-    assert.equal(node.e.state.peersLiveTable.get('n1'), false)
+    assert.equal(node.e.view.peersLiveTable.get('n1'), false)
   })
 })

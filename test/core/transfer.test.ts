@@ -58,7 +58,7 @@ describe('client → leader: DLedgerServer.handleLeadershipTransfer checks, in o
     const req = clientRequest({to: 'n7'})
     const resp = one(node.e.receive(req, t), 'LeadershipTransferResponse')
     assert.deepEqual([resp.code, resp.term, resp.leaderId, resp.reqId], [code('UNKNOWN_MEMBER'), 5, 'n0', req.reqId])
-    assert.equal(node.e.state.transferee, null)
+    assert.equal(node.e.view.transferee, null)
   })
 
   test('a request for another group is answered UNKNOWN_GROUP', () => {
@@ -101,7 +101,7 @@ describe('client → leader: DLedgerServer.handleLeadershipTransfer checks, in o
     node.e.setPeerWaterMark('n1', 500)
     const resp = one(node.e.receive(clientRequest(), t), 'LeadershipTransferResponse')
     assert.deepEqual([resp.code, resp.term, resp.leaderId], [code('FALL_BEHIND_TOO_MUCH'), 5, 'n0'])
-    assert.equal(node.e.state.transferee, null)
+    assert.equal(node.e.view.transferee, null)
     node.e.setPeerWaterMark('n1', 501)
     const out = node.e.receive(clientRequest(), t)
     assert.equal(sent(out, 'LeadershipTransferResponse').length, 0, 'a lag of 999 is accepted')
@@ -114,7 +114,7 @@ describe('client → leader: DLedgerServer.handleLeadershipTransfer checks, in o
     const resp = one(out, 'LeadershipTransferResponse')
     assert.deepEqual([resp.code, resp.term, resp.leaderId], [code('SUCCESS'), 5, 'n0'])
     assert.deepEqual(sent(out, 'LeadershipTransferRequest'), [])
-    assert.equal(node.e.state.transferee, null)
+    assert.equal(node.e.view.transferee, null)
   })
 })
 
@@ -129,7 +129,7 @@ describe('the old leader', () => {
       [tl.localId, tl.remoteId, tl.leaderId, tl.term, tl.transferId, tl.transfereeId, tl.takeLeadershipLedgerIndex, tl.group],
       ['n0', 'n1', 'n0', 5, 'n0', 'n1', 42, 'default'],
     )
-    assert.equal(node.e.state.transferee, 'n1')
+    assert.equal(node.e.view.transferee, 'n1')
     assert.deepEqual(events(out, 'LEADERSHIP_TRANSFER').map((ev) => ev.phase), ['REQUESTED', 'TAKE_LEADERSHIP_SENT'])
   })
 
@@ -140,7 +140,7 @@ describe('the old leader', () => {
     const resp = one(out, 'LeadershipTransferResponse')
     assert.deepEqual([resp.code, resp.term], [code('LEADER_TRANSFERRING'), 5])
     assert.deepEqual(sent(out, 'LeadershipTransferRequest'), [])
-    assert.equal(node.e.state.transferee, 'n1', 'the first transfer is untouched')
+    assert.equal(node.e.view.transferee, 'n1', 'the first transfer is untouched')
     assert.deepEqual(
       events(out, 'LEADERSHIP_TRANSFER').map((ev) => [ev.phase, ev.code]),
       [['REQUESTED', 'SUCCESS'], ['FAILED', 'LEADER_TRANSFERRING']],
@@ -157,7 +157,7 @@ describe('the old leader', () => {
     const out = node.e.tick(t + 3000)
     const resp = one(out, 'LeadershipTransferResponse')
     assert.deepEqual([resp.code, resp.term, resp.reqId, resp.localId], [code('TIMEOUT'), 5, req.reqId, 'client'])
-    assert.equal(node.e.state.transferee, null)
+    assert.equal(node.e.view.transferee, null)
     const ev = oneEvent(out, 'LEADERSHIP_TRANSFER')
     assert.deepEqual([ev.phase, ev.code, ev.transferee], ['FAILED', 'TIMEOUT', 'n1'])
   })
@@ -185,7 +185,7 @@ describe('the old leader', () => {
     const tl = one(node.e.receive(clientRequest(), t), 'LeadershipTransferRequest')
     const resp = one(node.e.receive(transferResponse(tl, 'SUCCESS', 5), t + 50), 'LeadershipTransferResponse')
     assert.equal(resp.code, code('TAKE_LEADERSHIP_FAILED'))
-    assert.equal(node.e.state.transferee, null)
+    assert.equal(node.e.view.transferee, null)
   })
 
   test('a failure reply from the transferee is passed to the client and unfreezes writes; a new transfer can start', () => {
@@ -193,8 +193,8 @@ describe('the old leader', () => {
     const tl = one(node.e.receive(clientRequest(), t), 'LeadershipTransferRequest')
     const resp = one(node.e.receive(transferResponse(tl, 'INCONSISTENT_LEADER', 5), t + 5), 'LeadershipTransferResponse')
     assert.equal(resp.code, code('INCONSISTENT_LEADER'))
-    assert.equal(node.e.state.transferee, null)
-    assert.equal(node.e.state.role, 'LEADER')
+    assert.equal(node.e.view.transferee, null)
+    assert.equal(node.e.view.role, 'LEADER')
     assert.equal(sent(node.e.receive(clientRequest({transfereeId: 'n2'}), t + 6), 'LeadershipTransferRequest').length, 1)
   })
 
@@ -206,13 +206,22 @@ describe('the old leader', () => {
     assert.equal(heartbeats, 2)
   })
 
+  test('a deliberate difference (docs/differences.md D4): a stepped-down old leader still answers a failed take-leadership, with the highest term and the leader it knows', () => {
+    const {node, t} = leader()
+    const tl = one(node.e.receive(clientRequest(), t), 'LeadershipTransferRequest')
+    node.e.receive(voteRequest({from: 'n2', to: 'n0', term: 6}), t + 40)
+    assert.equal(node.e.view.role, 'CANDIDATE')
+    const resp = one(node.e.receive(transferResponse(tl, 'NETWORK_ERROR', 5), t + 50), 'LeadershipTransferResponse')
+    assert.deepEqual([resp.code, resp.term, resp.leaderId, resp.localId], [code('NETWORK_ERROR'), 6, null, 'client'], 'it has jumped to term 6 meanwhile')
+  })
+
   test('a leader that is demoted while transferring (the transferee\'s higher-term ballot) has its transferee cleared', () => {
     const {node, t} = leader()
     node.e.receive(clientRequest(), t)
     const resp = one(node.e.receive(voteRequest({from: 'n1', to: 'n0', term: 6}), t + 40), 'VoteResponse')
     assert.equal(resp.voteResult, 'REJECT_TERM_NOT_READY')
-    assert.equal(node.e.state.transferee, null)
-    assert.equal(node.e.state.role, 'CANDIDATE')
+    assert.equal(node.e.view.transferee, null)
+    assert.equal(node.e.view.role, 'CANDIDATE')
   })
 })
 
@@ -222,7 +231,7 @@ describe('the transferee', () => {
     followLeader(node, 'n2', 5, 0)
     const resp = one(node.e.receive(takeLeadership(), 1), 'LeadershipTransferResponse')
     assert.deepEqual([resp.code, resp.term, resp.leaderId], [code('INCONSISTENT_LEADER'), 5, 'n2'])
-    assert.equal(node.e.state.role, 'FOLLOWER')
+    assert.equal(node.e.view.role, 'FOLLOWER')
   })
 
   test('a take-leadership request to a member that is neither transferer nor transferee is answered UNEXPECTED_ARGUMENT with its term', () => {
@@ -236,8 +245,8 @@ describe('the transferee', () => {
     const node = transferee()
     const out = node.e.receive(takeLeadership(), 1)
     assert.deepEqual(sent(out, 'LeadershipTransferResponse'), [], 'answered only on a later role change')
-    assert.equal(node.e.state.role, 'CANDIDATE')
-    assert.equal(node.e.state.termToTakeLeadership, 6)
+    assert.equal(node.e.view.role, 'CANDIDATE')
+    assert.equal(node.e.view.termToTakeLeadership, 6)
     const change = oneEvent(out, 'ROLE_CHANGE')
     assert.deepEqual([change.from, change.to], ['FOLLOWER', 'CANDIDATE'])
     assert.match(change.reason, /^transfer from n0/)
@@ -251,13 +260,13 @@ describe('the transferee', () => {
     node.e.setLedgerEnd(5, 5, 0)
     const out = node.e.receive(takeLeadership({takeLeadershipLedgerIndex: 8}), 100)
     assert.deepEqual(sent(out, 'LeadershipTransferResponse'), [])
-    assert.equal(node.e.state.role, 'FOLLOWER', 'still waiting')
+    assert.equal(node.e.view.role, 'FOLLOWER', 'still waiting')
     assert.equal(node.e.nextDeadlineMs(), 1100)
     node.e.setLedgerEnd(7, 5, 400)
-    assert.equal(node.e.state.role, 'FOLLOWER')
+    assert.equal(node.e.view.role, 'FOLLOWER')
     const caught = node.e.setLedgerEnd(8, 5, 500)
-    assert.equal(node.e.state.role, 'CANDIDATE')
-    assert.equal(node.e.state.termToTakeLeadership, 6)
+    assert.equal(node.e.view.role, 'CANDIDATE')
+    assert.equal(node.e.view.termToTakeLeadership, 6)
     assert.deepEqual(sent(caught, 'LeadershipTransferResponse'), [])
   })
 
@@ -269,7 +278,7 @@ describe('the transferee', () => {
     assert.deepEqual(sent(node.e.tick(1099), 'LeadershipTransferResponse'), [])
     const resp = one(node.e.tick(1100), 'LeadershipTransferResponse')
     assert.deepEqual([resp.code, resp.term, resp.leaderId, resp.reqId, resp.localId], [code('TAKE_LEADERSHIP_FAILED'), 5, 'n0', req.reqId, 'n0'])
-    assert.equal(node.e.state.role, 'FOLLOWER')
+    assert.equal(node.e.view.role, 'FOLLOWER')
   })
 
   test('S6. a second take-leadership while the first is still catching up is refused with LEADER_TRANSFERRING', () => {
@@ -296,7 +305,7 @@ describe('the transferee', () => {
     followLeader(node, 'n0', 5, 0)
     const resp = one(node.e.receive(takeLeadership({term: 4}), 1), 'LeadershipTransferResponse')
     assert.deepEqual([resp.code, resp.term], [code('INCONSISTENT_TERM'), 5])
-    assert.equal(node.e.state.role, 'FOLLOWER')
+    assert.equal(node.e.view.role, 'FOLLOWER')
   })
 
   test('a preferred transferee taking leadership campaigns 30–100 ms after the term jump', () => {
@@ -348,10 +357,10 @@ describe('TakeLeadershipTask.check, row by row (t = termToTakeLeadership)', () =
     node.e.receive(req, 1)
     const ballot = sent(node.e.tick(301), 'VoteRequest')
     const out = node.e.receive(voteResponse(ballot[0], 'ACCEPT', 6), 302)
-    assert.equal(node.e.state.role, 'LEADER')
+    assert.equal(node.e.view.role, 'LEADER')
     const resp = one(out, 'LeadershipTransferResponse')
     assert.deepEqual([resp.code, resp.term, resp.localId, resp.reqId], [code('SUCCESS'), 6, 'n0', req.reqId])
-    assert.equal(node.e.state.termToTakeLeadership, -1)
+    assert.equal(node.e.view.termToTakeLeadership, -1)
   })
 
   test('term == t, CANDIDATE → no answer yet (keeps waiting)', () => {
@@ -361,14 +370,14 @@ describe('TakeLeadershipTask.check, row by row (t = termToTakeLeadership)', () =
     // outcome 1 re-fires changeRoleToCandidate at t
     const out = node.e.receive(voteResponse(ballot[0], 'REJECT_EXPIRED_VOTE_TERM', 6), 302)
     assert.deepEqual(sent(out, 'LeadershipTransferResponse'), [])
-    assert.equal(node.e.state.termToTakeLeadership, 6)
+    assert.equal(node.e.view.termToTakeLeadership, 6)
   })
 
   test('term == t, FOLLOWER → TAKE_LEADERSHIP_FAILED (a rival won the take-over term)', () => {
     const node = transferee()
     node.e.receive(takeLeadership(), 1)
     const out = node.e.receive(heartbeat({from: 'n2', to: 'n1', term: 6}), 50)
-    assert.equal(node.e.state.role, 'FOLLOWER')
+    assert.equal(node.e.view.role, 'FOLLOWER')
     const resp = one(out, 'LeadershipTransferResponse')
     assert.deepEqual([resp.code, resp.term], [code('TAKE_LEADERSHIP_FAILED'), 6])
   })
@@ -386,9 +395,9 @@ describe('TakeLeadershipTask.check, row by row (t = termToTakeLeadership)', () =
     const node = makeNode({selfId: 'n1', term: 5})
     followerWithSleepingMaintainer(node, 'n0', 5, 0)
     node.e.receive(takeLeadership(), 1)
-    assert.equal(node.e.state.currTerm, 5, 'the maintainer has not jumped yet')
+    assert.equal(node.e.view.currTerm, 5, 'the maintainer has not jumped yet')
     const out = node.e.receive(heartbeat({from: 'n0', to: 'n1', term: 5}), 2)
-    assert.equal(node.e.state.role, 'FOLLOWER')
+    assert.equal(node.e.view.role, 'FOLLOWER')
     const resp = one(out, 'LeadershipTransferResponse')
     assert.deepEqual([resp.code, resp.term], [code('TAKE_LEADERSHIP_FAILED'), 5])
   })
@@ -399,8 +408,8 @@ describe('TakeLeadershipTask.check, row by row (t = termToTakeLeadership)', () =
     followLeader(node, 'n0', 5, 1)
     node.e.receive(takeLeadership(), 2)
     const out = node.e.receive(voteResponse(ballot[1], 'ACCEPT', 5), 3)
-    assert.equal(node.e.state.role, 'LEADER')
-    assert.equal(node.e.state.currTerm, 5)
+    assert.equal(node.e.view.role, 'LEADER')
+    assert.equal(node.e.view.currTerm, 5)
     assert.equal(one(out, 'LeadershipTransferResponse').code, code('INTERNAL_ERROR'))
   })
 
@@ -427,7 +436,7 @@ describe('end to end', () => {
     c.runUntil(5000)
     const [old] = c.leaders()
     const target = ['n0', 'n1', 'n2'].find((id) => id !== old) as string
-    const term = c.node(old).e.state.currTerm
+    const term = c.node(old).e.view.currTerm
     const req = transferRequest({from: 'client', to: old, transferId: old, transfereeId: target, term})
     c.command(old, (e, t) => e.receive(req, t))
     const start = c.now

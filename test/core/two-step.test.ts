@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict'
 import {describe, test} from 'node:test'
 
-import {draw, events, followLeader, heartbeat, makeNode, MiniCluster, one, oneEvent, sent, type TestNode, voteRequest, voteResponse} from './helpers.js'
+import {draw, electLeader, events, followLeader, heartbeat, makeNode, MiniCluster, one, oneEvent, sent, type TestNode, voteRequest, voteResponse} from './helpers.js'
 
 /**
  * n0 in term 5 whose first ballot ended at t = 0 with everyone having voted already (outcome 7):
@@ -25,7 +25,7 @@ describe('the voter side', () => {
     const resp = one(out, 'VoteResponse')
     assert.deepEqual([resp.voteResult, resp.term], ['REJECT_TERM_NOT_READY', 5])
     assert.equal(out.persist, null)
-    assert.equal(node.e.state.currTerm, 5)
+    assert.equal(node.e.view.currTerm, 5)
     assert.equal(node.e.nextDeadlineMs(), 10, 'needIncreaseTermImmediately overrides the pending retry time')
     node.rng.push(0.5)
     const jump = node.e.tick(10)
@@ -81,11 +81,11 @@ describe('the voter side', () => {
     assert.equal(one(first, 'HeartBeatResponse').code, 416)
     // the follower's maintainer is idle, so its next pass is this very step
     assert.deepEqual(first.persist, {currTerm: 6, currVoteFor: null})
-    assert.equal(node.e.state.role, 'CANDIDATE')
+    assert.equal(node.e.view.role, 'CANDIDATE')
     const second = node.e.receive(heartbeat({from: 'n2', to: 'n0', term: 6}), 1100)
     assert.equal(one(second, 'HeartBeatResponse').code, 200)
-    assert.equal(node.e.state.role, 'FOLLOWER')
-    assert.equal(node.e.state.leaderId, 'n2')
+    assert.equal(node.e.view.role, 'FOLLOWER')
+    assert.equal(node.e.view.leaderId, 'n2')
     assert.equal(second.persist, null)
   })
 })
@@ -107,8 +107,8 @@ describe('the candidate side', () => {
     assert.deepEqual(third.map((r) => r.term), [6, 6])
     const won = node.e.receive(voteResponse(third[0], 'ACCEPT', 6), 663)
     assert.equal(oneEvent(won, 'PARSE_VOTE_RESULT').result, 'PASSED')
-    assert.equal(node.e.state.role, 'LEADER')
-    assert.equal(node.e.state.currTerm, 6)
+    assert.equal(node.e.view.role, 'LEADER')
+    assert.equal(node.e.view.currTerm, 6)
   })
 })
 
@@ -135,6 +135,26 @@ describe('what the flag overrides', () => {
   })
 })
 
+describe('a forced election abandons an open round (a deliberate difference: DLedger waits for it, docs/differences.md)', () => {
+  test('a candidate whose ballot is still open campaigns for the forced term at once, and the old ballot\'s answers count for nothing', () => {
+    const node = makeNode({term: 5})
+    const first = sent(node.e.tick(0), 'VoteRequest')
+    assert.deepEqual(first.map((r) => r.term), [5, 5], 'a ballot in term 5 is open, waiting for its voters')
+    const out = node.e.revote(8, 10)
+    assert.deepEqual(sent(out, 'VoteRequest').map((r) => r.term), [8, 8])
+    const late = node.e.receive(voteResponse(first[0], 'ACCEPT', 5), 11)
+    assert.deepEqual(events(late, 'VOTE_RESPONSE'), [], 'the abandoned ballot is gone')
+  })
+
+  test('a leader whose heartbeat round is still open campaigns for the forced term at once', () => {
+    const node = makeNode({term: 5})
+    electLeader(node, 0)
+    assert.ok(sent(node.e.tick(10), 'HeartBeatRequest').length > 0, 'a heartbeat round is open')
+    const out = node.e.revote(6, 20)
+    assert.deepEqual([oneEvent(out, 'ROLE_CHANGE').to, ...sent(out, 'VoteRequest').map((r) => r.term)], ['CANDIDATE', 6, 6])
+  })
+})
+
 describe('with real voters', () => {
   test('a forced candidate (testRevote) wins the next term through the two-step: not-ready, jump, re-ballot, accept', () => {
     const c = new MiniCluster(3, {seed: 7})
@@ -142,12 +162,12 @@ describe('with real voters', () => {
     assert.equal(c.leaders().length, 1)
     const oldLeader = c.leaders()[0]
     const candidate = ['n0', 'n1', 'n2'].find((id) => id !== oldLeader) as string
-    const term = c.node(oldLeader).e.state.currTerm
+    const term = c.node(oldLeader).e.view.currTerm
     const mark = c.log.length
     c.command(candidate, (e, t) => e.revote(term + 1, t))
     c.runUntil(c.now + 500)
     assert.deepEqual(c.leaders(), [candidate])
-    for (const n of c.nodes.values()) assert.equal(n.e.state.currTerm, term + 1)
+    for (const n of c.nodes.values()) assert.equal(n.e.view.currTerm, term + 1)
     const evs = c.eventsSince(mark)
     const parses = evs.filter((ev) => ev.type === 'PARSE_VOTE_RESULT' && ev.node === candidate).map((ev) => ev.type === 'PARSE_VOTE_RESULT' && ev.result)
     assert.deepEqual(parses, ['REVOTE_IMMEDIATELY', 'PASSED'])

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict'
 import {test} from 'node:test'
 
 import {type HeartBeatRequest, type HeartBeatResponse, type NodeId, RESPONSE_CODES, type VoteRequest, type VoteResponse} from '../../src/core/types.js'
+import {checkVote, type VoterState} from '../../src/core/vote-rules.js'
 import type {Simulation} from '../../src/sim/simulation.js'
 
 import {awaitLeader, cluster, describe, parseServers, seeds} from './helpers.js'
@@ -41,11 +42,17 @@ function rpcVote(sim: Simulation, to: NodeId, req: VoteRequest): VoteResponse['v
   return (resp as VoteResponse).voteResult
 }
 
-/** `elector.handleVote(req, true)`: a self-vote, called on the member's core. */
-function selfVote(sim: Simulation, on: NodeId, req: VoteRequest): VoteResponse['voteResult'] {
-  const e = sim.elector(on)
-  assert.ok(e)
-  return e.handleVote(req, true).voteResult
+/** The state a member's vote checks read, from its snapshot; `change` stands in for DLedger's test poking MemberState. */
+function voterState(sim: Simulation, on: NodeId, change: Partial<VoterState> = {}): VoterState {
+  const m = sim.member(on)
+  assert.ok(m, `${on} is down`)
+  const {group, id: selfId, term: currTerm, votedFor: currVoteFor, leaderId, ledgerEndIndex, ledgerEndTerm} = m
+  return {group, selfId, peerIds: sim.ids, currTerm, currVoteFor, leaderId, ledgerEndIndex, ledgerEndTerm, takingLeadership: false, ...change}
+}
+
+/** `elector.handleVote(req, true)`: a self-vote, judged by the vote rules on the member's state. */
+function selfVote(sim: Simulation, on: NodeId, req: VoteRequest, change: Partial<VoterState> = {}): VoteResponse['voteResult'] {
+  return checkVote(voterState(sim, on, change), req, true).voteResult
 }
 
 function rpcHeartbeat(sim: Simulation, to: NodeId, req: HeartBeatRequest): number {
@@ -104,8 +111,9 @@ test('VoteRequestTest.testVoteTermSmallThanLedger: a term behind the log is repa
     const index = sim.member('n0')?.ledgerEndIndex ?? -1
     sim.command('n0', (e, now) => e.setLedgerEnd(index, T + 1, now))
     assert.equal(selfVote(sim, 'n0', voteRequest('n0', 'n0', T, index, T + 1)), 'REJECT_TERM_SMALL_THAN_LEDGER')
-    sim.elector('n0')?.state.changeToCandidate(T)
-    sim.waitFor(() => sim.role('n0') === 'LEADER', 3000, 300)
+    // DLedger's test demotes the member by hand; here it steps down through its command path
+    sim.command('n0', (e, now) => e.stepDown(now))
+    sim.waitFor(() => sim.role('n0') === 'LEADER', 12_000, 300)
     assert.equal(sim.role('n0'), 'LEADER', describe(sim))
     assert.equal(sim.term('n0'), T + 1, describe(sim))
     assert.deepEqual(sim.violations, [])
@@ -118,20 +126,13 @@ test('VoteRequestTest.testVoteAlreadyVoted: a member that voted for another reje
     sim.runFor(1000)
     assert.equal(sim.role('n0'), 'LEADER', describe(sim))
     const T = sim.term('n0')
-    const e = sim.elector('n0')
-    assert.ok(e)
-    e.state.changeToCandidate(T)
-    e.state.setCurrVoteFor('n2')
-    assert.equal(selfVote(sim, 'n0', voteRequest('n0', 'n0', T)), 'REJECT_ALREADY_VOTED')
-    sim.waitFor(() => sim.role('n0') === 'LEADER', 3000, 300)
+    // DLedger's test sets a vote for n2 by hand; the sealed core only lets the rules see that state
+    assert.equal(selfVote(sim, 'n0', voteRequest('n0', 'n0', T), {leaderId: null, currVoteFor: 'n2'}), 'REJECT_ALREADY_VOTED')
+    sim.command('n0', (e, now) => e.stepDown(now))
+    sim.waitFor(() => sim.role('n0') === 'LEADER', 12_000, 300)
     assert.equal(sim.role('n0'), 'LEADER', describe(sim))
     assert.ok(sim.term('n0') > T, describe(sim))
-    // the test's own tampering (a second vote in term T) is exactly what the vote checker exists for
-    assert.deepEqual(
-      sim.violations.map((v) => v.invariant),
-      ['VOTE_NEVER_CHANGES'],
-    )
-    assert.match(sim.violations[0].detail, new RegExp(`n0 changed its vote in term ${T} from n0 to n2`))
+    assert.deepEqual(sim.violations, [])
   }
 })
 

@@ -57,7 +57,7 @@ test('a request to a crashed member is refused: NETWORK_ERROR comes back after o
   assert.ok(refused.length >= 1, 'heartbeats to the crashed member are refused')
   for (const r of refused) assert.equal(r.deliverAtMs, r.atMs + 7)
   // only a NETWORK_ERROR reply marks a peer dead in the leader's live table (reference §3.3)
-  assert.equal(sim.elector(leader)?.state.peersLiveTable.get(victim), false)
+  assert.equal(sim.view(leader)?.peersLiveTable.get(victim), false)
   assert.ok(sim.messages.refused >= 1)
   assert.equal(sim.role(leader), 'LEADER')
 })
@@ -216,4 +216,16 @@ test('the report has every field the CLI promises', () => {
   assert.equal(r.final.term, Math.max(...r.final.members.filter((m) => m.alive).map((m) => m.term)))
   const code = RESPONSE_CODES.NETWORK_ERROR
   assert.equal(code, 302)
+})
+
+test('one validator checks the simulator options: every problem once, and the Simulation refuses them with the same list', async () => {
+  const {validateSimOptions, SimOptionsError} = await import('../../src/sim/options.js')
+  const bad = {nodes: 52, seed: -1, durationMs: 1.5, delayMs: [5, 1] as [number, number], lossProbability: 2}
+  const problems = validateSimOptions(bad)
+  assert.equal(problems.length, 5, problems.join('\n'))
+  assert.deepEqual(validateSimOptions({nodes: 3, seed: 0, durationMs: 0}), [])
+  assert.throws(
+    () => new Simulation(bad),
+    (error: unknown) => error instanceof SimOptionsError && JSON.stringify(error.problems) === JSON.stringify(problems),
+  )
 })

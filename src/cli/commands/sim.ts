@@ -26,7 +26,9 @@ export default class Sim extends BaseCommand<typeof Sim> {
   at 59s expect leader n2     # also: expect leader any|none, expect term >= 3, ... within 2s
 
 Targets: a member id, several ids (n0,n1), leader, follower (one), followers (all), killed (restart only). Times take ms, s or m.
-Checked after every step: at most one leader per term; a member's term never goes down (across restarts too); a durable vote never changes within a term; every leader holds durable votes from a quorum in its term.`
+Checked after every step: at most one leader per term; a member's term never goes down (across restarts too); a durable vote never changes within a term; every leader holds durable votes from a quorum in its term.
+
+Swarm runs: --swarm builds a whole random run from the seed alone — the member count (unless --nodes fixes it), message delays and loss, preferred leaders and a fault script (\`fast\` timing; the last phase heals the cluster and expects a leader within 5s). A failing seed replays with one command, e.g. \`dledger sim --swarm --seed 77\`. --seeds A-B sweeps a range, prints progress on stderr and exits 1 listing every failing seed with its replay command. --print-script prints a swarm run's script (and the flags of the equivalent plain run) without running it.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> --nodes 5 --seed 7 --duration 2m',
@@ -34,6 +36,9 @@ Checked after every step: at most one leader per term; a member's term never goe
     "printf 'at 10s kill leader\\nat 20s expect leader any\\n' | <%= config.bin %> <%= command.id %> --script - --trace run.jsonl",
     '<%= config.bin %> <%= command.id %> --timing fast --script faults.txt --html run.html',
     '<%= config.bin %> <%= command.id %> --timing fast --loss 0.1 --delay-ms 1-20 --duration 30s',
+    '<%= config.bin %> <%= command.id %> --swarm --seed 77',
+    '<%= config.bin %> <%= command.id %> --swarm --seeds 1-10000',
+    '<%= config.bin %> <%= command.id %> --swarm --seed 77 --print-script > run.txt',
   ]
 
   static override enableJsonFlag = true
@@ -43,7 +48,7 @@ Checked after every step: at most one leader per term; a member's term never goe
   static override baseFlags = {} as typeof BaseCommand.baseFlags
 
   static override flags = {
-    nodes: Flags.integer({char: 'n', description: 'number of members (n0…), 1-51', min: 1, max: 51, default: 3}),
+    nodes: Flags.integer({char: 'n', description: 'number of members (n0…), 1-51 [default: 3; with --swarm: drawn from the seed]', min: 1, max: 51}),
     seed: Flags.integer({char: 's', description: 'seed of the run (default: a random one, printed)', min: 0}),
     duration: Flags.string({
       char: 'd',
@@ -54,21 +59,32 @@ Checked after every step: at most one leader per term; a member's term never goe
     'delay-ms': Flags.string({description: 'per-message delay range in ms, A-B (or A) [default: 1-5]'}),
     trace: Flags.string({description: 'write every message and event to FILE as JSON lines'}),
     html: Flags.string({description: 'write the run as a timeline page to FILE (self-contained HTML, like `dledger timeline`)'}),
+    swarm: Flags.boolean({description: 'build the whole run (members, delays, loss, preferred leaders, faults) from the seed', helpGroup: 'SWARM'}),
+    seeds: Flags.string({description: 'with --swarm: run every seed of the range A-B, e.g. 1-10000', helpGroup: 'SWARM'}),
+    'print-script': Flags.boolean({description: "with --swarm: print the run's script instead of running it", helpGroup: 'SWARM'}),
     ...timingFlags,
   }
 
   public async run(): Promise<void> {
     const flags = this.flags
-    const [{readFileSync}, {randomInt}, {performance}] = await Promise.all([import('node:fs'), import('node:crypto'), import('node:perf_hooks')])
+    if (flags.swarm) return this.runSwarm()
+    if (flags.seeds !== undefined || flags['print-script'])
+      throw new UsageError(`--${flags.seeds === undefined ? 'print-script' : 'seeds'} works only with --swarm`, {hint: 'add --swarm, e.g. "dledger sim --swarm --seeds 1-100"'})
+    const [{readFileSync}, {randomInt}] = await Promise.all([import('node:fs'), import('node:crypto')])
     const {parseScript, parseTime, ScriptError, MAX_TIME_MS} = await import('../../sim/script.js')
-    const {Simulation, SimulationError} = await import('../../sim/simulation.js')
-    const {buildReport, renderHuman, reportPassed} = await import('../../sim/report.js')
-    const {SettingsError} = await import('../../core/settings.js')
+    const {parseDelay, parseLoss} = await import('../../sim/options.js')
 
-    const ids = Array.from({length: flags.nodes}, (_, i) => `n${i}`)
+    const nodes = flags.nodes ?? 3
+    const ids = Array.from({length: nodes}, (_, i) => `n${i}`)
     const seed = flags.seed ?? randomInt(0, 2 ** 31)
     const loss = flags.loss === undefined ? 0 : parseLoss(flags.loss)
-    const delayMs = flags['delay-ms'] === undefined ? undefined : parseDelay(flags['delay-ms'])
+    if (Number.isNaN(loss)) throw new UsageError(`--loss must be a probability between 0 and 1, e.g. 0.1 or 10% (got "${flags.loss}")`)
+    let delayMs: [number, number] | undefined
+    if (flags['delay-ms'] !== undefined) {
+      const parsed = parseDelay(flags['delay-ms'])
+      if (parsed === null) throw new UsageError(`--delay-ms must be A-B or A in whole milliseconds, e.g. 1-5 (got "${flags['delay-ms']}")`)
+      delayMs = parsed
+    }
 
     let durationMs: number | undefined
     if (flags.duration !== undefined) {
@@ -107,54 +123,97 @@ Checked after every step: at most one leader per term; a member's term never goe
           hint: 'raise --duration or move the line earlier',
         })
     }
+    await this.simulate({nodes, seed, durationMs, script, lossProbability: loss, delayMs, settings: timingOverrides(flags)})
+  }
 
-    const trace = flags.trace === undefined ? undefined : await openTrace(flags.trace)
-    const html = flags.html === undefined ? undefined : (await import('../timeline/load.js')).simTimelineWriter(flags.html, trace?.write)
+  /** One run: build it (every option checked by the simulator's one validator), run it, report it. */
+  private async simulate(options: import('../../sim/options.js').SimOptions, replay?: string): Promise<void> {
+    const {performance} = await import('node:perf_hooks')
+    const {Simulation, SimulationError, SimOptionsError} = await import('../../sim/simulation.js')
+    const {buildReport, renderHuman, reportPassed} = await import('../../sim/report.js')
+    const {SettingsError} = await import('../../core/settings.js')
+    const trace = this.flags.trace === undefined ? undefined : await openTrace(this.flags.trace)
+    const html = this.flags.html === undefined ? undefined : (await import('../timeline/load.js')).simTimelineWriter(this.flags.html, trace?.write)
     const started = performance.now()
     let sim: InstanceType<typeof Simulation>
     try {
-      sim = new Simulation({
-        nodes: flags.nodes,
-        seed,
-        durationMs,
-        script,
-        lossProbability: loss,
-        delayMs,
-        settings: timingOverrides(flags),
-        trace: html?.trace ?? trace?.write,
-      })
+      sim = new Simulation({...options, trace: html?.trace ?? trace?.write})
       sim.run()
     } catch (error) {
       trace?.close()
       if (error instanceof SettingsError) throw new UsageError(error.problems.join('; '))
-      if (error instanceof SimulationError) throw new OperationError(error.message, {code: 'SIMULATION_STUCK'})
+      if (error instanceof SimOptionsError) throw new UsageError(error.problems.map(flagWording).join('; '))
+      if (error instanceof SimulationError) throw new OperationError(error.message, {code: 'SIMULATION_STUCK', ...(replay ? {hint: `replay: ${replay}`} : {})})
       throw error
     }
     trace?.close()
     const report = buildReport(sim, performance.now() - started)
     html?.finish(report)
-    if (this.jsonEnabled()) this.logJson(report)
-    else this.log(renderHuman(report))
-    if (!reportPassed(report)) this.exit(1)
+    const passed = reportPassed(report)
+    if (this.jsonEnabled()) this.logJson(replay === undefined ? report : {...report, replay})
+    else this.log(renderHuman(report) + (replay === undefined || passed ? '' : `\nreplay:         ${replay}`))
+    if (!passed) this.exit(1)
+  }
+
+  /** `--swarm`: one seed's whole run, its script (`--print-script`), or a sweep over `--seeds`. */
+  private async runSwarm(): Promise<void> {
+    const flags = this.flags
+    const conflicts = (['script', 'loss', 'delay-ms', 'duration'] as const).filter((f) => flags[f] !== undefined).map((f) => `--${f}`)
+    if (Object.keys(timingOverrides(flags)).length > 0) conflicts.push('the timing flags')
+    if (conflicts.length > 0)
+      throw new UsageError(`--swarm builds the whole run from the seed; drop ${conflicts.join(', ')}`, {
+        hint: 'print a swarm run with --print-script, edit it, and run it with --script',
+      })
+    if (flags.seed !== undefined && flags.seeds !== undefined) throw new UsageError('give either --seed or --seeds, not both')
+    const swarm = await import('../../sim/swarm.js')
+    const config = flags.nodes === undefined ? {} : {nodes: flags.nodes}
+    if (flags.seeds !== undefined) {
+      if (flags['print-script']) throw new UsageError('--print-script prints one run: give --seed, not --seeds')
+      if (flags.trace !== undefined) throw new UsageError('--trace records one run: give --seed, not --seeds')
+      if (flags.html !== undefined) throw new UsageError('--html draws one run: give --seed, not --seeds')
+      return this.sweep(flags.seeds, config)
+    }
+    const {randomInt} = await import('node:crypto')
+    const seed = flags.seed ?? randomInt(0, 2 ** 31)
+    const run = swarm.swarmRun(seed, config)
+    if (flags['print-script']) {
+      this.log(run.script.trimEnd())
+      return
+    }
+    await this.simulate(run.options, run.replay)
+  }
+
+  private async sweep(range: string, config: {nodes?: number}): Promise<void> {
+    const swarm = await import('../../sim/swarm.js')
+    let from: number
+    let to: number
+    try {
+      ;[from, to] = swarm.parseSeedRange(range)
+    } catch (error) {
+      throw new UsageError(`--seeds: ${(error as Error).message}`)
+    }
+    const total = to - from + 1
+    const every = Math.max(1, Math.ceil(total / 20))
+    const failures = swarm.sweep(from, to, config, (done, failed) => {
+      // on stderr also with --json, which keeps stdout for the result
+      if (done % every === 0 || done === total) process.stderr.write(`swarm: ${done}/${total} seeds, ${failed} failing\n`)
+    })
+    const result = {from, to, seeds: total, nodes: config.nodes ?? null, failures}
+    if (this.jsonEnabled()) this.logJson(result)
+    else this.log(swarm.describeSweep(from, to, failures))
+    if (failures.length > 0) this.exit(1)
   }
 }
 
-function parseLoss(text: string): number {
-  const t = text.trim()
-  const pct = /^(\d+(?:\.\d+)?)%$/.exec(t)
-  const p = pct ? Number(pct[1]) / 100 : /^(\d+(\.\d*)?|\.\d+)$/.test(t) ? Number(t) : Number.NaN
-  if (!(p >= 0 && p <= 1)) throw new UsageError(`--loss must be a probability between 0 and 1 (got "${text}")`)
-  return p
-}
-
-function parseDelay(text: string): [number, number] {
-  const m = /^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$/.exec(text)
-  if (m === null) throw new UsageError(`--delay-ms must be A-B or A in whole milliseconds, e.g. 1-5 (got "${text}")`)
-  const a = Number(m[1])
-  const b = m[2] === undefined ? a : Number(m[2])
-  if (b < a) throw new UsageError(`--delay-ms: the upper bound ${b} is below the lower bound ${a}`)
-  if (b > 600_000) throw new UsageError(`--delay-ms: at most 600000 ms (got ${b})`)
-  return [a, b]
+/** The simulator's messages name its options; the user typed flags. */
+function flagWording(problem: string): string {
+  return problem
+    .replace(/^nodes /, '--nodes ')
+    .replace(/^durationMs /, '--duration ')
+    .replace(/^delay range /, '--delay-ms ')
+    .replace(/^delay /, '--delay-ms ')
+    .replace(/^loss probability /, '--loss ')
+    .replace(/^seed /, '--seed ')
 }
 
 /** A synchronous, buffered JSON-lines writer (keeps the run deterministic and the file complete). */

@@ -1,0 +1,451 @@
+/**
+ * The simulated cluster: N real election cores (`Elector`) on a simulated clock, network and
+ * disk, all chosen by one seed, with launch, kill and restart, the network faults, the commands
+ * an operator or a client would send, and ONE delivery path for every core step:
+ * persist → route → log → check. A crash drops the core and every message on its way to it and
+ * keeps its durable record; a restart builds a new core from that record with a fresh random
+ * stream. A request to a crashed member is refused: the sender's side answers NETWORK_ERROR after
+ * one delay. A cut, a partition or loss drops a message silently, so the core's own round
+ * deadlines fire.
+ */
+import {Elector, type ElectorView, type MemberSnapshot, type StepOutput} from '../core/elector.js'
+import {buildSettings, type Peer, type Settings} from '../core/settings.js'
+import {codeName, isRequest, type LeadershipTransferRequest, type Message, networkErrorResponse, type NodeId, type Request, RESPONSE_CODES, type Role} from '../core/types.js'
+
+import {Checkers, type Violation} from './checkers.js'
+import {Disk} from './disk.js'
+import {type DropReason, type InFlight, Network} from './network.js'
+import {Observer} from './observer.js'
+import {DEFAULT_DELAY_MS, type SimOptions, SimOptionsError, type TraceLine, validateSimOptions} from './options.js'
+import {Rng} from './random.js'
+
+/** The id the simulated CLI client uses for `transfer`; member ids never contain `-`. */
+export const CLIENT_ID = 'sim-client'
+
+export interface MessageCounts {
+  /** every message a member handed to the network */
+  sent: number
+  /** lost, cut, refused, or dropped by a crash */
+  dropped: number
+  /** requests to a crashed member, answered NETWORK_ERROR by the sender's side */
+  refused: number
+  delivered: number
+}
+
+/** A run stopped because it could not make progress in simulated time. */
+export class SimulationError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'SimulationError'
+  }
+}
+
+interface SimNode {
+  id: NodeId
+  settings: Settings
+  elector: Elector | null
+  /** how many cores this member has had (the next restart's random stream) */
+  incarnations: number
+  /** the core's nextDeadlineMs() after its last step (+∞ when down) */
+  deadlineMs: number
+  /** role and term after its last step, to notice a change of the cluster view */
+  role: Role | null
+  term: number
+}
+
+export class Cluster {
+  readonly ids: NodeId[]
+  readonly peers: Peer[]
+  readonly seed: number
+  readonly disk: Disk
+  readonly network: Network
+  readonly checkers: Checkers
+  readonly observer = new Observer()
+  readonly options: SimOptions
+  now = 0
+  readonly messages: MessageCounts = {sent: 0, dropped: 0, refused: 0, delivered: 0}
+  /** total core steps */
+  steps = 0
+
+  private readonly nodes: SimNode[]
+  private readonly byId = new Map<NodeId, SimNode>()
+  private readonly traceSink: ((line: TraceLine) => void) | undefined
+  private readonly maxStepsPerMs: number
+  private stepsAtMs = 0
+  private stepsAtMsTime = -1
+  private clientReqs = 0
+  private readonly clientTransfers = new Map<string, {line: number; transfereeId: NodeId}>()
+
+  constructor(options: SimOptions) {
+    const problems = validateSimOptions(options)
+    if (problems.length > 0) throw new SimOptionsError(problems)
+    this.options = options
+    this.disk = options.disk ?? new Disk()
+    this.seed = options.seed
+    this.ids = Array.from({length: options.nodes}, (_, i) => `n${i}`)
+    this.peers = this.ids.map((id, i) => ({id, host: 'sim', port: 20911 + i, address: `sim:${20911 + i}`}))
+    this.network = new Network(new Rng(options.seed, 'net'), {delayMs: options.delayMs ?? DEFAULT_DELAY_MS, lossProbability: options.lossProbability ?? 0})
+    this.checkers = new Checkers(this.ids)
+    this.traceSink = options.trace
+    this.maxStepsPerMs = options.maxStepsPerMs ?? 20_000 + 2_000 * options.nodes
+    const {preferredLeaderIds, ...timing} = options.settings ?? {}
+    this.nodes = this.ids.map((id) => {
+      const settings = buildSettings({selfId: id, peers: this.peers, ...timing, ...(preferredLeaderIds ? {preferredLeaderIds} : {})})
+      return {id, settings, elector: null, incarnations: 0, deadlineMs: Number.POSITIVE_INFINITY, role: null, term: -1}
+    })
+    for (const n of this.nodes) this.byId.set(n.id, n)
+    const down = new Set(options.down ?? [])
+    for (const id of down) if (!this.byId.has(id)) throw new SimOptionsError([`unknown member "${id}" in down`])
+    for (const n of this.nodes) if (!down.has(n.id)) this.launch(n)
+    this.refreshView()
+  }
+
+  // ---------------------------------------------------------------- inspection
+
+  get violations(): Violation[] {
+    return this.checkers.violations
+  }
+
+  isAlive(id: NodeId): boolean {
+    return this.node(id).elector !== null
+  }
+
+  /** A live member's status, or null when it is down. */
+  member(id: NodeId): MemberSnapshot | null {
+    return this.node(id).elector?.snapshot(this.now) ?? null
+  }
+
+  /** A live member's state (frozen), or null when it is down. */
+  view(id: NodeId): ElectorView | null {
+    return this.node(id).elector?.view ?? null
+  }
+
+  role(id: NodeId): Role | null {
+    return this.node(id).role
+  }
+
+  /** A live member's term, or a down member's durable term. */
+  term(id: NodeId): number {
+    const n = this.node(id)
+    return n.elector === null ? this.disk.read(id).currTerm : n.term
+  }
+
+  /** The settings a member was configured with. */
+  settingsOf(id: NodeId): Settings {
+    return this.node(id).settings
+  }
+
+  /** Live members with the given role. */
+  withRole(role: Role, among: readonly NodeId[] = this.ids): NodeId[] {
+    return among.filter((id) => this.role(id) === role)
+  }
+
+  /** The member that leads at this moment: the live leader with the highest term, or null. */
+  leadingMember(): NodeId | null {
+    let best: SimNode | null = null
+    for (const n of this.nodes) if (n.elector !== null && n.role === 'LEADER' && (best === null || n.term > best.term)) best = n
+    return best?.id ?? null
+  }
+
+  /** The highest term of a live member (0 when every member is down). */
+  highestLiveTerm(): number {
+    let max = 0
+    for (const n of this.nodes) if (n.elector !== null) max = Math.max(max, n.term)
+    return max
+  }
+
+  /** The live member whose core is due first, and when. */
+  nextCoreDeadline(): {atMs: number; id: NodeId | null} {
+    let next: {atMs: number; id: NodeId | null} = {atMs: Number.POSITIVE_INFINITY, id: null}
+    for (const n of this.nodes) if (n.deadlineMs < next.atMs) next = {atMs: n.deadlineMs, id: n.id}
+    return next
+  }
+
+  // ---------------------------------------------------------------- the clock and the delivery path
+
+  /** Moves the clock (never back); counts steps per millisecond against the safety valve. */
+  protected moveClock(t: number): void {
+    if (t !== this.stepsAtMsTime) {
+      this.stepsAtMsTime = t
+      this.stepsAtMs = 0
+    }
+    this.now = t
+  }
+
+  /** Ticks a member's core now. */
+  tick(id: NodeId): void {
+    const n = this.node(id)
+    if (n.elector !== null) this.apply(n, n.elector.tick(this.now))
+  }
+
+  /** Delivers the next message in flight. */
+  deliverNext(): void {
+    const item = this.network.pop() as InFlight
+    const target = this.byId.get(item.to)
+    if (item.refusal) {
+      // the requester's own NETWORK_ERROR; lost if the requester crashed meanwhile
+      if (target?.elector != null) this.apply(target, target.elector.receive(item.message, this.now))
+      return
+    }
+    if (this.network.isCut(item.from, item.to)) return this.drop(item.from, item.to, item.message, 'cut')
+    if (target === undefined || target.elector === null) return this.undeliverable(item.from, item.to, item.message)
+    this.messages.delivered++
+    this.apply(target, target.elector.receive(item.message, this.now))
+  }
+
+  /** Called after every core step, once the step is persisted, routed, logged and checked. */
+  protected afterStep(): void {}
+
+  /** The one delivery path of a core step: persist, then route, then log; then the checkers. */
+  private apply(n: SimNode, out: StepOutput): void {
+    this.steps++
+    if (++this.stepsAtMs > this.maxStepsPerMs)
+      throw new SimulationError(`more than ${this.maxStepsPerMs} steps at ${this.now} ms: the cluster makes no progress in simulated time (seed ${this.seed})`)
+    if (out.persist !== null) {
+      this.disk.write(n.id, out.persist)
+      this.trace({kind: 'persist', node: n.id, currTerm: out.persist.currTerm, currVoteFor: out.persist.currVoteFor})
+      this.recordViolations(this.checkers.observe({kind: 'persist', node: n.id, record: out.persist}, this.now))
+    }
+    for (const m of out.messages) this.route(n.id, m)
+    for (const ev of out.events) {
+      this.trace({kind: 'event', ...ev})
+      this.observer.onEvent(ev, this.now)
+    }
+    const e = n.elector
+    if (e !== null) {
+      const {role, currTerm} = e
+      this.recordViolations(this.checkers.observe({kind: 'state', node: n.id, role, term: currTerm}, this.now))
+      n.deadlineMs = e.nextDeadlineMs()
+      if (role !== n.role || currTerm !== n.term) {
+        n.role = role
+        n.term = currTerm
+        this.refreshView()
+      }
+    }
+    this.afterStep()
+  }
+
+  private route(from: NodeId, m: Message): void {
+    const to = isRequest(m) ? m.remoteId : m.localId
+    if (to === CLIENT_ID) return this.onClientResponse(from, m)
+    this.messages.sent++
+    if (this.network.isCut(from, to)) return this.drop(from, to, m, 'cut', true)
+    if (this.network.drawLoss()) return this.drop(from, to, m, 'loss', true)
+    const target = this.byId.get(to)
+    if (target === undefined || target.elector === null) return this.undeliverable(from, to, m, true)
+    const item = this.network.enqueue(this.now + this.network.drawDelay(), from, to, m)
+    if (this.traceSink) this.trace({kind: 'message', from, to, fate: 'queued', deliverAtMs: item.atMs, message: m})
+  }
+
+  /** A message to a crashed member: a request is refused, a response is lost. */
+  private undeliverable(from: NodeId, to: NodeId, m: Message, atSend = false): void {
+    if (!isRequest(m)) return this.drop(from, to, m, 'down', atSend)
+    // the sender's side answers a request to a crashed member with NETWORK_ERROR after one delay
+    this.messages.dropped++
+    this.messages.refused++
+    const at = this.now + this.network.drawDelay()
+    this.network.enqueue(at, to, from, networkErrorResponse(m as Request), true)
+    if (this.traceSink) this.trace({kind: 'message', from, to, fate: 'refused', deliverAtMs: at, message: m})
+  }
+
+  private drop(from: NodeId, to: NodeId, m: Message, reason: DropReason, atSend = false): void {
+    this.messages.dropped++
+    if (this.traceSink) this.trace({kind: 'message', from, to, fate: reason, ...(atSend ? {} : {inFlight: true}), message: m})
+  }
+
+  private onClientResponse(from: NodeId, m: Message): void {
+    if (this.traceSink) this.trace({kind: 'message', from, to: CLIENT_ID, fate: 'direct', message: m})
+    const req = this.clientTransfers.get(m.reqId)
+    if (req === undefined || m.kind !== 'LeadershipTransferResponse') return
+    this.clientTransfers.delete(m.reqId)
+    const where = req.line > 0 ? `line ${req.line}: ` : ''
+    this.observer.note('transfer', `${where}transfer to ${req.transfereeId} answered by ${from}: ${codeName(m.code)} (term ${m.term})`, this.now)
+  }
+
+  // ---------------------------------------------------------------- faults
+
+  /** Crashes members: volatile state and inbound messages lost, durable record kept. */
+  kill(ids: readonly NodeId[], cause = 'kill'): NodeId[] {
+    const leader = this.leadingMember()
+    const done: NodeId[] = []
+    for (const id of ids) {
+      const n = this.node(id)
+      if (n.elector === null) continue
+      n.elector = null
+      n.deadlineMs = Number.POSITIVE_INFINITY
+      n.role = null
+      done.push(id)
+      const lost = this.network.dropInbound(id)
+      for (const item of lost) this.drop(item.from, item.to, item.message, 'down')
+      this.checkers.observe({kind: 'crash', node: id}, this.now)
+      this.trace({kind: 'crash', node: id, cause, inboundDropped: lost.length})
+    }
+    if (leader !== null && done.includes(leader)) this.startFailover('kill', leader)
+    this.refreshView()
+    return done
+  }
+
+  /** Restarts crashed members from their durable records, each with a fresh random stream. */
+  restart(ids: readonly NodeId[]): NodeId[] {
+    const done: NodeId[] = []
+    for (const id of ids) {
+      if (this.isAlive(id)) continue
+      this.launch(this.node(id))
+      done.push(id)
+    }
+    this.refreshView()
+    return done
+  }
+
+  /** Symmetric cut between every two groups. */
+  partition(groups: readonly (readonly NodeId[])[]): void {
+    this.network.partition(groups)
+    this.trace({kind: 'partition', groups: groups.map((g) => [...g])})
+  }
+
+  /** One-way cut: messages from `from` to `to` are lost. */
+  cut(from: readonly NodeId[], to: readonly NodeId[]): void {
+    this.network.cut(from, to)
+    this.trace({kind: 'cut', from: [...from], to: [...to]})
+  }
+
+  /** Cuts members off from every other member, both ways. */
+  isolate(ids: readonly NodeId[]): void {
+    if (ids.length === 0) return
+    const leader = this.leadingMember()
+    const others = this.ids.filter((id) => !ids.includes(id))
+    for (const id of ids) this.network.partition([[id], this.ids.filter((o) => o !== id)])
+    this.trace({kind: 'isolate', nodes: [...ids], others})
+    if (leader !== null && ids.includes(leader)) this.startFailover('isolate', leader)
+  }
+
+  heal(): void {
+    this.network.heal()
+    this.trace({kind: 'heal'})
+  }
+
+  setLoss(probability: number): void {
+    this.network.lossProbability = probability
+    this.trace({kind: 'loss', probability})
+  }
+
+  // ---------------------------------------------------------------- commands
+
+  /**
+   * Forces `id` to campaign for the next term now (DLedger's testRevote): the term is one more
+   * than the highest term of any live member. Returns the term, or null if `id` is down.
+   */
+  elect(id: NodeId): number | null {
+    const n = this.node(id)
+    if (n.elector === null) return null
+    const term = this.highestLiveTerm() + 1
+    this.trace({kind: 'elect', node: id, term})
+    this.apply(n, n.elector.revote(term, this.now))
+    return term
+  }
+
+  /**
+   * Asks the current leader, as a client would (`dledger transfer-leader`), to hand leadership to
+   * `transfereeId`. Returns the leader asked, or null when there is none. The answer arrives
+   * later and is logged in the timeline.
+   */
+  transfer(transfereeId: NodeId, line = 0): NodeId | null {
+    const leader = this.leadingMember()
+    if (leader === null) return null
+    const n = this.node(leader)
+    const req: LeadershipTransferRequest = {
+      kind: 'LeadershipTransferRequest',
+      group: n.settings.group,
+      localId: CLIENT_ID,
+      remoteId: leader,
+      leaderId: leader,
+      term: n.term,
+      code: RESPONSE_CODES.SUCCESS,
+      transferId: leader,
+      transfereeId,
+      takeLeadershipLedgerIndex: 0,
+      reqId: `${CLIENT_ID}.${++this.clientReqs}`,
+    }
+    this.clientTransfers.set(req.reqId, {line, transfereeId})
+    this.trace({kind: 'message', from: CLIENT_ID, to: leader, fate: 'direct', message: req})
+    this.apply(n, (n.elector as Elector).receive(req, this.now))
+    return leader
+  }
+
+  /**
+   * Delivers `message` straight to member `id` (no network) and returns the responses to it,
+   * which are not sent on; everything else the step produced goes out as usual. For tests that
+   * call a member's handlers as DLedger's protocol tests do.
+   */
+  inject(id: NodeId, message: Message): Message[] {
+    const e = this.live(id)
+    const out = e.receive(message, this.now)
+    const answers = out.messages.filter((m) => !isRequest(m) && m.reqId === message.reqId)
+    this.apply(this.node(id), {...out, messages: out.messages.filter((m) => !answers.includes(m))})
+    return answers
+  }
+
+  /** Runs one command step on a live member's core (e.g. `e.setLedgerEnd(…)`) through the delivery path. */
+  command(id: NodeId, body: (e: Elector, nowMs: number) => StepOutput): void {
+    this.apply(this.node(id), body(this.live(id), this.now))
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  /** Writes a trace line (when tracing) at the current simulated time, or at `atMs`. */
+  trace(fields: Record<string, unknown> & {kind: string}, atMs = this.now): void {
+    if (this.traceSink === undefined) return
+    this.traceSink({ts: new Date(atMs).toISOString(), atMs, ...fields})
+  }
+
+  private node(id: NodeId): SimNode {
+    const n = this.byId.get(id)
+    if (n === undefined) throw new RangeError(`unknown member "${id}"`)
+    return n
+  }
+
+  private live(id: NodeId): Elector {
+    const e = this.node(id).elector
+    if (e === null) throw new SimulationError(`${id} is down`)
+    return e
+  }
+
+  private launch(n: SimNode): void {
+    const durable = this.disk.read(n.id)
+    const rng = new Rng(this.seed, `node:${n.id}:${n.incarnations}`)
+    n.incarnations++
+    n.elector = new Elector(n.settings, durable, rng.fn(), this.now)
+    const {role, currTerm} = n.elector
+    n.deadlineMs = n.elector.nextDeadlineMs()
+    n.role = role
+    n.term = currTerm
+    this.trace({kind: 'start', node: n.id, incarnation: n.incarnations - 1, currTerm: durable.currTerm, currVoteFor: durable.currVoteFor})
+    this.checkers.observe({kind: 'state', node: n.id, role, term: currTerm}, this.now)
+  }
+
+  /** The last heartbeat of `leader` that one of its followers accepted, then the failover opens. */
+  private startFailover(cause: 'kill' | 'isolate', leader: NodeId): void {
+    let lastHeartbeatAtMs: number | null = null
+    for (const n of this.nodes) {
+      const m = n.elector?.snapshot(this.now)
+      if (m === undefined || m.role !== 'FOLLOWER' || m.leaderId !== leader || m.lastHeartbeatAgoMs === null) continue
+      const at = this.now - m.lastHeartbeatAgoMs
+      if (lastHeartbeatAtMs === null || at > lastHeartbeatAtMs) lastHeartbeatAtMs = at
+    }
+    this.observer.startFailover(cause, leader, lastHeartbeatAtMs, this.now)
+  }
+
+  /** Tells the observer the highest term of a live member and the live leader of that term. */
+  private refreshView(): void {
+    const term = this.nodes.some((n) => n.elector !== null) ? this.highestLiveTerm() : null
+    const leader = this.nodes.find((n) => n.elector !== null && n.role === 'LEADER' && n.term === term)
+    this.observer.updateView({term, leaderId: leader?.id ?? null}, this.now)
+  }
+
+  private recordViolations(found: Violation[]): void {
+    for (const v of found) {
+      this.observer.note('violation', `VIOLATION ${v.invariant}: ${v.detail}`, this.now)
+      this.trace({kind: 'violation', invariant: v.invariant, detail: v.detail})
+    }
+  }
+}
