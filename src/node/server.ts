@@ -6,7 +6,13 @@
  *
  * With a cluster token every upgrade and every HTTP request but `/healthz` must carry
  * `Authorization: Bearer <token>`, compared in constant time; otherwise 401 (spec §2).
- * Frames are handed to the member raw; the server never interprets them.
+ * Text frames are handed to the member raw; the server never interprets them. Binary frames are
+ * dropped unread (the protocol is text JSON), so are frames past a connection's byte budget for
+ * the current second, and a connection that keeps sending junk is closed (1008), so junk costs
+ * the member almost nothing (issue 7, item 5).
+ *
+ * Connections that name a configured peer have slots of their own, so clients (or idle sockets)
+ * filling MAX_CONNECTIONS never lock a peer out (issue 7, item 6).
  */
 import {createHash, timingSafeEqual} from 'node:crypto'
 import {createServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http'
@@ -20,8 +26,22 @@ import {type Logger, silentLogger} from './logger.js'
 
 /** A socket's send buffer beyond which its reader counts as dead (it is terminated). */
 export const MAX_BUFFERED_BYTES = 4 * MAX_FRAME_BYTES
-/** The most WebSocket connections one member holds at once. */
+/** The most WebSocket connections one member holds at once from clients (not counting peers). */
 export const MAX_CONNECTIONS = 256
+/** Connections each configured peer may hold on top of MAX_CONNECTIONS (one, plus a reconnect overlapping a dying one). */
+export const PEER_SLOTS = 4
+/**
+ * Inbound bytes a connection may send per second; frames beyond it are dropped unread. Election
+ * traffic is a few hundred bytes per heartbeat; two full frames a second is far above any real use.
+ */
+export const MAX_INBOUND_BYTES_PER_SECOND = 2 * MAX_FRAME_BYTES
+/** Junk frames (binary, malformed, over budget) a connection may send in one second before it is closed. */
+export const MAX_JUNK_FRAMES_PER_SECOND = 8
+/** The close code for a connection closed for junk (RFC 6455: policy violation). */
+export const JUNK_CLOSE_CODE = 1008
+
+/** Why the server dropped a frame before the member saw it. */
+export type ServerDropReason = 'binary' | 'over_budget'
 
 /** One accepted WebSocket connection (a peer's requests, or a client's). */
 export interface InboundConnection {
@@ -36,6 +56,8 @@ export interface InboundConnection {
   send(text: string): boolean
   close(code?: number, reason?: string): void
   readonly open: boolean
+  /** Counts one junk frame (one the member could not use); too many in a second close the connection. */
+  junk(): void
 }
 
 export interface ServerHandlers {
@@ -49,6 +71,10 @@ export interface ServerHandlers {
   onClose(conn: InboundConnection): void
   /** a frame over MAX_FRAME_BYTES arrived (the socket is closed with 1009) */
   onOversized(conn: InboundConnection): void
+  /** a frame was dropped unread (binary, or past the connection's byte budget) */
+  onDropped(conn: InboundConnection, reason: ServerDropReason): void
+  /** a connection was closed for sending junk */
+  onJunkClosed?(conn: InboundConnection): void
   /** a request or upgrade was refused with 401 */
   onUnauthorized(): void
   /** an exception escaped a handler */
@@ -59,6 +85,8 @@ export interface ServerOptions {
   host: string
   port: number
   token?: string
+  /** the configured peers (self excluded): their connections have slots of their own */
+  peerIds?: readonly string[]
   /** keepalive ping period; a socket that misses a pong for one period is terminated */
   pingIntervalMs: number
   log?: Logger
@@ -80,6 +108,12 @@ export function tokenMatches(header: string | string[] | undefined, token: strin
 interface Tracked extends InboundConnection {
   ws: WebSocket
   alive: boolean
+  /** named after a configured peer: counted against PEER_SLOTS, not MAX_CONNECTIONS */
+  peer: boolean
+  /** the current one-second window of the byte budget and the junk count */
+  windowStartMs: number
+  windowBytes: number
+  windowJunk: number
 }
 
 export class MemberServer {
@@ -235,11 +269,18 @@ export class MemberServer {
     const group = headerValue(req.headers[GROUP_HEADER])
     if (name !== null && !ID_PATTERN.test(name)) return refuse(socket, 400, 'Bad Request')
     if (group !== null && group.length > 256) return refuse(socket, 400, 'Bad Request')
-    if (this.conns.size >= MAX_CONNECTIONS) return refuse(socket, 503, 'Service Unavailable')
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.guard(() => this.onSocket(ws, req, name, group), () => ws.terminate()))
+    const peer = name !== null && (this.opts.peerIds ?? []).includes(name)
+    if (peer ? this.count((c) => c.name === name) >= PEER_SLOTS : this.count((c) => !c.peer) >= MAX_CONNECTIONS) return refuse(socket, 503, 'Service Unavailable')
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.guard(() => this.onSocket(ws, req, name, group, peer), () => ws.terminate()))
   }
 
-  private onSocket(ws: WebSocket, req: IncomingMessage, name: string | null, group: string | null): void {
+  private count(which: (c: Tracked) => boolean): number {
+    let n = 0
+    for (const c of this.conns) if (which(c)) n++
+    return n
+  }
+
+  private onSocket(ws: WebSocket, req: IncomingMessage, name: string | null, group: string | null, peer: boolean): void {
     const h = this.opts.handlers
     const log = this.log
     const conn: Tracked = {
@@ -249,6 +290,10 @@ export class MemberServer {
       remote: `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`,
       ws,
       alive: true,
+      peer,
+      windowStartMs: performance.now(),
+      windowBytes: 0,
+      windowJunk: 0,
       get open() {
         return ws.readyState === WebSocket.OPEN
       },
@@ -271,6 +316,7 @@ export class MemberServer {
           ws.terminate()
         }
       },
+      junk: () => this.junk(conn),
     }
     this.conns.add(conn)
     ws.on('error', (error) => {
@@ -283,12 +329,35 @@ export class MemberServer {
     })
     ws.on('message', (data, isBinary) => {
       conn.alive = true
-      this.guard(() => h.onFrame(conn, data, isBinary), () => undefined)
+      this.guard(() => {
+        const now = performance.now()
+        if (now - conn.windowStartMs >= 1000) {
+          conn.windowStartMs = now
+          conn.windowBytes = 0
+          conn.windowJunk = 0
+        }
+        conn.windowBytes += rawLength(data)
+        // dropped before anything decodes them: a flood of either costs a length check
+        const dropped: ServerDropReason | null = isBinary ? 'binary' : conn.windowBytes > MAX_INBOUND_BYTES_PER_SECOND ? 'over_budget' : null
+        if (dropped === null) return h.onFrame(conn, data, isBinary)
+        h.onDropped(conn, dropped)
+        this.junk(conn)
+      }, () => undefined)
     })
     ws.on('close', () => {
       if (this.conns.delete(conn)) this.guard(() => h.onClose(conn), () => undefined)
     })
     this.guard(() => h.onConnection(conn), () => undefined)
+  }
+
+  /** Counts a junk frame; past MAX_JUNK_FRAMES_PER_SECOND the connection is closed (1008). */
+  private junk(conn: Tracked): void {
+    if (++conn.windowJunk !== MAX_JUNK_FRAMES_PER_SECOND + 1) return
+    this.log.debug(`connection ${conn.name ?? conn.remote} keeps sending junk; closing it`)
+    this.guard(() => this.opts.handlers.onJunkClosed?.(conn), () => undefined)
+    conn.close(JUNK_CLOSE_CODE, 'too many unusable frames')
+    // a sender that ignores the close frame is cut off after a grace period
+    setTimeout(() => conn.ws.terminate(), 1000).unref()
   }
 
   /** Keepalive: terminate sockets that did not answer the previous ping, ping the rest. */
@@ -307,6 +376,11 @@ export class MemberServer {
       }
     }
   }
+}
+
+function rawLength(data: RawData): number {
+  if (Array.isArray(data)) return data.reduce((n, b) => n + b.length, 0)
+  return data.byteLength
 }
 
 function respond(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
