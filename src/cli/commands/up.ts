@@ -14,16 +14,16 @@ const DEFAULT_BASE_PORT = 20911
 /** `dledger up`: a local cluster in the background. */
 export default class Up extends BaseCommand<typeof Up> {
   static override summary = 'Start a local cluster in the background and wait for a leader'
-  static override description = `Writes the cluster profile if there is none yet (ids n0…, addresses 127.0.0.1:BASE+i), spawns one detached \`dledger start\` per member (data under <home>/data, output in <home>/logs/<id>.log, PIDs in <home>/run), waits until a leader is elected and prints the status table.
+  static override description = `Writes the cluster profile if there is none yet (ids n0…, addresses 127.0.0.1:BASE+i), spawns one detached \`dledger start\` per member (data under <home>/data, output in <home>/logs/<id>.log, PIDs in <home>/run; all readable by the owner only), waits until a leader is elected and prints the status table.
 
-With an existing profile, \`up\` starts the members it lists; flags such as --nodes, --base-port, --peers (members on this machine with ids and ports of your choice), --group, --timing or --token rewrite the profile first. It refuses while members of this home still run (\`dledger down\` stops them) and when a port is taken by another process.`
+With an existing profile, \`up\` starts the members it lists; flags such as --nodes, --base-port, --peers (members on this machine with ids and ports of your choice), --group, --timing or --token-file (or --token) rewrite the profile first. The members read the token from the profile (mode 0600), never from their command line. It refuses while members of this home still run (\`dledger down\` stops them) and when a port is taken by another process.`
 
   static override examples = [
     {description: 'Three members on 127.0.0.1:20911-20913', command: '<%= config.bin %> <%= command.id %>'},
     {description: 'Five members with the fast timing preset', command: '<%= config.bin %> <%= command.id %> --nodes 5 --timing fast'},
     {
       description: 'Another port range, a token, n2 preferred as leader',
-      command: '<%= config.bin %> <%= command.id %> --base-port 7001 --token s3cret --preferred-leader n2',
+      command: '<%= config.bin %> <%= command.id %> --base-port 7001 --token-file cluster.token --preferred-leader n2',
     },
     {description: 'A second, separate cluster in its own home', command: '<%= config.bin %> <%= command.id %> --home /tmp/dl2 --base-port 21911'},
   ]
@@ -58,7 +58,7 @@ With an existing profile, \`up\` starts the members it lists; flags such as --no
     // 2. the profile: write it if missing, rewrite it if flags reshape the cluster
     const overrides = timingOverrides(flags)
     const existing = await loadProfile(paths)
-    const tokenGiven = this.argv.some((a) => a === '--token' || a.startsWith('--token='))
+    const tokenGiven = this.argv.some((a) => a === '--token' || a.startsWith('--token=') || a === '--token-file' || a.startsWith('--token-file='))
     if (flags.peers !== undefined && (flags.nodes !== undefined || flags['base-port'] !== undefined))
       throw new UsageError('--peers and --nodes/--base-port both describe the members; give one of them')
     const reshaping =
@@ -130,7 +130,8 @@ With an existing profile, \`up\` starts the members it lists; flags such as --no
       const leader = confirmedLeader(s)
       return leader !== null && s.members.every((m) => m.reachable && m.leaderId === leader.id && m.term === s.term)
     }
-    const cluster = {peers, group: profile.group, token: profile.token}
+    // the members read the token from the profile or DLEDGER_TOKEN, never from their command line
+    const cluster = {peers, group: profile.group, token: flags.token ?? profile.token}
     const {status} = await pollCluster(cluster, settled, {
       timeoutMs: flags.wait,
       everyMs: 100,
