@@ -89,6 +89,7 @@ describe('the term/vote record (spec S1)', () => {
     writeFileSync(join(dir, 'state.json'), '\u001b]0;owned\u0007{')
     assert.throws(
       () => new StateStore(dir).load(),
+      // eslint-disable-next-line no-control-regex -- looking for control characters is the point
       (error: unknown) => error instanceof StartupError && !/[\u0000-\u001f]/.test(error.message) && error.message.includes('\\x1b'),
     )
   })
