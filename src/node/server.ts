@@ -114,6 +114,8 @@ interface Tracked extends InboundConnection {
   windowStartMs: number
   windowBytes: number
   windowJunk: number
+  /** closed for junk already: whatever still arrives is not counted again */
+  closedForJunk: boolean
 }
 
 export class MemberServer {
@@ -294,6 +296,7 @@ export class MemberServer {
       windowStartMs: performance.now(),
       windowBytes: 0,
       windowJunk: 0,
+      closedForJunk: false,
       get open() {
         return ws.readyState === WebSocket.OPEN
       },
@@ -329,6 +332,7 @@ export class MemberServer {
     })
     ws.on('message', (data, isBinary) => {
       conn.alive = true
+      if (conn.closedForJunk) return // closing: what is still in flight is not read
       this.guard(() => {
         const now = performance.now()
         if (now - conn.windowStartMs >= 1000) {
@@ -338,10 +342,16 @@ export class MemberServer {
         }
         conn.windowBytes += rawLength(data)
         // dropped before anything decodes them: a flood of either costs a length check
-        const dropped: ServerDropReason | null = isBinary ? 'binary' : conn.windowBytes > MAX_INBOUND_BYTES_PER_SECOND ? 'over_budget' : null
+        const overBudget = conn.windowBytes > MAX_INBOUND_BYTES_PER_SECOND
+        const dropped: ServerDropReason | null = isBinary ? 'binary' : overBudget ? 'over_budget' : null
         if (dropped === null) return h.onFrame(conn, data, isBinary)
         h.onDropped(conn, dropped)
         this.junk(conn)
+        // the budget is spent: stop reading this socket until the second is over (TCP pushes back)
+        if (overBudget && ws.readyState === WebSocket.OPEN) {
+          ws.pause()
+          setTimeout(() => ws.readyState === WebSocket.OPEN && ws.resume(), Math.max(0, 1000 - (now - conn.windowStartMs))).unref()
+        }
       }, () => undefined)
     })
     ws.on('close', () => {
@@ -352,11 +362,13 @@ export class MemberServer {
 
   /** Counts a junk frame; past MAX_JUNK_FRAMES_PER_SECOND the connection is closed (1008). */
   private junk(conn: Tracked): void {
-    if (++conn.windowJunk !== MAX_JUNK_FRAMES_PER_SECOND + 1) return
+    if (conn.closedForJunk || ++conn.windowJunk <= MAX_JUNK_FRAMES_PER_SECOND) return
+    conn.closedForJunk = true
     this.log.debug(`connection ${conn.name ?? conn.remote} keeps sending junk; closing it`)
     this.guard(() => this.opts.handlers.onJunkClosed?.(conn), () => undefined)
     conn.close(JUNK_CLOSE_CODE, 'too many unusable frames')
-    // a sender that ignores the close frame is cut off after a grace period
+    // read nothing more from it; a sender that does not finish the close handshake is cut off
+    conn.ws.pause()
     setTimeout(() => conn.ws.terminate(), 1000).unref()
   }
 
