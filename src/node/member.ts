@@ -243,7 +243,8 @@ class Member implements RunningMember {
         onFrame: (conn, data) => this.onFrame(conn, data),
         onClose: (conn) => this.onConnectionClosed(conn),
         onOversized: (conn) => this.dropped('oversized', `a frame over 1 MiB from ${describe(conn)}`),
-        onDropped: (conn, reason) => this.dropped(reason, `${reason === 'binary' ? 'a binary frame' : 'a frame past the byte budget'} from ${describe(conn)}`),
+        onDropped: (conn, reason) => this.dropped(reason, `a ${reason} frame from ${describe(conn)}`),
+        onThrottled: () => this.metrics.throttled++,
         onJunkClosed: (conn) => {
           this.metrics.junkClosed++
           this.log.warn(`closed the connection from ${describe(conn)}: it keeps sending unusable frames`)

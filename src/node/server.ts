@@ -7,9 +7,9 @@
  * With a cluster token every upgrade and every HTTP request but `/healthz` must carry
  * `Authorization: Bearer <token>`, compared in constant time; otherwise 401 (spec §2).
  * Text frames are handed to the member raw; the server never interprets them. Binary frames are
- * dropped unread (the protocol is text JSON), so are frames past a connection's byte budget for
- * the current second, and a connection that keeps sending junk is closed (1008), so junk costs
- * the member almost nothing (issue 7, item 5).
+ * dropped unread (the protocol is text JSON), a connection past its byte budget for the current
+ * second is not read until the second is over, and one that keeps sending junk is closed (1008),
+ * so junk costs the member little (issue 7, item 5).
  *
  * Connections that name a configured peer have slots of their own, so clients (or idle sockets)
  * filling MAX_CONNECTIONS never lock a peer out (issue 7, item 6).
@@ -31,17 +31,18 @@ export const MAX_CONNECTIONS = 256
 /** Connections each configured peer may hold on top of MAX_CONNECTIONS (one, plus a reconnect overlapping a dying one). */
 export const PEER_SLOTS = 4
 /**
- * Inbound bytes a connection may send per second; frames beyond it are dropped unread. Election
- * traffic is a few hundred bytes per heartbeat; two full frames a second is far above any real use.
+ * Inbound bytes a connection may send per second: past it, its socket is not read until the second
+ * is over (TCP pushes back on the sender), so a flood costs the member at most this much
+ * unmasking and parsing per second. Election traffic is a few hundred bytes per heartbeat.
  */
-export const MAX_INBOUND_BYTES_PER_SECOND = 2 * MAX_FRAME_BYTES
+export const MAX_INBOUND_BYTES_PER_SECOND = MAX_FRAME_BYTES
 /** Junk frames (binary, malformed, over budget) a connection may send in one second before it is closed. */
 export const MAX_JUNK_FRAMES_PER_SECOND = 8
 /** The close code for a connection closed for junk (RFC 6455: policy violation). */
 export const JUNK_CLOSE_CODE = 1008
 
 /** Why the server dropped a frame before the member saw it. */
-export type ServerDropReason = 'binary' | 'over_budget'
+export type ServerDropReason = 'binary'
 
 /** One accepted WebSocket connection (a peer's requests, or a client's). */
 export interface InboundConnection {
@@ -71,8 +72,10 @@ export interface ServerHandlers {
   onClose(conn: InboundConnection): void
   /** a frame over MAX_FRAME_BYTES arrived (the socket is closed with 1009) */
   onOversized(conn: InboundConnection): void
-  /** a frame was dropped unread (binary, or past the connection's byte budget) */
+  /** a frame was dropped unread (binary) */
   onDropped(conn: InboundConnection, reason: ServerDropReason): void
+  /** a connection used up its bytes for this second: it is not read until the second is over */
+  onThrottled?(conn: InboundConnection): void
   /** a connection was closed for sending junk */
   onJunkClosed?(conn: InboundConnection): void
   /** a request or upgrade was refused with 401 */
@@ -110,9 +113,11 @@ interface Tracked extends InboundConnection {
   alive: boolean
   /** named after a configured peer: counted against PEER_SLOTS, not MAX_CONNECTIONS */
   peer: boolean
-  /** the current one-second window of the byte budget and the junk count */
-  windowStartMs: number
+  /** the current one-second window of the byte budget */
+  bytesWindowStartMs: number
   windowBytes: number
+  /** the current one-second window of the junk count */
+  junkWindowStartMs: number
   windowJunk: number
   /** closed for junk already: whatever still arrives is not counted again */
   closedForJunk: boolean
@@ -293,8 +298,9 @@ export class MemberServer {
       ws,
       alive: true,
       peer,
-      windowStartMs: performance.now(),
+      bytesWindowStartMs: performance.now(),
       windowBytes: 0,
+      junkWindowStartMs: performance.now(),
       windowJunk: 0,
       closedForJunk: false,
       get open() {
@@ -330,28 +336,16 @@ export class MemberServer {
     ws.on('pong', () => {
       conn.alive = true
     })
+    // the byte budget is kept on the raw socket, so frames past it are not even unmasked
+    req.socket.on('data', (chunk: Buffer) => this.guard(() => this.budget(conn, chunk.length), () => undefined))
     ws.on('message', (data, isBinary) => {
       conn.alive = true
       if (conn.closedForJunk) return // closing: what is still in flight is not read
       this.guard(() => {
-        const now = performance.now()
-        if (now - conn.windowStartMs >= 1000) {
-          conn.windowStartMs = now
-          conn.windowBytes = 0
-          conn.windowJunk = 0
-        }
-        conn.windowBytes += rawLength(data)
-        // dropped before anything decodes them: a flood of either costs a length check
-        const overBudget = conn.windowBytes > MAX_INBOUND_BYTES_PER_SECOND
-        const dropped: ServerDropReason | null = isBinary ? 'binary' : overBudget ? 'over_budget' : null
-        if (dropped === null) return h.onFrame(conn, data, isBinary)
-        h.onDropped(conn, dropped)
+        if (!isBinary) return h.onFrame(conn, data, isBinary)
+        // the protocol is text JSON: a binary frame is dropped before anything decodes it
+        h.onDropped(conn, 'binary')
         this.junk(conn)
-        // the budget is spent: stop reading this socket until the second is over (TCP pushes back)
-        if (overBudget && ws.readyState === WebSocket.OPEN) {
-          ws.pause()
-          setTimeout(() => ws.readyState === WebSocket.OPEN && ws.resume(), Math.max(0, 1000 - (now - conn.windowStartMs))).unref()
-        }
       }, () => undefined)
     })
     ws.on('close', () => {
@@ -360,8 +354,29 @@ export class MemberServer {
     this.guard(() => h.onConnection(conn), () => undefined)
   }
 
+  /** Counts inbound bytes; past MAX_INBOUND_BYTES_PER_SECOND the socket is not read until the second is over. */
+  private budget(conn: Tracked, bytes: number): void {
+    const now = performance.now()
+    if (now - conn.bytesWindowStartMs >= 1000) {
+      conn.bytesWindowStartMs = now
+      conn.windowBytes = 0
+    }
+    conn.windowBytes += bytes
+    if (conn.windowBytes <= MAX_INBOUND_BYTES_PER_SECOND || conn.ws.isPaused || conn.ws.readyState !== WebSocket.OPEN) return
+    this.guard(() => this.opts.handlers.onThrottled?.(conn), () => undefined)
+    conn.ws.pause()
+    setTimeout(() => {
+      if (conn.ws.readyState === WebSocket.OPEN && !conn.closedForJunk) conn.ws.resume()
+    }, Math.max(0, 1000 - (now - conn.bytesWindowStartMs))).unref()
+  }
+
   /** Counts a junk frame; past MAX_JUNK_FRAMES_PER_SECOND the connection is closed (1008). */
   private junk(conn: Tracked): void {
+    const now = performance.now()
+    if (now - conn.junkWindowStartMs >= 1000) {
+      conn.junkWindowStartMs = now
+      conn.windowJunk = 0
+    }
     if (conn.closedForJunk || ++conn.windowJunk <= MAX_JUNK_FRAMES_PER_SECOND) return
     conn.closedForJunk = true
     this.log.debug(`connection ${conn.name ?? conn.remote} keeps sending junk; closing it`)
@@ -388,11 +403,6 @@ export class MemberServer {
       }
     }
   }
-}
-
-function rawLength(data: RawData): number {
-  if (Array.isArray(data)) return data.reduce((n, b) => n + b.length, 0)
-  return data.byteLength
 }
 
 function respond(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
