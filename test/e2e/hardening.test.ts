@@ -14,19 +14,9 @@ import {describe, it} from 'node:test'
 import {WebSocket} from 'ws'
 
 import {exited, oneLeader, processCluster, type ProcessCluster, statusOf} from '../helpers/cluster.js'
-import {type CliResult, freePorts, httpGet, peersFor, Sandbox, waitFor} from '../helpers/processes.js'
+import {type CliResult, freePorts, httpGet, openWs, peersFor, Sandbox, waitFor} from '../helpers/processes.js'
 
 const MAX_TERM = 2 ** 50
-
-/** Opens a WebSocket to a member's endpoint; resolves once open, rejects on a refused upgrade. */
-function openWs(port: number, headers: Record<string, string> = {}): Promise<WebSocket> {
-  const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, {headers, perMessageDeflate: false, handshakeTimeout: 5000})
-  ws.on('error', () => undefined)
-  return new Promise((resolve, reject) => {
-    ws.once('open', () => resolve(ws))
-    ws.once('error', reject)
-  })
-}
 
 /** The close code the member sends on `ws` (rejects after timeoutMs: the member never closed it). */
 function closedBy(ws: WebSocket, timeoutMs = 5000): Promise<number> {
