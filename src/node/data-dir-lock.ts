@@ -85,7 +85,12 @@ export class DataDirLock {
 /** Creates the lock file atomically with `me` in it; null when it already exists. */
 function tryLink(file: string, me: LockHolder): {dev: number; ino: number} | null {
   const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`
-  const fd = openSync(temp, 'wx', 0o600)
+  let fd: number
+  try {
+    fd = openSync(temp, 'wx', 0o600)
+  } catch (error) {
+    throw new StartupError(`cannot create the lock ${file}: ${errorMessage(error)}`, 'Pick a writable --data-dir.')
+  }
   let id: {dev: number; ino: number}
   try {
     writeSync(fd, `${JSON.stringify(me)}\n`)
