@@ -266,7 +266,7 @@ export function newestLoggedVote(dir: string): LoggedVote {
     }
     for (const line of text.split('\n')) {
       if (line === '') continue
-      let r: {term?: unknown; type?: unknown; node?: unknown; candidate?: unknown; voteResult?: unknown; requestTerm?: unknown}
+      let r: {term?: unknown; type?: unknown; node?: unknown; from?: unknown; candidate?: unknown; voteResult?: unknown; requestTerm?: unknown}
       try {
         r = JSON.parse(line) as typeof r
       } catch {
@@ -278,8 +278,17 @@ export function newestLoggedVote(dir: string): LoggedVote {
         found.term = r.term
         found.file = file
       }
-      // the member's own ballot is a vote for itself; an accepted ballot a vote for its candidate
-      const vote = r.type === 'VOTE_REQUEST' ? {term: r.term, id: r.node} : r.type === 'VOTE_HANDLED' && r.voteResult === 'ACCEPT' ? {term: r.requestTerm, id: r.candidate} : null
+      // a vote is an accepted ballot: another's (VOTE_HANDLED) or its own, which the member answers
+      // like any other and logs as its own VOTE_RESPONSE (its ballot alone is no vote: it may have
+      // voted for another candidate in that term already)
+      const vote =
+        r.voteResult !== 'ACCEPT'
+          ? null
+          : r.type === 'VOTE_HANDLED'
+            ? {term: r.requestTerm, id: r.candidate}
+            : r.type === 'VOTE_RESPONSE' && r.from === r.node
+              ? {term: r.term, id: r.node}
+              : null
       if (vote !== null && typeof vote.term === 'number' && typeof vote.id === 'string') votes.set(vote.term, {id: vote.id, file})
     }
   }
