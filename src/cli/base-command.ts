@@ -11,11 +11,12 @@
  * imports (ws, conf, zod, @inquirer/prompts, cli-table3) inside `run()` behind `await import()`:
  * without a manifest oclif imports every command module just to list them.
  */
+import {readFileSync} from 'node:fs'
 import {stripVTControlCharacters} from 'node:util'
 
 import {Command, Errors, Flags, settings, toConfiguredId, type Interfaces} from '@oclif/core'
 
-import {CliError, EXIT} from './errors.js'
+import {CliError, EXIT, UsageError} from './errors.js'
 import {endOnClosedStdout, stopSpinners} from './output.js'
 import {closest} from './suggest.js'
 
@@ -99,6 +100,19 @@ function isExitError(err: unknown): boolean {
   return err instanceof Errors.ExitError || (err as {code?: unknown} | null)?.code === 'EEXIT'
 }
 
+/** The token in a file: its first line, without surrounding blanks; a UsageError when there is none. */
+export function readTokenFile(file: string): string {
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch (error) {
+    throw new UsageError(`cannot read --token-file ${file}: ${(error as Error).message}`, {code: 'INVALID_FLAGS'})
+  }
+  const token = (text.split(/\r?\n/)[0] ?? '').trim()
+  if (token === '') throw new UsageError(`--token-file ${file} is empty`, {code: 'INVALID_FLAGS', hint: 'put the cluster token on its first line'})
+  return token
+}
+
 function envTrue(name: string): boolean {
   const value = process.env[name]
   return value !== undefined && value !== '' && value !== '0' && value.toLowerCase() !== 'false'
@@ -119,8 +133,12 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       helpGroup: 'GLOBAL',
     }),
     token: Flags.string({
-      description: 'shared cluster token sent to members',
+      description: 'shared cluster token sent to members; visible in the process list, so prefer --token-file, DLEDGER_TOKEN or the profile',
       env: 'DLEDGER_TOKEN',
+      helpGroup: 'GLOBAL',
+    }),
+    'token-file': Flags.string({
+      description: 'read the shared cluster token from this file (its first line); keeps it out of the process list',
       helpGroup: 'GLOBAL',
     }),
   }
@@ -142,6 +160,23 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     })
     this.flags = flags as BaseFlags<T>
     this.args = args as BaseArgs<T>
+    this.resolveToken()
+  }
+
+  /**
+   * The token never needs to be on a command line (issue 7): `--token-file` replaces `--token`;
+   * a `--token` given anyway still works, with a warning, since every user can read it in `ps`.
+   */
+  private resolveToken(): void {
+    const flags = this.flags as {token?: string; 'token-file'?: string}
+    const onArgv = this.argv.some((a) => a === '--token' || a.startsWith('--token='))
+    const file = flags['token-file']
+    if (file !== undefined) {
+      if (onArgv) throw new UsageError('give the token once: --token or --token-file, not both', {code: 'INVALID_FLAGS'})
+      flags.token = readTokenFile(file)
+      return
+    }
+    if (onArgv) console.error('%s', 'Warning: --token shows the token to every user of this machine (ps); use --token-file FILE, DLEDGER_TOKEN or the profile instead')
   }
 
   /**

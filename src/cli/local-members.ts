@@ -6,7 +6,7 @@
  * process still looks like the member it stands for (`… start --id <id> …`).
  */
 import {spawn} from 'node:child_process'
-import {closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync} from 'node:fs'
+import {closeSync, existsSync, fchmodSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync} from 'node:fs'
 import {networkInterfaces} from 'node:os'
 import {join} from 'node:path'
 
@@ -43,8 +43,8 @@ export function readRunRecords(paths: DledgerPaths): RunRecord[] {
 }
 
 export function writeRunRecord(paths: DledgerPaths, record: RunRecord): void {
-  mkdirSync(paths.runDir, {recursive: true})
-  writeFileSync(runRecordFile(paths, record.id), `${JSON.stringify(record, null, 2)}\n`)
+  mkdirSync(paths.runDir, {recursive: true, mode: 0o700})
+  writeFileSync(runRecordFile(paths, record.id), `${JSON.stringify(record, null, 2)}\n`, {mode: 0o600})
 }
 
 export function removeRunRecord(paths: DledgerPaths, id: string): void {
@@ -174,11 +174,13 @@ export interface SpawnedMember {
  * `<home>/logs/<id>.log`, and writes its run record.
  */
 export function spawnMember(paths: DledgerPaths, peer: Peer, opts: {binPath: string; env?: NodeJS.ProcessEnv; args?: string[]}): SpawnedMember {
-  mkdirSync(paths.logDir, {recursive: true})
+  mkdirSync(paths.logDir, {recursive: true, mode: 0o700})
   const logFile = memberLogFile(paths, peer.id)
-  const fd = openSync(logFile, 'a')
+  const fd = openSync(logFile, 'a', 0o600)
+  fchmodSync(fd, 0o600) // a log from before modes were tightened
   const logOffset = fstatSync(fd).size
   writeSync(fd, `=== ${new Date().toISOString()} dledger up: starting ${peer.id} ===\n`)
+  // never the token: the member reads it from the profile or DLEDGER_TOKEN, out of the process list
   const args = [opts.binPath, 'start', '--id', peer.id]
   if (paths.home !== null) args.push('--home', paths.home)
   args.push(...(opts.args ?? []))

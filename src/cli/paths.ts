@@ -15,6 +15,9 @@
  */
 import {join} from 'node:path'
 
+import {plainNameProblem} from '../core/settings.js'
+import {UsageError} from './errors.js'
+
 /** The directories of one home. */
 export interface DledgerPaths {
   /** the home given by --home/DLEDGER_HOME, or null when oclif's defaults are used */
@@ -53,7 +56,17 @@ export function resolvePaths(home: string | undefined | null, dirs: OclifDirs): 
 
 /** A member's data directory: `<home>/data/<group>/<id>/` (spec §2). */
 export function memberDataDir(paths: DledgerPaths, group: string, id: string): string {
-  return join(paths.dataRoot, group, id)
+  return join(paths.dataRoot, plainName(group, 'group'), plainName(id, 'id'))
+}
+
+/**
+ * A group name or id that is about to become part of a path, checked once more here: whatever
+ * path it came in by, it never leads outside the home (issue 7).
+ */
+function plainName(name: string, kind: 'group' | 'id'): string {
+  const problem = plainNameProblem(name, kind)
+  if (problem !== null) throw new UsageError(problem, {code: 'INVALID_NAME'})
+  return name
 }
 
 /** A member's run-time preferred-leader record in its data directory (src/node/preferred-store.ts writes it). */
@@ -61,12 +74,12 @@ export const PREFERRED_RECORD_FILE = 'preferred.json'
 
 /** The run record of a member started by `dledger up` or `dledger start`. */
 export function runRecordFile(paths: DledgerPaths, id: string): string {
-  return join(paths.runDir, `${id}.json`)
+  return join(paths.runDir, `${plainName(id, 'id')}.json`)
 }
 
 /** The log file of a member started by `dledger up`. */
 export function memberLogFile(paths: DledgerPaths, id: string): string {
-  return join(paths.logDir, `${id}.log`)
+  return join(paths.logDir, `${plainName(id, 'id')}.log`)
 }
 
 /** How a command names its home in messages: the directory, or "the default home (…)". */

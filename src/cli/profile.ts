@@ -12,6 +12,7 @@ import {readFileSync, rmSync} from 'node:fs'
 import {
   buildSettings,
   parsePeers,
+  plainNameProblem,
   SettingsError,
   TIMING_KEYS,
   TIMING_PRESETS,
@@ -53,6 +54,7 @@ export function profileProblems(raw: unknown): string[] {
   const problems: string[] = []
   const nonEmpty = (v: unknown) => typeof v === 'string' && v !== ''
   if (r.group !== undefined && !nonEmpty(r.group)) problems.push('"group" must be a non-empty string')
+  else if (typeof r.group === 'string' && plainNameProblem(r.group, 'group') !== null) problems.push(`"group": ${plainNameProblem(r.group, 'group')}`)
   if (r.peers === undefined) problems.push('it has no "peers"')
   else if (!nonEmpty(r.peers)) problems.push('"peers" must be a non-empty string')
   if (r.timing !== undefined && !(typeof r.timing === 'string' && r.timing in TIMING_PRESETS))

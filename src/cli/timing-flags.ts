@@ -10,12 +10,14 @@
  */
 import {Flags} from '@oclif/core'
 
+import {MAX_DURATION_MS} from '../core/limits.js'
 import {parsePreferredLeaderIds, TIMING_PRESETS, type Timing} from '../core/settings.js'
 import type {NodeId} from '../core/types.js'
 
 const HELP_GROUP = 'TIMING'
 
-const ms = (description: string) => Flags.integer({description, min: 1, helpGroup: HELP_GROUP})
+/** A duration flag; the upper bound (a timer must hold it) is checked with the other settings, one line per problem. */
+const ms = (description: string) => Flags.integer({description: description.replace(' [default', ` (at most ${MAX_DURATION_MS}) [default`), min: 1, helpGroup: HELP_GROUP})
 
 /** One flag per timing setting, plus `--timing PRESET` and `--preferred-leader`. */
 export const timingFlags = {

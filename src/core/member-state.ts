@@ -4,6 +4,7 @@
  * its own, the elector calls it, and only a readonly snapshot of it leaves the core. The elector
  * finds out whether the durable record changed by comparing `durable()` before and after a step.
  */
+import {MAX_TERM} from './limits.js'
 import type {Peer} from './settings.js'
 import {quorumOf} from './settings.js'
 import type {DurableState, NodeId, Role} from './types.js'
@@ -87,6 +88,8 @@ export class MemberState {
   /** Raises knownMaxTermInGroup; does NOT change currTerm or currVoteFor (reference §2.4). */
   changeToCandidate(term: number): void {
     if (term < this._currTerm) throw new IllegalMemberStateError(`changeToCandidate(${term}) at term ${this._currTerm}`)
+    // the runtime refuses such terms at every boundary; this is the last line (issue 7)
+    if (term > MAX_TERM) throw new IllegalMemberStateError(`changeToCandidate(${term}): above the largest term ${MAX_TERM}`)
     this.knownMaxTermInGroup = Math.max(this.knownMaxTermInGroup, term)
     this.role = 'CANDIDATE'
     this.leaderId = null
@@ -96,6 +99,7 @@ export class MemberState {
   /** Jumps to knownMaxTermInGroup if larger, else +1; clears the vote; persists. */
   nextTerm(): number {
     if (this.role !== 'CANDIDATE') throw new IllegalMemberStateError(`nextTerm() as ${this.role}`)
+    if (this._currTerm >= MAX_TERM && this.knownMaxTermInGroup <= this._currTerm) throw new IllegalMemberStateError(`nextTerm() at the largest term ${MAX_TERM}`)
     this._currTerm = this.knownMaxTermInGroup > this._currTerm ? this.knownMaxTermInGroup : this._currTerm + 1
     this._currVoteFor = null
     return this._currTerm

@@ -2,6 +2,7 @@
  * Election settings: DLedger's defaults (reference §1.1), the `fast` preset (spec §1), the peers
  * format, and validation with one clear message per problem (spec S3).
  */
+import {MAX_DURATION_MS} from './limits.js'
 import type {NodeId} from './types.js'
 
 /** One entry of the peers string `id-host:port`. */
@@ -150,6 +151,23 @@ export class SettingsError extends Error {
 const ID_RE = /^[A-Za-z0-9_.]+$/
 
 /**
+ * Whether a group name or member id is a plain name: 1-64 letters, digits, "_", "." (ids) or "-"
+ * (groups only), and not "." or "..". Both become directory names (<home>/data/<group>/<id>),
+ * so anything else could put data outside the home (issue 7).
+ */
+export function isPlainName(name: string, kind: 'group' | 'id'): boolean {
+  const re = kind === 'group' ? /^[A-Za-z0-9_.-]{1,64}$/ : /^[A-Za-z0-9_.]{1,64}$/
+  return re.test(name) && name !== '.' && name !== '..'
+}
+
+/** The one-line problem with a group name or member id, or null when it is a plain name. */
+export function plainNameProblem(name: string, kind: 'group' | 'id'): string | null {
+  if (isPlainName(name, kind)) return null
+  const allowed = kind === 'group' ? 'letters, digits, "_", "." and "-"' : 'letters, digits, "_" and "."'
+  return `${kind === 'group' ? 'group' : 'member id'} ${JSON.stringify(name)} must be 1-64 of ${allowed}, and not "." or ".."`
+}
+
+/**
  * Parses DLedger's peers format `n0-127.0.0.1:20911;n1-127.0.0.1:20912`: the id is the text before
  * the first `-`, the address everything after it, the port the part after the last `:`.
  */
@@ -171,6 +189,7 @@ export function parsePeers(text: string): Peer[] {
     const portText = colon >= 0 ? address.slice(colon + 1) : ''
     const port = Number(portText)
     if (!ID_RE.test(id)) problems.push(`peer id "${id}" may only use letters, digits, "_" and "."`)
+    else if (!isPlainName(id, 'id')) problems.push(`peer id "${id}" must be 1-64 characters and not "." or ".."`)
     // one message per problem: a missing port is not also a missing host, and vice versa
     if (host === '') problems.push(`peer "${entry}" has no host (expected id-host:port)`)
     if (colon < 0) problems.push(`peer "${entry}" has no port (expected id-host:port)`)
@@ -228,12 +247,17 @@ export function validateSettings(s: Settings): string[] {
   const positive = (name: string, v: number) => {
     if (!Number.isInteger(v) || v <= 0) problems.push(`${name} must be a positive integer (got ${v})`)
   }
-  for (const key of TIMING_KEYS) positive(key, s[key])
-  positive('tickMs', s.tickMs)
-  positive('leadershipTransferWaitTimeoutMs', s.leadershipTransferWaitTimeoutMs)
-  positive('leadershipTransferTimeoutMs', s.leadershipTransferTimeoutMs)
+  // every duration must fit a timer: Node turns a delay above 2^31 - 1 ms into 1 ms
+  const duration = (name: string, v: number) => {
+    positive(name, v)
+    if (Number.isInteger(v) && v > MAX_DURATION_MS) problems.push(`${name} must be at most ${MAX_DURATION_MS} ms (one day) (got ${v})`)
+  }
+  for (const key of TIMING_KEYS) (key === 'maxHeartbeatLeak' ? positive : duration)(key, s[key])
+  duration('tickMs', s.tickMs)
+  duration('leadershipTransferWaitTimeoutMs', s.leadershipTransferWaitTimeoutMs)
+  duration('leadershipTransferTimeoutMs', s.leadershipTransferTimeoutMs)
   positive('maxLeadershipTransferWaitIndex', s.maxLeadershipTransferWaitIndex)
-  positive('checkPreferredLeaderIntervalMs', s.checkPreferredLeaderIntervalMs)
+  duration('checkPreferredLeaderIntervalMs', s.checkPreferredLeaderIntervalMs)
   // the comparisons only judge values that are valid on their own (one message per problem)
   const valid = (...vs: number[]) => vs.every((v) => Number.isInteger(v) && v > 0)
   if (valid(s.minVoteIntervalMs, s.maxVoteIntervalMs) && s.minVoteIntervalMs >= s.maxVoteIntervalMs)
@@ -243,7 +267,13 @@ export function validateSettings(s: Settings): string[] {
       `minTakeLeadershipVoteIntervalMs (${s.minTakeLeadershipVoteIntervalMs}) must be less than maxTakeLeadershipVoteIntervalMs (${s.maxTakeLeadershipVoteIntervalMs})`,
     )
   if (valid(s.heartbeatIntervalMs) && s.heartbeatIntervalMs <= 10) problems.push(`heartbeatIntervalMs must be greater than 10 (got ${s.heartbeatIntervalMs})`)
+  if (valid(s.heartbeatIntervalMs, s.maxHeartbeatLeak) && s.heartbeatIntervalMs <= MAX_DURATION_MS && s.maxHeartbeatLeak * s.heartbeatIntervalMs > MAX_DURATION_MS)
+    problems.push(`the follower timeout maxHeartbeatLeak × heartbeatIntervalMs must be at most ${MAX_DURATION_MS} ms (got ${s.maxHeartbeatLeak * s.heartbeatIntervalMs})`)
   if (typeof s.group !== 'string' || s.group === '') problems.push('group must be a non-empty name')
+  else {
+    const groupProblem = plainNameProblem(s.group, 'group')
+    if (groupProblem !== null) problems.push(groupProblem)
+  }
   const ids = new Set<string>()
   const addresses = new Set<string>()
   for (const p of s.peers) {

@@ -29,3 +29,12 @@ export function errorCode(error: unknown): string | undefined {
   const code = (error as {code?: unknown} | null)?.code
   return typeof code === 'string' ? code : undefined
 }
+
+/**
+ * A text that is safe to print on a terminal: control characters (C0, DEL, C1) become `\xNN`,
+ * so bytes from a corrupt file or a peer cannot move the cursor or retitle the window.
+ */
+export function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
+}

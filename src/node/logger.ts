@@ -4,6 +4,7 @@
  *
  * The level comes from the caller, else `DLEDGER_LOG_LEVEL`, else `info`.
  */
+import {printable} from './errors.js'
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const
 export type LogLevel = (typeof LOG_LEVELS)[number]
@@ -74,7 +75,8 @@ function makeLogger(level: LogLevel, name: string | undefined, write: (line: str
     parts.push(at.toUpperCase().padEnd(5))
     parts.push(name === undefined ? message : `${name}: ${message}`)
     if (fields) for (const [k, v] of Object.entries(fields)) if (v !== undefined) parts.push(`${k}=${formatValue(v)}`)
-    write(`${parts.join(' ').replace(/\r?\n/g, ' ')}\n`)
+    // one line, and no control character from a peer's frame or a file reaches the terminal
+    write(`${printable(parts.join(' ').replace(/\r?\n/g, ' '))}\n`)
   }
   return {
     level,

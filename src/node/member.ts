@@ -11,16 +11,18 @@
  * Inputs are queued while a step runs (a send can produce an immediate NETWORK_ERROR), so the
  * core is never re-entered. No exception escapes into the event loop: each is logged and counted.
  */
-import {mkdirSync, readFileSync} from 'node:fs'
+import {chmodSync, mkdirSync, readFileSync} from 'node:fs'
 
 import {Elector, type StepOutput} from '../core/elector.js'
 import type {VoteLogEvent} from '../core/events.js'
+import {MAX_TERM} from '../core/limits.js'
 import {type Settings, validateSettings} from '../core/settings.js'
 import {isRequest, type Message, type NodeId, type Request} from '../core/types.js'
 import {type AdminRequest, type AdminResponse, encodeFrame, type LogEventFrame, parseFrame} from '../wire/frames.js'
 import {STOP_SIGNALS, STOP_WITHOUT_HANDOFF_SIGNAL} from '../wire/signals.js'
 import type {MemberStatus} from '../wire/status.js'
 import {type Clock, realClock, Ticker} from './clock.js'
+import {DataDirLock} from './data-dir-lock.js'
 import {errorMessage, StartupError} from './errors.js'
 import {createLogger, type Logger} from './logger.js'
 import {type DropReason, Metrics} from './metrics.js'
@@ -29,7 +31,8 @@ import {type InboundConnection, MemberServer} from './server.js'
 import {type DurableStore, StateStore} from './state-store.js'
 import {Transport} from './transport.js'
 import {describeIds, PreferredStore} from './preferred-store.js'
-import {VoteLog} from './vote-log.js'
+import {rollbackProblem, ROLLBACK_HINT} from './rollback.js'
+import {newestLoggedVote, VoteLog} from './vote-log.js'
 
 export {StartupError} from './errors.js'
 
@@ -42,6 +45,11 @@ export interface MemberOptions {
   token?: string
   /** shell command run (not awaited) on every role change, with DLEDGER_* variables describing it */
   onRoleChange?: string
+  /**
+   * start even when the vote log proves the term/vote record was rolled back or lost (the
+   * operator knows this member may vote again in those terms); default false: refuse
+   */
+  acceptRolledBackState?: boolean
   /** default: a stderr logger named after the member id */
   log?: Logger
   // ---- for tests and embedding
@@ -85,6 +93,8 @@ export async function startMember(opts: MemberOptions): Promise<RunningMember> {
 /** How long an inbound request's route back to its socket is kept (deferred transfer answers). */
 const ROUTE_TTL_MS = 60_000
 const MAX_ROUTES = 4096
+/** The admin error code of a term above MAX_TERM (the drop reason has the same name). */
+const TERM_OUT_OF_RANGE = 'TERM_OUT_OF_RANGE'
 /** At most one warning per drop reason in this period; the rest go to debug. */
 const DROP_WARN_EVERY_MS = 10_000
 /** A stopping leader's hand-off is tried at most this often, all within one transfer deadline. */
@@ -136,6 +146,7 @@ class Member implements RunningMember {
   private startedAtMs = 0
   private startedAtIso = ''
   private readonly lastDropWarnMs = new Map<string, number>()
+  private lock: DataDirLock | null = null
 
   constructor(private readonly opts: MemberOptions) {
     this.settings = opts.settings
@@ -172,11 +183,34 @@ class Member implements RunningMember {
     if (!this.peerIds.has(s.selfId)) problems.push(`self id "${s.selfId}" is not in peers`)
     if (problems.length > 0) throw new StartupError(`invalid settings: ${problems.join('; ')}`)
     try {
-      mkdirSync(this.dataDir, {recursive: true})
+      mkdirSync(this.dataDir, {recursive: true, mode: 0o700})
     } catch (error) {
       throw new StartupError(`cannot create the data directory ${this.dataDir}: ${errorMessage(error)}`, 'Pick a writable --data-dir.')
     }
+    // nothing in the directory is read or written before this process holds its lock
+    this.lock = DataDirLock.acquire(this.dataDir)
+    try {
+      await this.startLocked()
+    } catch (error) {
+      this.lock.release()
+      throw error
+    }
+  }
+
+  private async startLocked(): Promise<void> {
+    const s = this.settings
+    try {
+      chmodSync(this.dataDir, 0o700) // the record and logs are this member's alone
+    } catch (error) {
+      this.log.warn(`cannot restrict the data directory ${this.dataDir} to its owner: ${errorMessage(error)}`)
+    }
     const durable = this.store.load()
+    const recordExists = this.store.exists?.() ?? true
+    const rolledBack = rollbackProblem(this.store.file, durable, recordExists, newestLoggedVote(this.dataDir))
+    if (rolledBack !== null) {
+      if (this.opts.acceptRolledBackState !== true) throw new StartupError(rolledBack, ROLLBACK_HINT)
+      this.log.warn(`${rolledBack}; starting from the record anyway (--accept-rolled-back-state)`)
+    }
     try {
       this.store.write(durable) // proves the directory is writable (temp file, fsync, rename)
     } catch (error) {
@@ -199,6 +233,7 @@ class Member implements RunningMember {
       host: this.host,
       port: this.port,
       token: this.opts.token,
+      peerIds: s.peers.map((p) => p.id).filter((id) => id !== s.selfId),
       pingIntervalMs,
       log: this.log,
       handlers: {
@@ -208,6 +243,12 @@ class Member implements RunningMember {
         onFrame: (conn, data) => this.onFrame(conn, data),
         onClose: (conn) => this.onConnectionClosed(conn),
         onOversized: (conn) => this.dropped('oversized', `a frame over 1 MiB from ${describe(conn)}`),
+        onDropped: (conn, reason) => this.dropped(reason, `a ${reason} frame from ${describe(conn)}`),
+        onThrottled: () => this.metrics.throttled++,
+        onJunkClosed: (conn) => {
+          this.metrics.junkClosed++
+          this.log.warn(`closed the connection from ${describe(conn)}: it keeps sending unusable frames`)
+        },
         onUnauthorized: () => this.metrics.unauthorized++,
         onInternalError: () => this.metrics.internalErrors++,
       },
@@ -302,6 +343,7 @@ class Member implements RunningMember {
       this.log.warn('error while stopping', {error: errorMessage(error)})
     } finally {
       this.voteLog.close()
+      this.lock?.release()
       if (wasRunning && cause === null) this.log.info(`member ${this.settings.selfId} stopped`)
       this.resolveClosed(cause)
     }
@@ -341,6 +383,10 @@ class Member implements RunningMember {
     }
     // spec S1: the record is on disk before any message that depends on it leaves
     if (out.persist !== null) {
+      if (this.lock !== null && !this.lock.held()) {
+        this.failStop(new Error(`the lock ${this.lock.file} is no longer this member's; another process took the data directory; nothing was sent`))
+        return
+      }
       try {
         this.store.write(out.persist)
       } catch (error) {
@@ -440,7 +486,9 @@ class Member implements RunningMember {
     const parsed = parseFrame(data)
     if (!parsed.ok) {
       this.dropped(parsed.reason, `${parsed.detail} from ${describe(conn)}`)
-      if (parsed.kind === 'AdminRequest' && parsed.reqId !== undefined) this.adminReply(conn, parsed.reqId, {ok: false, code: 'UNEXPECTED_ARGUMENT', error: parsed.detail})
+      if (parsed.kind === 'AdminRequest' && parsed.reqId !== undefined)
+        this.adminReply(conn, parsed.reqId, {ok: false, code: parsed.reason === 'term_out_of_range' ? TERM_OUT_OF_RANGE : 'UNEXPECTED_ARGUMENT', error: parsed.detail})
+      conn.junk()
       return
     }
     const frame = parsed.frame
@@ -526,6 +574,10 @@ class Member implements RunningMember {
         return reply({ok: true, result: this.status()})
       case 'revote': {
         const term = req.term ?? before.term + 1
+        if (term > MAX_TERM) {
+          this.dropped('term_out_of_range', `a forced election for term ${term} from ${describe(conn)}`)
+          return reply({ok: false, code: TERM_OUT_OF_RANGE, error: `term ${term} is above the largest term ${MAX_TERM}`})
+        }
         if (term < before.term) return reply({ok: false, code: 'UNEXPECTED_ARGUMENT', error: `term ${term} is older than the current term ${before.term}`})
         this.log.info(`forced election for term ${term} requested by ${describe(conn)}`)
         this.input((t) => this.core.revote(term, t), 'revote')

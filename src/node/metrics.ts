@@ -9,9 +9,10 @@ import type {NodeId, Role} from '../core/types.js'
 /**
  * Why an inbound frame was dropped. `wrong_group` election requests are still answered
  * (UNKNOWN_GROUP, as DLedger does) but have no other effect; `unexpected` is a well-formed frame
- * on the wrong kind of connection (e.g. a response nobody asked for).
+ * on the wrong kind of connection (e.g. a response nobody asked for). `term_out_of_range` carries a
+ * term above MAX_TERM; `binary` frames are dropped unread (the protocol is text JSON).
  */
-export const DROP_REASONS = ['malformed', 'oversized', 'unknown_kind', 'non_member', 'wrong_group', 'unexpected'] as const
+export const DROP_REASONS = ['malformed', 'oversized', 'unknown_kind', 'non_member', 'wrong_group', 'unexpected', 'term_out_of_range', 'binary'] as const
 export type DropReason = (typeof DROP_REASONS)[number]
 
 const ROLES: readonly Role[] = ['CANDIDATE', 'FOLLOWER', 'LEADER']
@@ -30,6 +31,10 @@ export class Metrics {
   /** peer requests answered by a timeout or a broken connection instead of the peer */
   requestFailures = 0
   unauthorized = 0
+  /** inbound connections closed for sending junk */
+  junkClosed = 0
+  /** times an inbound connection used up its bytes for a second and was not read for the rest of it */
+  throttled = 0
   electionsStarted = 0
   electionsWon = 0
   leaderChanges = 0
@@ -113,6 +118,8 @@ export class Metrics {
     metric('dledger_heartbeat_rtt_samples_total', 'counter', 'Heartbeat replies measured.', [[null, this.heartbeatRttCount]])
     metric('dledger_peer_connected', 'gauge', '1 while the outbound connection to the peer is open.', [...this.peerConnected].map(([p, c]) => [{peer: p}, c ? 1 : 0]))
     metric('dledger_dropped_messages_total', 'counter', 'Inbound frames dropped, by reason.', DROP_REASONS.map((r) => [{reason: r}, this.dropped[r]]))
+    metric('dledger_inbound_throttled_total', 'counter', 'Times an inbound connection used up its bytes for a second and was not read for the rest of it.', [[null, this.throttled]])
+    metric('dledger_junk_connections_closed_total', 'counter', 'Inbound connections closed for sending unusable frames.', [[null, this.junkClosed]])
     metric('dledger_unauthorized_requests_total', 'counter', 'HTTP requests and upgrades refused with 401.', [[null, this.unauthorized]])
     metric('dledger_peer_request_failures_total', 'counter', 'Peer requests answered by a timeout or a lost connection.', [[null, this.requestFailures]])
     metric('dledger_persist_failures_total', 'counter', 'Failed writes of the term/vote record (the member stops on one).', [[null, this.persistFailures]])

@@ -56,7 +56,7 @@ export class PreferredStore {
   /** Writes the record atomically and durably; throws on failure. */
   write(record: PreferredRecord): void {
     const body = `${JSON.stringify({preferredLeaderIds: record.preferredLeaderIds, configured: record.configured})}\n`
-    writeFileAtomically(this.file, `${this.file}.tmp`, body)
+    writeFileAtomically(this.file, body)
   }
 
   /** Removes the record (best effort). */

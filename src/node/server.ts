@@ -6,7 +6,13 @@
  *
  * With a cluster token every upgrade and every HTTP request but `/healthz` must carry
  * `Authorization: Bearer <token>`, compared in constant time; otherwise 401 (spec §2).
- * Frames are handed to the member raw; the server never interprets them.
+ * Text frames are handed to the member raw; the server never interprets them. Binary frames are
+ * dropped unread (the protocol is text JSON), a connection past its byte budget for the current
+ * second is not read until the second is over, and one that keeps sending junk is closed (1008),
+ * so junk costs the member little (issue 7, item 5).
+ *
+ * Connections that name a configured peer have slots of their own, so clients (or idle sockets)
+ * filling MAX_CONNECTIONS never lock a peer out (issue 7, item 6).
  */
 import {createHash, timingSafeEqual} from 'node:crypto'
 import {createServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http'
@@ -20,8 +26,23 @@ import {type Logger, silentLogger} from './logger.js'
 
 /** A socket's send buffer beyond which its reader counts as dead (it is terminated). */
 export const MAX_BUFFERED_BYTES = 4 * MAX_FRAME_BYTES
-/** The most WebSocket connections one member holds at once. */
+/** The most WebSocket connections one member holds at once from clients (not counting peers). */
 export const MAX_CONNECTIONS = 256
+/** Connections each configured peer may hold on top of MAX_CONNECTIONS (one, plus a reconnect overlapping a dying one). */
+export const PEER_SLOTS = 4
+/**
+ * Inbound bytes a connection may send per second: past it, its socket is not read until the second
+ * is over (TCP pushes back on the sender), so a flood costs the member at most this much
+ * unmasking and parsing per second. Election traffic is a few hundred bytes per heartbeat.
+ */
+export const MAX_INBOUND_BYTES_PER_SECOND = MAX_FRAME_BYTES
+/** Junk frames (binary, malformed, over budget) a connection may send in one second before it is closed. */
+export const MAX_JUNK_FRAMES_PER_SECOND = 8
+/** The close code for a connection closed for junk (RFC 6455: policy violation). */
+export const JUNK_CLOSE_CODE = 1008
+
+/** Why the server dropped a frame before the member saw it. */
+export type ServerDropReason = 'binary'
 
 /** One accepted WebSocket connection (a peer's requests, or a client's). */
 export interface InboundConnection {
@@ -36,6 +57,8 @@ export interface InboundConnection {
   send(text: string): boolean
   close(code?: number, reason?: string): void
   readonly open: boolean
+  /** Counts one junk frame (one the member could not use); too many in a second close the connection. */
+  junk(): void
 }
 
 export interface ServerHandlers {
@@ -49,6 +72,12 @@ export interface ServerHandlers {
   onClose(conn: InboundConnection): void
   /** a frame over MAX_FRAME_BYTES arrived (the socket is closed with 1009) */
   onOversized(conn: InboundConnection): void
+  /** a frame was dropped unread (binary) */
+  onDropped(conn: InboundConnection, reason: ServerDropReason): void
+  /** a connection used up its bytes for this second: it is not read until the second is over */
+  onThrottled?(conn: InboundConnection): void
+  /** a connection was closed for sending junk */
+  onJunkClosed?(conn: InboundConnection): void
   /** a request or upgrade was refused with 401 */
   onUnauthorized(): void
   /** an exception escaped a handler */
@@ -59,6 +88,8 @@ export interface ServerOptions {
   host: string
   port: number
   token?: string
+  /** the configured peers (self excluded): their connections have slots of their own */
+  peerIds?: readonly string[]
   /** keepalive ping period; a socket that misses a pong for one period is terminated */
   pingIntervalMs: number
   log?: Logger
@@ -80,6 +111,16 @@ export function tokenMatches(header: string | string[] | undefined, token: strin
 interface Tracked extends InboundConnection {
   ws: WebSocket
   alive: boolean
+  /** named after a configured peer: counted against PEER_SLOTS, not MAX_CONNECTIONS */
+  peer: boolean
+  /** the current one-second window of the byte budget */
+  bytesWindowStartMs: number
+  windowBytes: number
+  /** the current one-second window of the junk count */
+  junkWindowStartMs: number
+  windowJunk: number
+  /** closed for junk already: whatever still arrives is not counted again */
+  closedForJunk: boolean
 }
 
 export class MemberServer {
@@ -235,11 +276,18 @@ export class MemberServer {
     const group = headerValue(req.headers[GROUP_HEADER])
     if (name !== null && !ID_PATTERN.test(name)) return refuse(socket, 400, 'Bad Request')
     if (group !== null && group.length > 256) return refuse(socket, 400, 'Bad Request')
-    if (this.conns.size >= MAX_CONNECTIONS) return refuse(socket, 503, 'Service Unavailable')
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.guard(() => this.onSocket(ws, req, name, group), () => ws.terminate()))
+    const peer = name !== null && (this.opts.peerIds ?? []).includes(name)
+    if (peer ? this.count((c) => c.name === name) >= PEER_SLOTS : this.count((c) => !c.peer) >= MAX_CONNECTIONS) return refuse(socket, 503, 'Service Unavailable')
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.guard(() => this.onSocket(ws, req, name, group, peer), () => ws.terminate()))
   }
 
-  private onSocket(ws: WebSocket, req: IncomingMessage, name: string | null, group: string | null): void {
+  private count(which: (c: Tracked) => boolean): number {
+    let n = 0
+    for (const c of this.conns) if (which(c)) n++
+    return n
+  }
+
+  private onSocket(ws: WebSocket, req: IncomingMessage, name: string | null, group: string | null, peer: boolean): void {
     const h = this.opts.handlers
     const log = this.log
     const conn: Tracked = {
@@ -249,6 +297,12 @@ export class MemberServer {
       remote: `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`,
       ws,
       alive: true,
+      peer,
+      bytesWindowStartMs: performance.now(),
+      windowBytes: 0,
+      junkWindowStartMs: performance.now(),
+      windowJunk: 0,
+      closedForJunk: false,
       get open() {
         return ws.readyState === WebSocket.OPEN
       },
@@ -271,6 +325,7 @@ export class MemberServer {
           ws.terminate()
         }
       },
+      junk: () => this.junk(conn),
     }
     this.conns.add(conn)
     ws.on('error', (error) => {
@@ -281,14 +336,55 @@ export class MemberServer {
     ws.on('pong', () => {
       conn.alive = true
     })
+    // the byte budget is kept on the raw socket, so frames past it are not even unmasked
+    req.socket.on('data', (chunk: Buffer) => this.guard(() => this.budget(conn, chunk.length), () => undefined))
     ws.on('message', (data, isBinary) => {
       conn.alive = true
-      this.guard(() => h.onFrame(conn, data, isBinary), () => undefined)
+      if (conn.closedForJunk) return // closing: what is still in flight is not read
+      this.guard(() => {
+        if (!isBinary) return h.onFrame(conn, data, isBinary)
+        // the protocol is text JSON: a binary frame is dropped before anything decodes it
+        h.onDropped(conn, 'binary')
+        this.junk(conn)
+      }, () => undefined)
     })
     ws.on('close', () => {
       if (this.conns.delete(conn)) this.guard(() => h.onClose(conn), () => undefined)
     })
     this.guard(() => h.onConnection(conn), () => undefined)
+  }
+
+  /** Counts inbound bytes; past MAX_INBOUND_BYTES_PER_SECOND the socket is not read until the second is over. */
+  private budget(conn: Tracked, bytes: number): void {
+    const now = performance.now()
+    if (now - conn.bytesWindowStartMs >= 1000) {
+      conn.bytesWindowStartMs = now
+      conn.windowBytes = 0
+    }
+    conn.windowBytes += bytes
+    if (conn.windowBytes <= MAX_INBOUND_BYTES_PER_SECOND || conn.ws.isPaused || conn.ws.readyState !== WebSocket.OPEN) return
+    this.guard(() => this.opts.handlers.onThrottled?.(conn), () => undefined)
+    conn.ws.pause()
+    setTimeout(() => {
+      if (conn.ws.readyState === WebSocket.OPEN && !conn.closedForJunk) conn.ws.resume()
+    }, Math.max(0, 1000 - (now - conn.bytesWindowStartMs))).unref()
+  }
+
+  /** Counts a junk frame; past MAX_JUNK_FRAMES_PER_SECOND the connection is closed (1008). */
+  private junk(conn: Tracked): void {
+    const now = performance.now()
+    if (now - conn.junkWindowStartMs >= 1000) {
+      conn.junkWindowStartMs = now
+      conn.windowJunk = 0
+    }
+    if (conn.closedForJunk || ++conn.windowJunk <= MAX_JUNK_FRAMES_PER_SECOND) return
+    conn.closedForJunk = true
+    this.log.debug(`connection ${conn.name ?? conn.remote} keeps sending junk; closing it`)
+    this.guard(() => this.opts.handlers.onJunkClosed?.(conn), () => undefined)
+    conn.close(JUNK_CLOSE_CODE, 'too many unusable frames')
+    // read nothing more from it; a sender that does not finish the close handshake is cut off
+    conn.ws.pause()
+    setTimeout(() => conn.ws.terminate(), 1000).unref()
   }
 
   /** Keepalive: terminate sockets that did not answer the previous ping, ping the rest. */

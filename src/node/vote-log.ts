@@ -10,12 +10,14 @@
  * process: a kill -9 loses nothing that was appended, and `close()` only has to fsync. A failed
  * write is logged and counted, never fatal: the log is a diagnostic, not election state.
  */
-import {closeSync, fstatSync, fsyncSync, openSync, readSync, renameSync, writeSync} from 'node:fs'
+import {closeSync, fchmodSync, fstatSync, fsyncSync, openSync, readdirSync, readFileSync, readSync, renameSync, writeSync} from 'node:fs'
 import {join} from 'node:path'
 
 import type {VoteLogEvent, VoteLogEventType} from '../core/events.js'
+import type {NodeId} from '../core/types.js'
 import type {VoteLogRecord} from '../wire/frames.js'
 import {errorCode, errorMessage, StartupError} from './errors.js'
+import {checkRegularFile} from './state-store.js'
 import {type Logger, silentLogger} from './logger.js'
 
 export const VOTE_LOG_FILE = 'vote.log'
@@ -62,9 +64,12 @@ export class VoteLog {
   open(): void {
     if (this.fd !== null) return
     try {
-      this.fd = openSync(this.file, 'a+', 0o644)
+      checkRegularFile(this.file, 'the vote log', VOTE_LOG_HINT)
+      this.fd = openSync(this.file, 'a+', 0o600)
+      fchmodSync(this.fd, 0o600) // a log from before modes were tightened
       this.size = fstatSync(this.fd).size
     } catch (error) {
+      if (error instanceof StartupError) throw error
       throw new StartupError(`cannot open the vote log ${this.file}: ${errorMessage(error)}`, 'Check that the data directory is writable.')
     }
     this.endPartialLine()
@@ -164,7 +169,7 @@ export class VoteLog {
     }
     for (let i = this.keep - 1; i >= 1; i--) renameIfExists(`${this.file}.${i}`, `${this.file}.${i + 1}`)
     renameIfExists(this.file, `${this.file}.1`)
-    this.fd = openSync(this.file, 'a+', 0o644)
+    this.fd = openSync(this.file, 'a+', 0o600)
     this.size = 0
     this.log.debug(`rotated the vote log ${this.file}`)
   }
@@ -217,4 +222,80 @@ function renameIfExists(from: string, to: string): void {
   } catch (error) {
     if (errorCode(error) !== 'ENOENT') throw error
   }
+}
+
+const VOTE_LOG_HINT = 'The vote log must be a regular file: move whatever is there aside.'
+
+/** The newest term a member's vote logs show, and the vote they show it gave in that term. */
+export interface LoggedVote {
+  /** how many records the logs hold (0: nothing to compare with) */
+  records: number
+  /** the largest `term` of any record; -1 when there are none */
+  term: number
+  /** whom the member voted for in `term` (itself for its own ballot), or null when the logs show no vote */
+  votedFor: NodeId | null
+  /** the file that shows `term` (and the vote, when there is one) */
+  file: string | null
+}
+
+/**
+ * Reads every vote log of a data directory (vote.log and its rotations, all of them) and finds the
+ * newest term and vote in them. The record is written before any event of the same step is
+ * appended (spec S1), so a log never legitimately runs ahead of the record: if it does, the
+ * record was rolled back (issue 7). Torn or foreign lines are skipped; a log that is not a
+ * regular file throws a StartupError.
+ */
+export function newestLoggedVote(dir: string): LoggedVote {
+  const found: LoggedVote = {records: 0, term: -1, votedFor: null, file: null}
+  // files may be read in any order: keep each term's vote, pick the newest term's at the end
+  const votes = new Map<number, {id: NodeId; file: string}>()
+  let names: string[]
+  try {
+    names = readdirSync(dir).filter((n) => n === VOTE_LOG_FILE || /^vote\.log\.\d+$/.test(n))
+  } catch {
+    return found
+  }
+  for (const name of names) {
+    const file = join(dir, name)
+    if (!checkRegularFile(file, 'the vote log', VOTE_LOG_HINT)) continue
+    let text: string
+    try {
+      text = readFileSync(file, 'utf8')
+    } catch (error) {
+      throw new StartupError(`cannot read the vote log ${file}: ${errorMessage(error)}`, 'Check the permissions of the data directory.')
+    }
+    for (const line of text.split('\n')) {
+      if (line === '') continue
+      let r: {term?: unknown; type?: unknown; node?: unknown; from?: unknown; candidate?: unknown; voteResult?: unknown; requestTerm?: unknown}
+      try {
+        r = JSON.parse(line) as typeof r
+      } catch {
+        continue // a torn line
+      }
+      if (typeof r !== 'object' || r === null || typeof r.term !== 'number') continue
+      found.records++
+      if (r.term > found.term) {
+        found.term = r.term
+        found.file = file
+      }
+      // a vote is an accepted ballot: another's (VOTE_HANDLED) or its own, which the member answers
+      // like any other and logs as its own VOTE_RESPONSE (its ballot alone is no vote: it may have
+      // voted for another candidate in that term already)
+      const vote =
+        r.voteResult !== 'ACCEPT'
+          ? null
+          : r.type === 'VOTE_HANDLED'
+            ? {term: r.requestTerm, id: r.candidate}
+            : r.type === 'VOTE_RESPONSE' && r.from === r.node
+              ? {term: r.term, id: r.node}
+              : null
+      if (vote !== null && typeof vote.term === 'number' && typeof vote.id === 'string') votes.set(vote.term, {id: vote.id, file})
+    }
+  }
+  const vote = votes.get(found.term)
+  if (vote !== undefined) {
+    found.votedFor = vote.id
+    found.file = vote.file
+  }
+  return found
 }

@@ -16,6 +16,7 @@
  */
 import {z} from 'zod'
 
+import {MAX_TERM} from '../core/limits.js'
 import {VOTE_LOG_EVENT_TYPES, type VoteLogEvent, type VoteLogEventType} from '../core/events.js'
 import {
   type HeartBeatRequest,
@@ -45,6 +46,11 @@ export const ID_PATTERN = /^[A-Za-z0-9_.]{1,64}$/
 
 const text = z.string().max(256)
 const nonEmpty = z.string().min(1).max(256)
+/**
+ * A term on the wire: -1 (a response's "no term") up to MAX_TERM, the one limit the loader and the
+ * core use too; a larger one is refused as `term_out_of_range` (issue 7, item 1).
+ */
+const termField = z.int().min(-1).max(MAX_TERM)
 
 const base = {
   group: text,
@@ -52,11 +58,11 @@ const base = {
   localId: text,
   code: z.int(),
   leaderId: text.nullable(),
-  term: z.int(),
+  term: termField,
   reqId: nonEmpty,
 }
 
-const voteRequestSchema = z.object({kind: z.literal('VoteRequest'), ...base, ledgerEndIndex: z.int(), ledgerEndTerm: z.int()})
+const voteRequestSchema = z.object({kind: z.literal('VoteRequest'), ...base, ledgerEndIndex: z.int(), ledgerEndTerm: termField})
 const voteResponseSchema = z.object({kind: z.literal('VoteResponse'), ...base, voteResult: z.enum(VOTE_RESULTS)})
 const heartBeatRequestSchema = z.object({kind: z.literal('HeartBeatRequest'), ...base})
 const heartBeatResponseSchema = z.object({kind: z.literal('HeartBeatResponse'), ...base})
@@ -101,7 +107,7 @@ const adminRequestSchema = z.discriminatedUnion('op', [
   /** → result: MemberStatus */
   z.object({...adminBase, op: z.literal('status')}),
   /** DLedger's testRevote: campaign for `term` (default currTerm + 1) at once → result {term, role} */
-  z.object({...adminBase, op: z.literal('revote'), term: z.int().min(0).optional()}),
+  z.object({...adminBase, op: z.literal('revote'), term: termField.min(0).optional()}),
   /** a leader steps down (NOT_LEADER otherwise) → result {term, role} */
   z.object({...adminBase, op: z.literal('stepDown')}),
   /** replace the preferred leaders (empty = none) → result {preferred} */
@@ -178,7 +184,10 @@ const SCHEMAS: Record<FrameKind, z.ZodType> = {
 export const FRAME_KINDS = Object.keys(SCHEMAS) as FrameKind[]
 
 /** Why a frame was dropped; the same words label `dledger_dropped_messages_total`. */
-export type ParseFailureReason = 'malformed' | 'oversized' | 'unknown_kind'
+export type ParseFailureReason = 'malformed' | 'oversized' | 'unknown_kind' | 'term_out_of_range'
+
+/** The fields that carry a term: above MAX_TERM they make a frame `term_out_of_range`, not malformed. */
+const TERM_FIELDS = new Set<PropertyKey>(['term', 'ledgerEndTerm'])
 
 export type ParseResult =
   | {ok: true; frame: Frame}
@@ -216,6 +225,9 @@ export function parseFrame(data: string | Buffer | ArrayBuffer | Buffer[]): Pars
     if (!parsed.success) {
       const issue = parsed.error.issues[0]
       const where = issue && issue.path.length > 0 ? issue.path.join('.') : kind
+      const field = issue?.path[issue.path.length - 1]
+      if (issue?.code === 'too_big' && field !== undefined && TERM_FIELDS.has(field))
+        return {ok: false, reason: 'term_out_of_range', detail: `bad ${kind}: ${where} is above the largest term ${MAX_TERM}`, kind, reqId}
       return {ok: false, reason: 'malformed', detail: `bad ${kind}: ${where}: ${issue?.message ?? 'invalid'}`, kind, reqId}
     }
     return {ok: true, frame: parsed.data as Frame}
@@ -233,7 +245,7 @@ const memberStatusSchema = z.object({
   reachable: z.literal(true),
   pid: z.int(),
   role: roleSchema,
-  term: z.int(),
+  term: termField,
   leaderId: text.nullable(),
   votedFor: text.nullable(),
   ledgerEndIndex: z.int(),
@@ -243,7 +255,7 @@ const memberStatusSchema = z.object({
   lastHeartbeatAgoMs: z.number().nullable(),
   error: z.null(),
   group: text,
-  knownMaxTermInGroup: z.int(),
+  knownMaxTermInGroup: termField,
   transferee: text.nullable(),
   startedAt: z.string().max(64),
   uptimeMs: z.number(),

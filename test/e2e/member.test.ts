@@ -9,20 +9,8 @@ import {existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, it} from 'node:test'
 
-import {WebSocket} from 'ws'
-
 import {exited, oneLeader, processCluster, statusOf} from '../helpers/cluster.js'
-import {httpGet, waitFor} from '../helpers/processes.js'
-
-/** Opens a WebSocket to a member's endpoint, resolves once open (or rejects). */
-function openWs(port: number, headers: Record<string, string> = {}): Promise<WebSocket> {
-  const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, {headers, perMessageDeflate: false})
-  ws.on('error', () => undefined)
-  return new Promise((resolve, reject) => {
-    ws.once('open', () => resolve(ws))
-    ws.once('error', reject)
-  })
-}
+import {httpGet, openWs, waitFor} from '../helpers/processes.js'
 
 describe('dledger start (real processes)', () => {
   it('3 members: one leader; kill -9 of it elects another in a higher term; it rejoins as follower; without followers the leader becomes CANDIDATE in its term', async (t) => {

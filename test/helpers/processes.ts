@@ -9,6 +9,8 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
+import {WebSocket} from 'ws'
+
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url))
 export const BIN = join(REPO_ROOT, 'bin', 'run.js')
 
@@ -141,5 +143,15 @@ export function waitForExit(child: ChildProcess & {output?: () => string}, timeo
       clearTimeout(timer)
       resolve({code, signal})
     })
+  })
+}
+
+/** Opens a WebSocket to a member's endpoint; resolves once open, rejects on a refused upgrade (bounded by the handshake timeout). */
+export function openWs(port: number, headers: Record<string, string> = {}): Promise<WebSocket> {
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, {headers, perMessageDeflate: false, handshakeTimeout: 5000})
+  ws.on('error', () => undefined)
+  return new Promise((resolve, reject) => {
+    ws.once('open', () => resolve(ws))
+    ws.once('error', reject)
   })
 }

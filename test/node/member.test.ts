@@ -65,7 +65,8 @@ describe('the member runtime', () => {
       const m = parseMetrics((await httpGet(port, '/metrics')).body)
       return m.get('dledger_dropped_messages_total{reason="oversized"}') === 1 ? m : false
     })
-    assert.equal(metrics.get('dledger_dropped_messages_total{reason="malformed"}'), 3)
+    assert.equal(metrics.get('dledger_dropped_messages_total{reason="malformed"}'), 2)
+    assert.equal(metrics.get('dledger_dropped_messages_total{reason="binary"}'), 1, 'a binary frame is dropped unread')
     assert.equal(metrics.get('dledger_dropped_messages_total{reason="unknown_kind"}'), 1)
     assert.equal(metrics.get('dledger_dropped_messages_total{reason="non_member"}'), 2)
     assert.equal(metrics.get('dledger_dropped_messages_total{reason="wrong_group"}'), 1)

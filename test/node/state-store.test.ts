@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {describe, it, type TestContext} from 'node:test'
@@ -23,7 +23,7 @@ describe('the term/vote record (spec S1)', () => {
     new StateStore(dir).write({currTerm: 7, currVoteFor: 'n2'})
     assert.deepEqual(JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')), {currTerm: 7, currVoteFor: 'n2'})
     assert.deepEqual(new StateStore(dir).load(), {currTerm: 7, currVoteFor: 'n2'})
-    assert.equal(existsSync(join(dir, 'state.json.tmp')), false, 'no temp file is left behind')
+    assert.deepEqual(readdirSync(dir).filter((n) => n.endsWith('.tmp')), [], 'no temp file is left behind')
   })
 
   it('a crash mid-write (a leftover temp file) leaves the old record, and the temp file is ignored', (t) => {
@@ -60,13 +60,37 @@ describe('the term/vote record (spec S1)', () => {
     assert.throws(() => new StateStore(dir).load(), (error: unknown) => error instanceof StartupError && error.message.includes(join(dir, 'state.json')))
   })
 
-  it('a failed write throws (the member then sends nothing) and keeps the old record', (t) => {
+  it('a failed write throws (the member then sends nothing) and leaves no temp file', (t) => {
     const dir = tempDir(t)
     const store = new StateStore(dir)
     store.write({currTerm: 2, currVoteFor: 'n0'})
-    mkdirSync(join(dir, 'state.json.tmp')) // the temp file cannot be created
+    rmSync(join(dir, 'state.json'))
+    mkdirSync(join(dir, 'state.json', 'x'), {recursive: true}) // the rename cannot replace a directory
     assert.throws(() => store.write({currTerm: 3, currVoteFor: 'n1'}))
-    rmSync(join(dir, 'state.json.tmp'), {recursive: true})
-    assert.deepEqual(new StateStore(dir).load(), {currTerm: 2, currVoteFor: 'n0'})
+    assert.deepEqual(readdirSync(dir).filter((n) => n.endsWith('.tmp')), [])
+  })
+
+  it('two stores writing one record never share a temp file (each write names its own)', (t) => {
+    const dir = tempDir(t)
+    writeFileSync(join(dir, 'state.json.tmp'), 'someone else\'s half-written record')
+    new StateStore(dir).write({currTerm: 1, currVoteFor: 'n0'})
+    assert.equal(readFileSync(join(dir, 'state.json.tmp'), 'utf8'), 'someone else\'s half-written record')
+    assert.deepEqual(new StateStore(dir).load(), {currTerm: 1, currVoteFor: 'n0'})
+  })
+
+  it('a record above MAX_TERM stops start-up: it was never written by a member', (t) => {
+    const dir = tempDir(t)
+    writeFileSync(join(dir, 'state.json'), JSON.stringify({currTerm: Number.MAX_SAFE_INTEGER, currVoteFor: null}))
+    assert.throws(() => new StateStore(dir).load(), /above the largest term/)
+  })
+
+  it('control characters of a corrupt record are escaped in the message', (t) => {
+    const dir = tempDir(t)
+    writeFileSync(join(dir, 'state.json'), '\u001b]0;owned\u0007{')
+    assert.throws(
+      () => new StateStore(dir).load(),
+      // eslint-disable-next-line no-control-regex -- looking for control characters is the point
+      (error: unknown) => error instanceof StartupError && !/[\u0000-\u001f]/.test(error.message) && error.message.includes('\\x1b'),
+    )
   })
 })

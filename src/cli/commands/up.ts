@@ -15,17 +15,16 @@ const DEFAULT_BASE_PORT = 20911
 /** `dledger up`: a local cluster in the background. */
 export default class Up extends BaseCommand<typeof Up> {
   static override summary = 'Start a local cluster in the background and wait for a leader'
-  static override description = `Writes the cluster profile if there is none yet (ids n0…, addresses 127.0.0.1:BASE+i), spawns one detached \`dledger start\` per member (data under <home>/data, output in <home>/logs/<id>.log, PIDs in <home>/run), waits until a leader is elected and prints the status table.
+  static override description = `Writes the cluster profile if there is none yet (ids n0…, addresses 127.0.0.1:BASE+i), spawns one detached \`dledger start\` per member (data under <home>/data, output in <home>/logs/<id>.log, PIDs in <home>/run; all readable by the owner only), waits until a leader is elected and prints the status table.
 
-With an existing profile, \`up\` starts the members it lists that are not running yet: after \`dledger down --id n1\` or a crash, just those (--id names one). Flags such as --nodes, --base-port, --peers (members on this machine with ids and ports of your choice), --group, --timing or --token rewrite the profile first, which needs the cluster stopped. It refuses when every member already runs (\`dledger down\` stops them) and when a port is taken, saying by what: a dledger member (id and PID), an outgoing connection's source port (keep ports below Linux's ephemeral range, 32768-60999, as the default base port ${DEFAULT_BASE_PORT} does), or another program.`
-
+With an existing profile, \`up\` starts the members it lists that are not running yet: after \`dledger down --id n1\` or a crash, just those (--id names one). Flags such as --nodes, --base-port, --peers (members on this machine with ids and ports of your choice), --group, --timing or --token-file (or --token) rewrite the profile first, which needs the cluster stopped. The members read the token from the profile (mode 0600), never from their command line. It refuses when every member already runs (\`dledger down\` stops them) and when a port is taken, saying by what: a dledger member (id and PID), an outgoing connection's source port (keep ports below Linux's ephemeral range, 32768-60999, as the default base port ${DEFAULT_BASE_PORT} does), or another program.`
 
   static override examples = [
     {description: 'Three members on 127.0.0.1:20911-20913', command: '<%= config.bin %> <%= command.id %>'},
     {description: 'Five members with the fast timing preset', command: '<%= config.bin %> <%= command.id %> --nodes 5 --timing fast'},
     {
       description: 'Another port range, a token, n2 preferred as leader',
-      command: '<%= config.bin %> <%= command.id %> --base-port 7001 --token s3cret --preferred-leader n2',
+      command: '<%= config.bin %> <%= command.id %> --base-port 7001 --token-file cluster.token --preferred-leader n2',
     },
     {description: 'Start n1 again after `dledger down --id n1` (the others keep running)', command: '<%= config.bin %> <%= command.id %> --id n1'},
     {description: 'A second, separate cluster in its own home', command: '<%= config.bin %> <%= command.id %> --home /tmp/dl2 --base-port 21911'},
@@ -56,7 +55,7 @@ With an existing profile, \`up\` starts the members it lists that are not runnin
     // 1. what is asked: the whole cluster, reshaped or not, or one member of the profile
     const overrides = timingOverrides(flags)
     const existing = await loadProfile(paths)
-    const tokenGiven = this.argv.some((a) => a === '--token' || a.startsWith('--token='))
+    const tokenGiven = this.argv.some((a) => a === '--token' || a.startsWith('--token=') || a === '--token-file' || a.startsWith('--token-file='))
     if (flags.peers !== undefined && (flags.nodes !== undefined || flags['base-port'] !== undefined))
       throw new UsageError('--peers and --nodes/--base-port both describe the members; give one of them')
     const reshaping =
@@ -145,7 +144,8 @@ With an existing profile, \`up\` starts the members it lists that are not runnin
     const hook = flags['on-role-change']
     const spawned = toStart.map((p) => local.spawnMember(paths, p, {binPath, args: hook === undefined ? [] : ['--on-role-change', hook]}))
     const {fetchClusterStatus, pollCluster, confirmedLeader, renderStatus} = await import('../cluster-client.js')
-    const cluster = {peers, group: profile.group, token: profile.token}
+    // the members read the token from the profile or DLEDGER_TOKEN, never from their command line
+    const cluster = {peers, group: profile.group, token: flags.token ?? profile.token}
     if (flags.wait === 0) {
       // the members elect a leader in the background; the status is whatever they say right now
       process.removeListener('SIGINT', onInterrupt)
