@@ -2,10 +2,11 @@
  * The README's tour, typed in order as a user would (issue 8, item 5): first the set-up line's
  * dledger commands, then every `$ dledger …` line of the tour's code blocks, each through
  * /bin/sh with `dledger` standing for `node bin/run.js`, in a temp DLEDGER_HOME and a temp working
- * directory. Commands that run until Ctrl-C (`start`, `status --watch`, `logs -f`) run in the
+ * directory. Commands that run until Ctrl-C (`start`, `ui`, `status --watch`, `logs -f`) run in the
  * background, as in another terminal, and are interrupted at the end of their section unless the
  * tour stopped them itself. The one change to the text: a command that would create the cluster
- * on the default ports (20911…) gets `--base-port` with ports the test chose, so it never
+ * on the default ports (20911…) gets `--base-port` with ports the test chose (and `ui` gets
+ * `--port 0`), so it never
  * touches a cluster of the machine's user. "Several hosts" needs other hosts and is skipped.
  * Needs `npm run build` first (`npm test` does it).
  */
@@ -63,13 +64,16 @@ function withoutComment(command: string): string {
   return command.trimEnd()
 }
 
-const runsUntilCtrlC = (command: string) => /^dledger (start\b|status\b.*--watch|logs\b.*(\s-f\b|--follow))/.test(command)
+// a stream piped into `head` ends on its own (the closed pipe ends it with exit 0): a foreground step
+const runsUntilCtrlC = (command: string) => /^dledger (start\b|ui\b|status\b.*--watch|logs\b.*(\s-f\b|--follow))/.test(command) && !/\|\s*head\b/.test(command)
 
 /**
  * The command with `--base-port` added where it would put a new cluster on the default ports:
  * `init` with --nodes, and `up` before there is a profile or with flags that rewrite it.
  */
 function onTestPorts(command: string, basePort: number, profileExists: boolean): string {
+  // the live page's default port 7070 may be taken on a shared machine: the OS picks one
+  if (/^dledger ui\b/.test(command) && !/--port/.test(command)) return `${command} --port 0`
   if (/--peers|--base-port|--id\b/.test(command)) return command
   const init = /^dledger init\b/.test(command) && /--nodes/.test(command)
   const up = /^dledger up\b/.test(command) && (!profileExists || /--timing|--nodes/.test(command))
@@ -158,7 +162,8 @@ it('the README tour works when typed in order after the set-up line', async (t) 
     if (runsUntilCtrlC(command)) {
       const child = inBackground(step, command)
       // as a user would, wait for a member's "listening" line before going to the next terminal
-      if (/^dledger start\b/.test(command)) await waitFor(`\`${command}\` to listen`, () => /listening on/.test(child.output()) || child.exitCode !== null, 15_000)
+      const ready = /^dledger start\b/.test(command) ? /listening on/ : /^dledger ui\b/.test(command) ? /dledger ui on http/ : null
+      if (ready !== null) await waitFor(`\`${command}\` to listen`, () => ready.test(child.output()) || child.exitCode !== null, 15_000)
       continue
     }
     const r = await run(command)
