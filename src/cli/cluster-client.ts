@@ -35,6 +35,9 @@ export const DEFAULT_PROBE_TIMEOUT_MS = 500
 /** The STATUS text of a member that answered 401. */
 export const UNAUTHORIZED = 'unauthorized: wrong or missing --token (HTTP 401)'
 
+/** The hint after a member refused the token. */
+export const TOKEN_HINT = 'pass the cluster token with --token or DLEDGER_TOKEN'
+
 /** A one-line, user-readable reason for a failed request. */
 export function describeRequestError(error: unknown, timeoutMs: number): string {
   const code = (error as {code?: unknown} | null)?.code
@@ -306,7 +309,7 @@ export function confirmedLeader(status: ClusterStatus): ClusterMember | null {
  */
 export function noAnswerHint(status: ClusterStatus): string {
   const errors = status.members.map((m) => m.error ?? '')
-  if (errors.some((e) => e === UNAUTHORIZED)) return 'pass the cluster token with --token or DLEDGER_TOKEN'
+  if (errors.some((e) => e === UNAUTHORIZED)) return TOKEN_HINT
   if (errors.length > 0 && errors.every((e) => e.startsWith('unreachable: no answer within')))
     return 'they may be busy or far away: raise --timeout (milliseconds per member)'
   return 'are the members running? `dledger up` starts a local cluster, `dledger start --id ID` one member'
