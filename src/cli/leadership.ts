@@ -166,9 +166,9 @@ export interface TransferOutcome {
 /**
  * DLedger's leadership transfer with the leader and term found: one client request to the leader,
  * which hands over to `to` and answers when `to` leads a newer term (spec S6); then the status must
- * show it. A lost take-leadership race comes back as one TAKE_LEADERSHIP_FAILED after the leader's
- * own retries (src/core/transfer.ts); a request that met another election or a moved leadership is
- * sent again to whoever leads then, while the deadline allows. Throws the typed failure.
+ * show it. The leader itself retries a take-leadership race it re-won (src/core/transfer.ts); a
+ * request that met another election or a moved leadership is sent again to whoever leads then,
+ * while the deadline allows. Throws the typed failure.
  */
 export async function transferLeadership(cluster: ResolvedCluster, paths: DledgerPaths, req: TransferRequest): Promise<TransferOutcome> {
   const {confirmedLeader, fetchClusterStatus, pollCluster} = await import('./cluster-client.js')
@@ -211,6 +211,7 @@ export async function transferLeadership(cluster: ResolvedCluster, paths: Dledge
     let newTerm: number
     for (;;) {
       attempts++
+      const asked = leader.id
       const answer = await requestTransfer(cluster, {leaderId: leader.id, term: status.term, to, group: status.group, timeoutMs: remaining(), budgetMs: req.timeoutMs, failure})
       if (answer.code === 'SUCCESS') {
         newTerm = answer.term
@@ -223,6 +224,8 @@ export async function transferLeadership(cluster: ResolvedCluster, paths: Dledge
       status = polled.status
       leader = confirmedLeader(status)
       if (leader === null || status.term === null) throw failure(answer.code, 'and no leader is confirmed since')
+      // the leader already retried the lost race itself; only a leadership that moved is asked again
+      if (answer.code === 'TAKE_LEADERSHIP_FAILED' && leader.id === asked) throw failure(answer.code)
       if (leader.id === to) {
         // somebody else's election or transfer made it leader meanwhile
         newTerm = status.term
@@ -254,8 +257,9 @@ export async function transferLeadership(cluster: ResolvedCluster, paths: Dledge
 
 /**
  * The answers after which nothing changed hands and the request is sent again, to whoever leads
- * then: the leader's own take-leadership retries ran out (TAKE_LEADERSHIP_FAILED), another
- * election moved the term on, or leadership moved before the request arrived.
+ * then: another election moved the term on, leadership moved before the request arrived, or the
+ * take-leadership failed and another member leads since (a race the asked leader lost itself; a
+ * race it re-won, it retries on its own: src/core/transfer.ts).
  */
 const RESENDABLE = new Set(['TAKE_LEADERSHIP_FAILED', 'EXPIRED_TERM', 'INCONSISTENT_TERM', 'NOT_LEADER'])
 /** At most this many requests per transfer. */

@@ -12,6 +12,7 @@ import {OperationError} from '../../src/cli/errors.js'
 import {type ElectionPort, type ElectionRequest, forceElection, MAX_ELECTION_ATTEMPTS} from '../../src/cli/forced-election.js'
 import type {NodeId} from '../../src/core/types.js'
 import type {Simulation} from '../../src/sim/simulation.js'
+import {memberStatus} from '../../src/wire/status.js'
 import {awaitLeader, cluster} from '../sim/helpers.js'
 
 /** What `GET /status` of each live simulated member would answer, folded as `dledger status` folds it. */
@@ -20,9 +21,7 @@ function simStatus(sim: Simulation): ClusterStatus {
     const peer = {id, host: '127.0.0.1', port: 7000 + i, address: `127.0.0.1:${7000 + i}`}
     const m = sim.member(id)
     if (m === null) return {peer, ok: false, error: 'unreachable: connection refused'}
-    const {preferredLeaderIds, ...rest} = m
-    const status = {...rest, address: peer.address, reachable: true as const, pid: 1, preferred: preferredLeaderIds.join(';') || null, error: null, startedAt: '', uptimeMs: 0, version: 'sim'}
-    return {peer, ok: true, status}
+    return {peer, ok: true, status: memberStatus(m, {address: peer.address, pid: 1, startedAt: '', uptimeMs: 0, version: 'sim'})}
   })
   return aggregateStatus(probes)
 }
