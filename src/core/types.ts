@@ -7,6 +7,13 @@
 /** A member id: the text before the first `-` in a peers entry; never contains `-`. */
 export type NodeId = string
 
+/**
+ * A member id: 1-64 letters, digits, "_" or "." (the peers format's id alphabet, bounded). The one
+ * pattern for ids in settings, frames, upgrade headers and the preferred-leader record; ids also
+ * become directory names, so "." and ".." are refused separately (isPlainName).
+ */
+export const MEMBER_ID_PATTERN = /^[A-Za-z0-9_.]{1,64}$/
+
 /** DLedger's `MemberState.Role` without the unused UNKNOWN. CANDIDATE is the initial role. */
 export type Role = 'CANDIDATE' | 'FOLLOWER' | 'LEADER'
 

@@ -20,7 +20,8 @@ import type {Duplex} from 'node:stream'
 
 import {type RawData, WebSocket, WebSocketServer} from 'ws'
 
-import {GROUP_HEADER, ID_PATTERN, MAX_FRAME_BYTES, NODE_HEADER, WS_PATH} from '../wire/frames.js'
+import {MEMBER_ID_PATTERN} from '../core/types.js'
+import {GROUP_HEADER, MAX_FRAME_BYTES, NODE_HEADER, WS_PATH} from '../wire/frames.js'
 import {errorCode, errorMessage, StartupError} from './errors.js'
 import {type Logger, silentLogger} from './logger.js'
 
@@ -274,7 +275,7 @@ export class MemberServer {
     if (!this.authorized(req)) return refuse(socket, 401, 'Unauthorized')
     const name = headerValue(req.headers[NODE_HEADER])
     const group = headerValue(req.headers[GROUP_HEADER])
-    if (name !== null && !ID_PATTERN.test(name)) return refuse(socket, 400, 'Bad Request')
+    if (name !== null && !MEMBER_ID_PATTERN.test(name)) return refuse(socket, 400, 'Bad Request')
     if (group !== null && group.length > 256) return refuse(socket, 400, 'Bad Request')
     const peer = name !== null && (this.opts.peerIds ?? []).includes(name)
     if (peer ? this.count((c) => c.name === name) >= PEER_SLOTS : this.count((c) => !c.peer) >= MAX_CONNECTIONS) return refuse(socket, 503, 'Service Unavailable')

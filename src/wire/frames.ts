@@ -23,6 +23,7 @@ import {
   type HeartBeatResponse,
   type LeadershipTransferRequest,
   type LeadershipTransferResponse,
+  MEMBER_ID_PATTERN,
   type Message,
   type ResponseCodeName,
   VOTE_RESULTS,
@@ -39,8 +40,6 @@ export const MAX_FRAME_BYTES = 1 << 20
 export const NODE_HEADER = 'x-dledger-node'
 /** Upgrade header naming the connecting member's group. */
 export const GROUP_HEADER = 'x-dledger-group'
-/** Ids in headers and client ids: the peers-format id alphabet, bounded. */
-export const ID_PATTERN = /^[A-Za-z0-9_.]{1,64}$/
 
 // ---------------------------------------------------------------- election messages
 
@@ -111,7 +110,7 @@ const adminRequestSchema = z.discriminatedUnion('op', [
   /** a leader steps down (NOT_LEADER otherwise) → result {term, role} */
   z.object({...adminBase, op: z.literal('stepDown')}),
   /** replace the preferred leaders (empty = none) → result {preferred} */
-  z.object({...adminBase, op: z.literal('setPreferredLeaders'), ids: z.array(z.string().regex(ID_PATTERN)).max(64)}),
+  z.object({...adminBase, op: z.literal('setPreferredLeaders'), ids: z.array(z.string().regex(MEMBER_ID_PATTERN)).max(64)}),
   /**
    * → result {events: VoteLogRecord[]} (the last `tail` records, default 0); with `follow`
    * (default true) every later record arrives as a LogEvent frame until the socket closes.
