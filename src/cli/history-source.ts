@@ -9,7 +9,7 @@ import {readdirSync, readFileSync, realpathSync, statSync} from 'node:fs'
 import {basename, join, resolve} from 'node:path'
 
 // the member's own parser of its durable record (spec S1), so the check reads it exactly as a member would
-import {parseRecord, STATE_FILE} from '../node/state-store.js'
+import {parseRecord, STATE_FILE} from '../wire/durable-record.js'
 import type {MemberHistory} from './safety-check.js'
 import {readVoteLogFiles, voteLogFiles} from './vote-log-source.js'
 
