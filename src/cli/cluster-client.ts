@@ -30,7 +30,7 @@ export interface ProbeOptions {
   timeoutMs?: number
 }
 
-export const DEFAULT_PROBE_TIMEOUT_MS = 500
+const DEFAULT_PROBE_TIMEOUT_MS = 500
 
 /** The STATUS text of a member that answered 401. */
 export const UNAUTHORIZED = 'unauthorized: wrong or missing --token (HTTP 401)'
@@ -68,7 +68,7 @@ const nullableString = (v: unknown) => v === null || v === undefined || typeof v
 const nullableNumber = (v: unknown) => v === null || v === undefined || typeof v === 'number'
 
 /** Checks the fields the CLI relies on; returns the problem, or null when the report is usable. */
-export function checkReport(body: unknown): string | null {
+function checkReport(body: unknown): string | null {
   if (!isObject(body)) return 'not a JSON object'
   if (typeof body.role !== 'string') return '"role" is missing'
   if (typeof body.term !== 'number') return '"term" is missing'
@@ -349,7 +349,7 @@ export const STATUS_COLUMNS = ['ID', 'ADDRESS', 'ROLE', 'TERM', 'LEADER', 'VOTED
 const dash = (v: string | number | null) => (v === null ? '-' : String(v))
 
 /** One table row per member. */
-export function statusRows(status: ClusterStatus): string[][] {
+function statusRows(status: ClusterStatus): string[][] {
   return status.members.map((m) => [
     m.id,
     m.address,

@@ -84,7 +84,7 @@ export interface TransferFailureContext {
 }
 
 /** The hint for a failed transfer, by DLedger code name. */
-export function transferHint(code: string, ctx: TransferFailureContext): string {
+function transferHint(code: string, ctx: TransferFailureContext): string {
   const others = ctx.others.length > 0 ? ` or transfer to a live follower (${ctx.others.join(', ')})` : ''
   switch (code) {
     case 'NETWORK_ERROR':

@@ -102,7 +102,7 @@ export interface Settings extends Timing {
   checkPreferredLeaderIntervalMs: number
 }
 
-export const DEFAULT_TIMING: Readonly<Timing> = Object.freeze({
+const DEFAULT_TIMING: Readonly<Timing> = Object.freeze({
   heartbeatIntervalMs: 2000,
   maxHeartbeatLeak: 3,
   minVoteIntervalMs: 300,

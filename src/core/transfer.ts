@@ -41,7 +41,7 @@ interface OutgoingTransfer {
  * TakeLeadershipTask.check (reference §3.9.4 table): the answer a transferee owes its old leader
  * after a role change to `role` for `term`, or null while the outcome is still open.
  */
-export function takeLeadershipOutcome(term: number, role: Role, termToTakeLeadership: number, currTerm: number): {code: ResponseCodeName; term: number} | null {
+function takeLeadershipOutcome(term: number, role: Role, termToTakeLeadership: number, currTerm: number): {code: ResponseCodeName; term: number} | null {
   if (term > termToTakeLeadership) return {code: 'EXPIRED_TERM', term}
   if (term === termToTakeLeadership) {
     if (role === 'LEADER') return {code: 'SUCCESS', term: termToTakeLeadership}
@@ -51,7 +51,7 @@ export function takeLeadershipOutcome(term: number, role: Role, termToTakeLeader
 }
 
 /** The old leader's verdict on the transferee's answer (spec S6: success only when it leads in a newer term). */
-export function transferOutcome(responseCode: number, responseTerm: number, transferTerm: number): ResponseCodeName {
+function transferOutcome(responseCode: number, responseTerm: number, transferTerm: number): ResponseCodeName {
   if (responseCode !== RESPONSE_CODES.SUCCESS) return codeName(responseCode)
   return responseTerm > transferTerm ? 'SUCCESS' : 'TAKE_LEADERSHIP_FAILED'
 }

@@ -35,8 +35,7 @@ export const VOTE_RESULTS = [
 export type VoteResult = (typeof VOTE_RESULTS)[number]
 
 /** `VoteResponse.ParseResult`: what a candidate concluded from one ballot (reference §3.6). */
-export const PARSE_RESULTS = ['WAIT_TO_REVOTE', 'REVOTE_IMMEDIATELY', 'PASSED', 'WAIT_TO_VOTE_NEXT'] as const
-export type ParseResult = (typeof PARSE_RESULTS)[number]
+export type ParseResult = 'WAIT_TO_REVOTE' | 'REVOTE_IMMEDIATELY' | 'PASSED' | 'WAIT_TO_VOTE_NEXT'
 
 /** `DLedgerResponseCode`: name → numeric code, exactly as DLedger numbers them. */
 export const RESPONSE_CODES = {
@@ -80,7 +79,6 @@ export const RESPONSE_CODES = {
   INSTALL_SNAPSHOT_ERROR: 508,
 } as const
 export type ResponseCodeName = keyof typeof RESPONSE_CODES
-export type ResponseCode = (typeof RESPONSE_CODES)[ResponseCodeName]
 
 const CODE_NAMES = new Map<number, ResponseCodeName>(
   (Object.entries(RESPONSE_CODES) as [ResponseCodeName, number][]).map(([name, code]) => [code, name]),

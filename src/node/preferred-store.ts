@@ -91,7 +91,7 @@ export class PreferredStore {
 }
 
 /** The record in a text, or null when it is not one. */
-export function parsePreferredRecord(text: string): PreferredRecord | null {
+function parsePreferredRecord(text: string): PreferredRecord | null {
   let value: unknown
   try {
     value = JSON.parse(text)

@@ -22,7 +22,7 @@ export function rollbackProblem(recordFile: string, record: DurableState, record
   return null
 }
 
-export const ROLLBACK_HINT =
+const ROLLBACK_HINT =
   'Restore the newest copy of state.json. Only if you know this member may vote again in those terms, start it with --accept-rolled-back-state.'
 
 /**

@@ -28,19 +28,19 @@ import {type Logger, silentLogger} from './logger.js'
 /** A socket's send buffer beyond which its reader counts as dead (it is terminated). */
 export const MAX_BUFFERED_BYTES = 4 * MAX_FRAME_BYTES
 /** The most WebSocket connections one member holds at once from clients (not counting peers). */
-export const MAX_CONNECTIONS = 256
+const MAX_CONNECTIONS = 256
 /** Connections each configured peer may hold on top of MAX_CONNECTIONS (one, plus a reconnect overlapping a dying one). */
-export const PEER_SLOTS = 4
+const PEER_SLOTS = 4
 /**
  * Inbound bytes a connection may send per second: past it, its socket is not read until the second
  * is over (TCP pushes back on the sender), so a flood costs the member at most this much
  * unmasking and parsing per second. Election traffic is a few hundred bytes per heartbeat.
  */
-export const MAX_INBOUND_BYTES_PER_SECOND = MAX_FRAME_BYTES
+const MAX_INBOUND_BYTES_PER_SECOND = MAX_FRAME_BYTES
 /** Junk frames (binary, malformed, over budget) a connection may send in one second before it is closed. */
-export const MAX_JUNK_FRAMES_PER_SECOND = 8
+const MAX_JUNK_FRAMES_PER_SECOND = 8
 /** The close code for a connection closed for junk (RFC 6455: policy violation). */
-export const JUNK_CLOSE_CODE = 1008
+const JUNK_CLOSE_CODE = 1008
 
 /** Why the server dropped a frame before the member saw it. */
 export type ServerDropReason = 'binary'

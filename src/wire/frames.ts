@@ -95,10 +95,6 @@ const adminBase = {
   group: text.optional(),
 }
 
-/** The admin operations a member serves. */
-export const ADMIN_OPS = ['status', 'revote', 'stepDown', 'setPreferredLeaders', 'subscribeLog'] as const
-export type AdminOp = (typeof ADMIN_OPS)[number]
-
 /** The most vote-log records a `subscribeLog` answer carries (keeps it well under 1 MiB). */
 export const MAX_LOG_TAIL = 1000
 
@@ -180,7 +176,6 @@ const SCHEMAS: Record<FrameKind, z.ZodType> = {
   LogEvent: logEventSchema,
 }
 
-export const FRAME_KINDS = Object.keys(SCHEMAS) as FrameKind[]
 
 /** Why a frame was dropped; the same words label `dledger_dropped_messages_total`. */
 export type ParseFailureReason = 'malformed' | 'oversized' | 'unknown_kind' | 'term_out_of_range'
@@ -277,11 +272,6 @@ export function parseMemberStatus(value: unknown): {ok: true; status: MemberStat
 /** The text of a frame. */
 export function encodeFrame(frame: Frame): string {
   return JSON.stringify(frame)
-}
-
-/** Whether a frame is one of the core's election messages. */
-export function isMessageFrame(frame: Frame): frame is Message {
-  return frame.kind !== 'AdminRequest' && frame.kind !== 'AdminResponse' && frame.kind !== 'LogEvent'
 }
 
 /** The `Authorization` header value for a cluster token. */

@@ -13,7 +13,7 @@ import {findMembers, isRecordedMember, spawnMember, stopMembers} from '../local-
 import {checkPortFree} from '../port-owner.js'
 import type {DledgerPaths} from '../paths.js'
 
-export const UI_ACTIONS = ['transfer', 'elect', 'stop', 'kill', 'restart'] as const
+const UI_ACTIONS = ['transfer', 'elect', 'stop', 'kill', 'restart'] as const
 export type UiAction = (typeof UI_ACTIONS)[number]
 
 /** What a button did: one line for the page, and whether it worked. */
