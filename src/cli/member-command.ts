@@ -11,6 +11,11 @@ import type {ClusterStatus} from './cluster-client.js'
 import type {DledgerPaths} from './paths.js'
 import type {ResolvedCluster} from './profile.js'
 
+/** `--timeout` of the commands that ask each member once: the per-member answer deadline. */
+export function answerTimeoutFlag(defaultMs = 500) {
+  return Flags.integer({description: "milliseconds to wait for each member's answer", default: defaultMs, min: 1})
+}
+
 /** `--probe-timeout`: the per-member status deadline of the commands that also have a whole-operation --timeout. */
 export function probeTimeoutFlag() {
   return Flags.integer({description: "milliseconds to wait for each member's status answer", default: 500, min: 1, hidden: true})

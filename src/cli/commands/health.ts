@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 
-import {MemberCommand} from '../member-command.js'
+import {answerTimeoutFlag, MemberCommand} from '../member-command.js'
 import type {ClusterHealth, ClusterMember} from '../cluster-client.js'
 import {OperationError} from '../errors.js'
 
@@ -39,7 +39,7 @@ With --wait it keeps asking until the cluster is healthy or the time is up: a sc
 
   static override flags = {
     wait: Flags.integer({description: 'milliseconds to keep asking until the cluster is healthy (0 = ask once)', default: 0, min: 0}),
-    timeout: Flags.integer({description: "milliseconds to wait for each member's answer", default: 500, min: 1}),
+    timeout: answerTimeoutFlag(),
   }
 
   async run(): Promise<HealthResult> {

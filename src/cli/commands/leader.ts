@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 
-import {MemberCommand} from '../member-command.js'
+import {answerTimeoutFlag, MemberCommand} from '../member-command.js'
 import {OperationError} from '../errors.js'
 
 /** What `leader --json` prints. */
@@ -24,7 +24,7 @@ export default class Leader extends MemberCommand<typeof Leader> {
 
   static override flags = {
     wait: Flags.integer({description: 'milliseconds to keep asking for a leader (0 = ask once)', default: 0, min: 0}),
-    timeout: Flags.integer({description: "milliseconds to wait for each member's answer", default: 500, min: 1}),
+    timeout: answerTimeoutFlag(),
   }
 
   async run(): Promise<LeaderResult> {

@@ -3,7 +3,7 @@ import {Flags} from '@oclif/core'
 import type {VoteLogEventType} from '../../core/events.js'
 import type {Peer} from '../../core/settings.js'
 import type {VoteLogRecord} from '../../wire/frames.js'
-import {MemberCommand} from '../member-command.js'
+import {answerTimeoutFlag, MemberCommand} from '../member-command.js'
 import {OperationError, UsageError} from '../errors.js'
 import type {MemberClientOptions} from '../member-client.js'
 import type {LogFilter} from '../vote-log-view.js'
@@ -45,7 +45,7 @@ With -f the command prints the last -n events (default ${FOLLOW_DEFAULT_LINES}),
     lines: Flags.integer({char: 'n', description: `print only the last N events (after filtering) [default: all; ${FOLLOW_DEFAULT_LINES} with -f]`, min: 0}),
     type: Flags.string({description: 'only these event types (comma-separated, e.g. ROLE_CHANGE,LEADERSHIP_TRANSFER)'}),
     since: Flags.string({description: 'only events after this time: an ISO 8601 time, or a duration back from now (30s, 5m, 2h, 1d)'}),
-    timeout: Flags.integer({description: "milliseconds to wait for each member's answer", default: CONNECT_TIMEOUT_MS, min: 1}),
+    timeout: answerTimeoutFlag(CONNECT_TIMEOUT_MS),
   }
 
   async run(): Promise<undefined> {

@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 
-import {MemberCommand} from '../member-command.js'
+import {answerTimeoutFlag, MemberCommand} from '../member-command.js'
 import type {ClusterStatus} from '../cluster-client.js'
 import {OperationError} from '../errors.js'
 
@@ -26,7 +26,7 @@ The cluster comes from the profile in the home, or from --peers for any cluster 
   static override flags = {
     watch: Flags.boolean({description: 'redraw every --interval until Ctrl-C (with --json: one JSON line per round)', default: false}),
     interval: Flags.integer({description: 'milliseconds between redraws with --watch', default: 1000, min: 100}),
-    timeout: Flags.integer({description: "milliseconds to wait for each member's answer", default: 500, min: 1}),
+    timeout: answerTimeoutFlag(),
   }
 
   async run(): Promise<ClusterStatus | undefined> {

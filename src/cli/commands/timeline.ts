@@ -2,7 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import type {Peer} from '../../core/settings.js'
 import type {VoteLogRecord} from '../../wire/frames.js'
-import {MemberCommand} from '../member-command.js'
+import {answerTimeoutFlag, MemberCommand} from '../member-command.js'
 import {OperationError, UsageError} from '../errors.js'
 import type {TimelineModel} from '../timeline/model.js'
 
@@ -41,7 +41,7 @@ The page has a lane per member with its role as a coloured band (follower, candi
   static override flags = {
     from: Flags.string({description: 'a sim --json report, a sim --trace file or a vote.log ("-" for stdin)'}),
     output: Flags.string({char: 'o', description: 'the HTML file to write', default: 'timeline.html'}),
-    timeout: Flags.integer({description: "milliseconds to wait for each member's answer", default: 1500, min: 1}),
+    timeout: answerTimeoutFlag(1500),
   }
 
   async run(): Promise<TimelineResult> {
