@@ -2,8 +2,8 @@
  * Leadership from the outside: the transfer workflow `dledger transfer-leader` and the UI run
  * (`transferLeadership`), and what it shares with `dledger elect`: reading the cluster's leader
  * and term from the status view, the typed failures (DLedger's response-code names, a hint each)
- * and the result lines. Everything but `transferLeadership` is pure, so the rules are unit-tested
- * without processes.
+ * and the result lines. Those shared parts are pure, so the rules are unit-tested without
+ * processes; the transfer itself runs against real members (test/e2e/operator.test.ts).
  */
 import {type NodeId, RESPONSE_CODES, type ResponseCodeName} from '../core/types.js'
 import {type ClusterMember, type ClusterStatus, TOKEN_HINT} from './cluster-client.js'
