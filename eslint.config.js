@@ -121,4 +121,26 @@ export default defineConfig(
     files: ['src/cli/**/*.ts', 'bench/**/*.ts', 'test/sim/**/*.ts', 'test/node/**/*.ts', 'test/cli/**/*.ts', 'test/e2e/**/*.ts', 'test/helpers/**/*.ts'],
     rules: {'no-restricted-imports': ['error', {patterns: [coreInternals]}]},
   },
+  // The CLI talks to members only through src/wire: it runs src/node only for `start`, and src/sim
+  // only for `sim`. Static and dynamic imports alike (the commands import lazily).
+  ...cliLayerRules('src/cli/**/*.ts', ['node', 'sim'], ['src/cli/commands/start.ts', 'src/cli/commands/sim.ts']),
+  ...cliLayerRules('src/cli/commands/start.ts', ['sim']),
+  ...cliLayerRules('src/cli/commands/sim.ts', ['node']),
 )
+
+/** The blocks that keep `files` from importing the layers `banned`, statically or with `import()`. */
+function cliLayerRules(files, banned, ignores = []) {
+  const message = `src/cli talks to members through src/wire; it imports src/node only in commands/start.ts and src/sim only in commands/sim.ts (architecture.md, the dependency rule).`
+  // \u002F is "/": esquery's regex literals end at the first slash
+  const dynamic = `ImportExpression[source.value=/^(\\.\\.\\u002F)+(${banned.join('|')})\\u002F/]`
+  return [
+    {
+      files: [files],
+      ignores,
+      rules: {
+        'no-restricted-imports': ['error', {patterns: [coreInternals, {regex: layer(...banned), message}]}],
+        'no-restricted-syntax': ['error', {selector: dynamic, message}],
+      },
+    },
+  ]
+}

@@ -101,7 +101,7 @@ function isExitError(err: unknown): boolean {
 }
 
 /** The token in a file: its first line, without surrounding blanks; a UsageError when there is none. */
-export function readTokenFile(file: string): string {
+function readTokenFile(file: string): string {
   let text: string
   try {
     text = readFileSync(file, 'utf8')

@@ -30,10 +30,13 @@ export interface ProbeOptions {
   timeoutMs?: number
 }
 
-export const DEFAULT_PROBE_TIMEOUT_MS = 500
+const DEFAULT_PROBE_TIMEOUT_MS = 500
 
 /** The STATUS text of a member that answered 401. */
 export const UNAUTHORIZED = 'unauthorized: wrong or missing --token (HTTP 401)'
+
+/** The hint after a member refused the token. */
+export const TOKEN_HINT = 'pass the cluster token with --token or DLEDGER_TOKEN'
 
 /** A one-line, user-readable reason for a failed request. */
 export function describeRequestError(error: unknown, timeoutMs: number): string {
@@ -65,7 +68,7 @@ const nullableString = (v: unknown) => v === null || v === undefined || typeof v
 const nullableNumber = (v: unknown) => v === null || v === undefined || typeof v === 'number'
 
 /** Checks the fields the CLI relies on; returns the problem, or null when the report is usable. */
-export function checkReport(body: unknown): string | null {
+function checkReport(body: unknown): string | null {
   if (!isObject(body)) return 'not a JSON object'
   if (typeof body.role !== 'string') return '"role" is missing'
   if (typeof body.term !== 'number') return '"term" is missing'
@@ -306,7 +309,7 @@ export function confirmedLeader(status: ClusterStatus): ClusterMember | null {
  */
 export function noAnswerHint(status: ClusterStatus): string {
   const errors = status.members.map((m) => m.error ?? '')
-  if (errors.some((e) => e === UNAUTHORIZED)) return 'pass the cluster token with --token or DLEDGER_TOKEN'
+  if (errors.some((e) => e === UNAUTHORIZED)) return TOKEN_HINT
   if (errors.length > 0 && errors.every((e) => e.startsWith('unreachable: no answer within')))
     return 'they may be busy or far away: raise --timeout (milliseconds per member)'
   return 'are the members running? `dledger up` starts a local cluster, `dledger start --id ID` one member'
@@ -346,7 +349,7 @@ export const STATUS_COLUMNS = ['ID', 'ADDRESS', 'ROLE', 'TERM', 'LEADER', 'VOTED
 const dash = (v: string | number | null) => (v === null ? '-' : String(v))
 
 /** One table row per member. */
-export function statusRows(status: ClusterStatus): string[][] {
+function statusRows(status: ClusterStatus): string[][] {
   return status.members.map((m) => [
     m.id,
     m.address,

@@ -9,7 +9,7 @@ import {readdirSync, readFileSync, realpathSync, statSync} from 'node:fs'
 import {basename, join, resolve} from 'node:path'
 
 // the member's own parser of its durable record (spec S1), so the check reads it exactly as a member would
-import {parseRecord, STATE_FILE} from '../node/state-store.js'
+import {parseRecord, STATE_FILE} from '../wire/durable-record.js'
 import type {MemberHistory} from './safety-check.js'
 import {readVoteLogFiles, voteLogFiles} from './vote-log-source.js'
 
@@ -46,7 +46,7 @@ function subdirectories(dir: string): string[] {
 }
 
 /** Whether a directory holds a member's vote log or durable record. */
-export function isMemberDir(dir: string): boolean {
+function isMemberDir(dir: string): boolean {
   try {
     return voteLogFiles(dir).length > 0 || statSync(join(dir, STATE_FILE), {throwIfNoEntry: false}) !== undefined
   } catch {
@@ -59,7 +59,7 @@ export function isMemberDir(dir: string): boolean {
  * subdirectories that are members, or members one level further down (a home's data root:
  * `<group>/<id>/`). Throws HistoryDirError when `dir` is not a directory.
  */
-export function findMemberDirs(dir: string): MemberDir[] {
+function findMemberDirs(dir: string): MemberDir[] {
   const stat = statSync(dir, {throwIfNoEntry: false})
   if (stat === undefined) throw new HistoryDirError(`${dir}: no such directory`)
   if (!stat.isDirectory()) throw new HistoryDirError(`${dir}: not a directory`)

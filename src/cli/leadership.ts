@@ -1,21 +1,16 @@
 /**
- * What `dledger elect` and `dledger transfer-leader` share: reading the cluster's leader and term
- * from the status view, the typed failures (DLedger's response-code names, a hint each) and the
- * result lines. Pure (no I/O), so the rules are unit-tested without processes.
+ * Leadership from the outside: the transfer workflow `dledger transfer-leader` and the UI run
+ * (`transferLeadership`), and what it shares with `dledger elect`: reading the cluster's leader
+ * and term from the status view, the typed failures (DLedger's response-code names, a hint each)
+ * and the result lines. Those shared parts are pure, so the rules are unit-tested without
+ * processes; the transfer itself runs against real members (test/e2e/operator.test.ts).
  */
-import type {NodeId} from '../core/types.js'
-import type {ClusterMember, ClusterStatus} from './cluster-client.js'
+import {type NodeId, RESPONSE_CODES, type ResponseCodeName} from '../core/types.js'
+import {type ClusterMember, type ClusterStatus, TOKEN_HINT} from './cluster-client.js'
 import {OperationError, UsageError} from './errors.js'
-
-/** What `elect --json` prints. */
-export interface ElectResult {
-  leaderId: NodeId
-  term: number
-  previousLeaderId: NodeId | null
-  previousTerm: number | null
-  /** from the request to the member until the status showed the new leader */
-  tookMs: number
-}
+import type {ElectResult} from './forced-election.js'
+import type {DledgerPaths} from './paths.js'
+import type {ResolvedCluster} from './profile.js'
 
 /** What `transfer-leader --json` prints. */
 export interface TransferResult {
@@ -73,27 +68,9 @@ export function idList(ids: readonly string[]): string {
   return ids.length > 0 ? ids.join(', ') : 'none'
 }
 
-/** DLedger's numeric codes for the names a transfer can fail with (reference §3.10). */
-const CODES: Record<string, number> = {
-  NETWORK_ERROR: 302,
-  TIMEOUT: 300,
-  UNKNOWN_MEMBER: 401,
-  EXPIRED_TERM: 403,
-  NOT_LEADER: 404,
-  INCONSISTENT_TERM: 407,
-  INCONSISTENT_LEADER: 409,
-  UNEXPECTED_ARGUMENT: 411,
-  DISK_ERROR: 414,
-  FALL_BEHIND_TOO_MUCH: 417,
-  TAKE_LEADERSHIP_FAILED: 418,
-  INTERNAL_ERROR: 500,
-  LEADER_TRANSFERRING: 506,
-}
-
 /** `TAKE_LEADERSHIP_FAILED (418)`, or the bare name when it has no DLedger number. */
 export function codeLabel(name: string): string {
-  const n = CODES[name]
-  return n === undefined ? name : `${name} (${n})`
+  return name in RESPONSE_CODES ? `${name} (${RESPONSE_CODES[name as ResponseCodeName]})` : name
 }
 
 export interface TransferFailureContext {
@@ -107,7 +84,7 @@ export interface TransferFailureContext {
 }
 
 /** The hint for a failed transfer, by DLedger code name. */
-export function transferHint(code: string, ctx: TransferFailureContext): string {
+function transferHint(code: string, ctx: TransferFailureContext): string {
   const others = ctx.others.length > 0 ? ` or transfer to a live follower (${ctx.others.join(', ')})` : ''
   switch (code) {
     case 'NETWORK_ERROR':
@@ -129,7 +106,7 @@ export function transferHint(code: string, ctx: TransferFailureContext): string 
     case 'NO_LEADER':
       return 'wait for an election (`dledger leader --wait 5000`), then retry'
     case 'UNAUTHORIZED':
-      return 'pass the cluster token with --token or DLEDGER_TOKEN'
+      return TOKEN_HINT
     default:
       return 'check `dledger status`'
   }
@@ -158,4 +135,229 @@ export function preferredLine(p: PreferredOutcome): string {
 /** `n1 leads term 7 (forced election, 84 ms)`. */
 export function electLine(r: ElectResult, how: 'forced election' | 'step down'): string {
   return `${r.leaderId} leads term ${r.term} (${how}, ${Math.round(r.tookMs)} ms)`
+}
+
+/** The preferred leaders the members name that are not `leaderId`: leadership moves back to them (checkPreferredLeader). */
+export function preferredElsewhere(status: ClusterStatus, leaderId: NodeId): string[] {
+  return [...new Set(status.members.map((m) => m.preferred).filter((p): p is string => p !== null && !p.split(';').includes(leaderId)))]
+}
+
+/** What `transferLeadership` needs besides the cluster. */
+export interface TransferRequest {
+  /** the transferee; when undefined, `pickTarget` chooses among the live followers */
+  to?: NodeId
+  /** true: make `to` preferred everywhere; false: clear the preferred leaders first; undefined: leave them */
+  preferred?: boolean
+  /** the whole transfer's deadline */
+  timeoutMs: number
+  /** each member's status answer */
+  probeTimeoutMs: number
+  pickTarget?: (status: ClusterStatus, leaderId: NodeId | null) => Promise<NodeId>
+  /** told the --[no-]preferred outcome when the transfer fails after setting it */
+  onFailedWithPreferred?: (preferred: PreferredOutcome) => void
+}
+
+/** A finished transfer and the status it started from (whose preferred leaders the caller may warn about). */
+export interface TransferOutcome {
+  result: TransferResult
+  before: ClusterStatus
+}
+
+/**
+ * DLedger's leadership transfer with the leader and term found: one client request to the leader,
+ * which hands over to `to` and answers when `to` leads a newer term (spec S6); then the status must
+ * show it. The leader itself retries a take-leadership race it re-won (src/core/transfer.ts); a
+ * request that met another election or a moved leadership is sent again to whoever leads then,
+ * while the deadline allows. Throws the typed failure.
+ */
+export async function transferLeadership(cluster: ResolvedCluster, paths: DledgerPaths, req: TransferRequest): Promise<TransferOutcome> {
+  const {confirmedLeader, fetchClusterStatus, pollCluster} = await import('./cluster-client.js')
+  const deadline = performance.now() + req.timeoutMs
+  const remaining = () => Math.max(1, Math.round(deadline - performance.now()))
+
+  let status = await fetchClusterStatus(cluster, {timeoutMs: req.probeTimeoutMs})
+  const before = status
+  if (req.to !== undefined) memberOrUsageError(status, req.to, '--to')
+  let leader = confirmedLeader(status)
+  if (req.to === undefined && req.pickTarget === undefined) throw new UsageError('missing --to: the member to hand leadership to', {code: 'MISSING_TARGET'})
+  const to = req.to ?? (await req.pickTarget!(status, leader?.id ?? null))
+  const failure = (code: string, detail?: string) =>
+    transferFailure(code, {
+      to,
+      leaderId: leader?.id ?? null,
+      others: liveFollowers(status, leader?.id ?? null).map((m) => m.id).filter((id) => id !== to),
+      timeoutMs: req.timeoutMs,
+      detail,
+    })
+  if (leader === null || status.term === null) {
+    const answered = status.members.filter((m) => m.reachable).length
+    throw failure('NO_LEADER', answered === 0 ? 'no member answered' : `${answered}/${status.members.length} members answered, none leads`)
+  }
+  const target = memberOrUsageError(status, to, '--to')
+  if (!target.reachable) throw failure('NETWORK_ERROR', `${to} is down (${target.error ?? 'unreachable'})`)
+  const from = leader.id
+  const previousTerm = status.term
+  const preferred = await PreferredChange.begin(cluster, paths, req.preferred, to, from, status)
+
+  // spec S6: a transfer to the member that already leads is a no-op success
+  if (to === leader.id) {
+    const result = await preferred.finish({from: to, to, term: status.term, previousTerm: status.term, tookMs: 0, visibleMs: 0, noop: true, attempts: 0})
+    return {result, before}
+  }
+
+  const sentAt = performance.now()
+  let attempts = 0
+  try {
+    let newTerm: number
+    for (;;) {
+      attempts++
+      const asked = leader.id
+      const answer = await requestTransfer(cluster, {leaderId: leader.id, term: status.term, to, group: status.group, timeoutMs: remaining(), budgetMs: req.timeoutMs, failure})
+      if (answer.code === 'SUCCESS') {
+        newTerm = answer.term
+        break
+      }
+      // another election meanwhile (EXPIRED_TERM), or leadership that moved before the request
+      // arrived: nothing changed hands, so ask whoever leads now again while the deadline allows
+      if (!RESENDABLE.has(answer.code) || attempts >= MAX_REQUESTS || remaining() < MIN_RESEND_MS) throw failure(answer.code)
+      const polled = await pollCluster(cluster, (s) => confirmedLeader(s) !== null, {timeoutMs: remaining(), everyMs: 10, probeTimeoutMs: req.probeTimeoutMs})
+      status = polled.status
+      leader = confirmedLeader(status)
+      if (leader === null || status.term === null) throw failure(answer.code, 'and no leader is confirmed since')
+      // the leader already retried the lost race itself; only a leadership that moved is asked again
+      if (answer.code === 'TAKE_LEADERSHIP_FAILED' && leader.id === asked) throw failure(answer.code)
+      if (leader.id === to) {
+        // somebody else's election or transfer made it leader meanwhile
+        newTerm = status.term
+        break
+      }
+    }
+    const tookMs = performance.now() - sentAt
+
+    // the leader says `to` leads a newer term; the status must show it too (spec S6)
+    const polled = await pollCluster(cluster, (s) => confirmedLeader(s)?.id === to && (s.term ?? -1) >= newTerm, {
+      timeoutMs: remaining(),
+      everyMs: 5,
+      probeTimeoutMs: req.probeTimeoutMs,
+    })
+    const visibleMs = performance.now() - sentAt
+    if (!polled.done || polled.status.term === null) {
+      const now = confirmedLeader(polled.status)
+      throw failure('TIMEOUT', `the leader reported SUCCESS in term ${newTerm}, but the status shows ${now === null ? 'no leader' : `${now.id} leading term ${polled.status.term}`}`)
+    }
+    const result = await preferred.finish({from, to, term: polled.status.term, previousTerm, tookMs: round1(tookMs), visibleMs: round1(visibleMs), noop: false, attempts})
+    return {result, before}
+  } catch (error) {
+    // a failed transfer still leaves the preferred leader set everywhere it can be
+    const outcome = await preferred.finishAfterFailure()
+    if (outcome !== undefined) req.onFailedWithPreferred?.(outcome)
+    throw error
+  }
+}
+
+/**
+ * The answers after which nothing changed hands and the request is sent again, to whoever leads
+ * then: another election moved the term on, leadership moved before the request arrived, or the
+ * take-leadership failed and another member leads since (a race the asked leader lost itself; a
+ * race it re-won, it retries on its own: src/core/transfer.ts).
+ */
+const RESENDABLE = new Set(['TAKE_LEADERSHIP_FAILED', 'EXPIRED_TERM', 'INCONSISTENT_TERM', 'NOT_LEADER'])
+/** At most this many requests per transfer. */
+const MAX_REQUESTS = 3
+/** No new request with less time than this left before the deadline. */
+const MIN_RESEND_MS = 300
+
+/** One client LeadershipTransferRequest to the leader; connection problems become typed failures. */
+async function requestTransfer(
+  cluster: ResolvedCluster,
+  r: {leaderId: NodeId; term: number; to: NodeId; group: string | null; timeoutMs: number; budgetMs: number; failure: (code: string, detail?: string) => OperationError},
+): Promise<{code: string; term: number}> {
+  const {connectMember, MemberClientError} = await import('./member-client.js')
+  const {codeName} = await import('../core/types.js')
+  const clientId = `cli.${process.pid}`
+  const peer = cluster.peers.find((p) => p.id === r.leaderId)!
+  let conn
+  try {
+    conn = await connectMember(peer, {token: cluster.token, group: cluster.group, clientId, connectTimeoutMs: Math.min(2000, r.timeoutMs)})
+  } catch (error) {
+    if (error instanceof MemberClientError) throw r.failure(error.code === 'UNAUTHORIZED' ? 'UNAUTHORIZED' : 'NETWORK_ERROR', `cannot reach the leader: ${error.message}`)
+    throw error
+  }
+  try {
+    const resp = await conn.transfer(
+      {
+        group: r.group ?? cluster.group ?? 'default',
+        remoteId: r.leaderId,
+        localId: clientId,
+        code: RESPONSE_CODES.SUCCESS,
+        leaderId: r.leaderId,
+        term: r.term,
+        transferId: r.leaderId,
+        transfereeId: r.to,
+        takeLeadershipLedgerIndex: -1,
+      },
+      r.timeoutMs,
+    )
+    return {code: codeName(resp.code), term: resp.term}
+  } catch (error) {
+    if (error instanceof MemberClientError) {
+      if (error.code === 'TIMEOUT') throw r.failure('TIMEOUT', `${r.leaderId} gave no outcome within ${r.budgetMs} ms`)
+      throw r.failure('NETWORK_ERROR', `lost the connection to the leader ${r.leaderId}: ${error.message}`)
+    }
+    throw error
+  } finally {
+    conn.close()
+  }
+}
+
+/**
+ * `--preferred`: every member but the leader first (so the transferee takes leadership with
+ * DLedger's short take-leadership ballot delay), the leader last, after the hand-over, so its
+ * checkPreferredLeader cannot start a transfer of its own meanwhile. `--no-preferred`: every
+ * member at once, before the transfer, so no preferred leader takes leadership back after it.
+ */
+class PreferredChange {
+  private finished = false
+
+  private constructor(
+    private readonly cluster: ResolvedCluster,
+    private readonly paths: DledgerPaths,
+    private readonly ids: NodeId[] | undefined,
+    private readonly leaderId: NodeId,
+    private readonly status: ClusterStatus,
+    private readonly outcome: PreferredOutcome | undefined,
+  ) {}
+
+  static async begin(cluster: ResolvedCluster, paths: DledgerPaths, flag: boolean | undefined, to: NodeId, leaderId: NodeId, status: ClusterStatus): Promise<PreferredChange> {
+    const ids = flag === true ? [to] : flag === false ? [] : undefined
+    if (ids === undefined) return new PreferredChange(cluster, paths, ids, leaderId, status, undefined)
+    const {sendPreferred} = await import('./preferred.js')
+    const firstWave = status.members.filter((m) => ids.length === 0 || m.id !== leaderId).map((m) => m.id)
+    return new PreferredChange(cluster, paths, ids, leaderId, status, await sendPreferred(cluster, ids, firstWave, status))
+  }
+
+  /** The leader's wave and the profile; the result, with the outcome when there is one. */
+  async finish(result: TransferResult): Promise<TransferResult> {
+    await this.complete()
+    return this.outcome === undefined ? result : {...result, preferred: this.outcome}
+  }
+
+  /** After a failure: the rest of the change, never throwing; the outcome when there is one. */
+  async finishAfterFailure(): Promise<PreferredOutcome | undefined> {
+    if (this.outcome === undefined || this.finished) return undefined
+    await this.complete().catch(() => undefined)
+    return this.outcome
+  }
+
+  private async complete(): Promise<void> {
+    if (this.outcome === undefined || this.ids === undefined || this.finished) return
+    this.finished = true
+    const {keepInProfile, mergeOutcome, sendPreferred} = await import('./preferred.js')
+    if (this.ids.length > 0) mergeOutcome(this.outcome, await sendPreferred(this.cluster, this.ids, [this.leaderId], this.status))
+    await keepInProfile(this.paths, this.cluster, this.outcome)
+  }
+}
+
+function round1(x: number): number {
+  return Math.round(x * 10) / 10
 }

@@ -27,7 +27,7 @@ export interface RunRecord {
 }
 
 /** Every run record in the home (unreadable files are skipped). */
-export function readRunRecords(paths: DledgerPaths): RunRecord[] {
+function readRunRecords(paths: DledgerPaths): RunRecord[] {
   if (!existsSync(paths.runDir)) return []
   const records: RunRecord[] = []
   for (const name of readdirSync(paths.runDir).sort()) {
@@ -42,7 +42,7 @@ export function readRunRecords(paths: DledgerPaths): RunRecord[] {
   return records
 }
 
-export function writeRunRecord(paths: DledgerPaths, record: RunRecord): void {
+function writeRunRecord(paths: DledgerPaths, record: RunRecord): void {
   mkdirSync(paths.runDir, {recursive: true, mode: 0o700})
   writeFileSync(runRecordFile(paths, record.id), `${JSON.stringify(record, null, 2)}\n`, {mode: 0o600})
 }
@@ -52,7 +52,7 @@ export function removeRunRecord(paths: DledgerPaths, id: string): void {
 }
 
 /** Whether a process with this PID exists (signal 0). EPERM means it exists but is not ours. */
-export function pidAlive(pid: number): boolean {
+function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0)
     return true
@@ -100,7 +100,7 @@ export function recordSelf(paths: DledgerPaths, member: {id: string; port: numbe
 }
 
 /** Whether a host names this machine (loopback, or an address of one of its interfaces). */
-export function isLocalHost(host: string): boolean {
+function isLocalHost(host: string): boolean {
   if (host === 'localhost' || /^127\./.test(host) || host === '::1' || host === '0.0.0.0' || host === '::') return true
   return Object.values(networkInterfaces()).some((list) => list?.some((i) => i.address === host))
 }

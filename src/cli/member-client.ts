@@ -67,8 +67,8 @@ export class MemberClientError extends Error {
 /** An admin request without the envelope (`kind`, `reqId`, `group` are filled in). */
 export type AdminBody = AdminRequest extends infer R ? (R extends unknown ? Omit<R, 'kind' | 'reqId' | 'group'> : never) : never
 
-export const DEFAULT_CONNECT_TIMEOUT_MS = 2000
-export const DEFAULT_REQUEST_TIMEOUT_MS = 3000
+const DEFAULT_CONNECT_TIMEOUT_MS = 2000
+const DEFAULT_REQUEST_TIMEOUT_MS = 3000
 
 interface Pending {
   resolve: (frame: Frame) => void

@@ -5,7 +5,7 @@
  */
 
 /** True when the CI variable is set to anything but "", "0" or "false". */
-export function isCI(): boolean {
+function isCI(): boolean {
   const value = process.env.CI
   return value !== undefined && value !== '' && value !== '0' && value.toLowerCase() !== 'false'
 }

@@ -65,25 +65,24 @@ function sortOutcome(o: PreferredOutcome): void {
 
 /** What `preferred set` and `preferred clear` do: the members (the leader last), then the profile. */
 export async function setClusterPreferred(input: {
-  flags: {peers?: string; token?: string; home?: string}
+  cluster: ResolvedCluster
   paths: DledgerPaths
   ids: readonly NodeId[]
   /** prints a result line (nothing with --json) */
   log: (line: string) => void
   json: boolean
 }): Promise<PreferredOutcome> {
-  const {resolveCluster} = await import('./profile.js')
-  const {confirmedLeader, fetchClusterStatus, UNAUTHORIZED} = await import('./cluster-client.js')
+  const {confirmedLeader, fetchClusterStatus, TOKEN_HINT, UNAUTHORIZED} = await import('./cluster-client.js')
   const {memberOrUsageError, preferredLine} = await import('./leadership.js')
   const {warn} = await import('./output.js')
-  const cluster = await resolveCluster(input.flags, input.paths)
+  const cluster = input.cluster
   const status = await fetchClusterStatus(cluster)
   // a wrong token changes nothing, not even the profile
   const denied = status.members.filter((m) => m.error === UNAUTHORIZED).map((m) => m.id)
   if (denied.length > 0)
     throw new OperationError(`${denied.join(', ')} refused the request: ${UNAUTHORIZED}; nothing was changed`, {
       code: 'UNAUTHORIZED',
-      hint: 'pass the cluster token with --token or DLEDGER_TOKEN',
+      hint: TOKEN_HINT,
     })
   const twice = input.ids.filter((id, i) => input.ids.indexOf(id) !== i)
   if (twice.length > 0) throw new UsageError(`${twice[0]} is named twice`, {code: 'DUPLICATE_MEMBER', hint: 'name each member once, in priority order: "n2;n1"'})

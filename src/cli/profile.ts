@@ -48,7 +48,7 @@ export interface Profile {
  * Every problem with a parsed profile, one message each. Reading the profile is a plain JSON parse
  * plus this check, so read-only commands never load conf (and its ajv, ~80 ms); conf only writes.
  */
-export function profileProblems(raw: unknown): string[] {
+function profileProblems(raw: unknown): string[] {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return ['it is not a JSON object']
   const r = raw as Record<string, unknown>
   const problems: string[] = []

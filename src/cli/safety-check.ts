@@ -49,7 +49,7 @@ export interface MemberHistory {
 
 export type SafetyInvariant = 'ONE_LEADER_PER_TERM' | 'ONE_VOTE_PER_TERM' | 'TERM_NEVER_DECREASES'
 
-export const SAFETY_INVARIANTS: readonly SafetyInvariant[] = ['ONE_LEADER_PER_TERM', 'ONE_VOTE_PER_TERM', 'TERM_NEVER_DECREASES']
+const SAFETY_INVARIANTS: readonly SafetyInvariant[] = ['ONE_LEADER_PER_TERM', 'ONE_VOTE_PER_TERM', 'TERM_NEVER_DECREASES']
 
 /** A record a violation cites: a vote-log record or a durable record, with where it is. */
 export type Evidence = Origin & ({record: VoteLogRecord} | {durable: DurableState})
@@ -229,12 +229,12 @@ function listing(names: readonly string[]): string {
 }
 
 /** `file:line` of a record, as editors and terminals link it. */
-export function citeOrigin(at: Origin): string {
+function citeOrigin(at: Origin): string {
   return `${at.file}:${at.line}`
 }
 
 /** What a cited record says, on one line: the record as `dledger logs` shows it, or the durable record. */
-export function describeEvidence(e: Evidence): string {
+function describeEvidence(e: Evidence): string {
   if ('durable' in e) return `durable record: currTerm ${e.durable.currTerm}, currVoteFor ${e.durable.currVoteFor ?? 'null'}`
   const r = e.record
   return `${r.ts} ${r.node} term ${r.term} ${r.type} ${describeEvent(r)}`

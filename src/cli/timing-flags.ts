@@ -72,7 +72,7 @@ export interface TimingOverrides extends Partial<Timing> {
 }
 
 /** flag name → settings key */
-export const TIMING_FLAG_KEYS: Readonly<Record<Exclude<keyof TimingFlagValues, 'timing' | 'preferred-leader'>, keyof Timing>> = Object.freeze({
+const TIMING_FLAG_KEYS: Readonly<Record<Exclude<keyof TimingFlagValues, 'timing' | 'preferred-leader'>, keyof Timing>> = Object.freeze({
   'heartbeat-ms': 'heartbeatIntervalMs',
   'max-heartbeat-leak': 'maxHeartbeatLeak',
   'min-vote-interval-ms': 'minVoteIntervalMs',

@@ -20,9 +20,9 @@ import {isRecord, parseVoteLogText, recordKey, recordTimeMs} from './vote-log-vi
 /** The vote log's file name in a data directory (spec §3; src/node/vote-log.ts writes it). */
 export const VOTE_LOG_FILE = 'vote.log'
 /** Rotated files kept beside it: vote.log.1 (newest) … vote.log.3 (oldest). */
-export const VOTE_LOG_KEEP = 3
+const VOTE_LOG_KEEP = 3
 /** The most records a member's `subscribeLog` tail carries (src/wire/frames.ts MAX_LOG_TAIL). */
-export const MEMBER_TAIL = 1000
+const MEMBER_TAIL = 1000
 
 /** What a member's files held. */
 export interface FileLog {
@@ -69,13 +69,13 @@ export function readVoteLogFiles(dir: string): FileLog | null {
 }
 
 /** The records of a `subscribeLog` answer (`{events: [...]}`); anything else is dropped. */
-export function tailFromResult(result: unknown): VoteLogRecord[] {
+function tailFromResult(result: unknown): VoteLogRecord[] {
   const events = (result as {events?: unknown} | null)?.events
   return Array.isArray(events) ? events.filter(isRecord) : []
 }
 
 /** A running member's recent records (at most MEMBER_TAIL), or why it could not be asked. */
-export async function fetchMemberTail(
+async function fetchMemberTail(
   member: MemberAddress,
   opts: MemberClientOptions & {types?: readonly VoteLogEventType[]},
 ): Promise<{ok: true; records: VoteLogRecord[]} | {ok: false; error: string}> {

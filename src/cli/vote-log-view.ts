@@ -42,7 +42,7 @@ export function parseVoteLogText(text: string, opts: {partialLastLine?: boolean}
 }
 
 /** One line as a record, or null when it is not one. */
-export function parseRecordLine(line: string): VoteLogRecord | null {
+function parseRecordLine(line: string): VoteLogRecord | null {
   let value: unknown
   try {
     value = JSON.parse(line)

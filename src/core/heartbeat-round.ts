@@ -8,9 +8,9 @@ import {type HeartBeatRequest, type NodeId, RESPONSE_CODES, type ResponseCodeNam
 import {checkAddressee, type VoterState} from './vote-rules.js'
 
 /** sendHeartbeats waits on its latch for at most `interval - LATCH_MARGIN_MS` … */
-export const HEARTBEAT_LATCH_MARGIN_MS = 10
+const HEARTBEAT_LATCH_MARGIN_MS = 10
 /** … and then sleeps this long before it reads the counters. */
-export const HEARTBEAT_DECIDE_SLEEP_MS = 10
+const HEARTBEAT_DECIDE_SLEEP_MS = 10
 
 export interface HeartbeatRound {
   term: number
@@ -61,7 +61,7 @@ export function heartbeatRequests(from: {group: string; selfId: NodeId; peerIds:
 }
 
 /** Releases the latch: the round is decided DECIDE_SLEEP_MS from now (or at its deadline, if sooner). */
-export function releaseRound(r: HeartbeatRound, nowMs: number): void {
+function releaseRound(r: HeartbeatRound, nowMs: number): void {
   if (r.released) return
   r.released = true
   r.decideAtMs = Math.min(r.decideAtMs, nowMs + HEARTBEAT_DECIDE_SLEEP_MS)

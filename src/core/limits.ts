@@ -11,11 +11,6 @@
  */
 export const MAX_TERM = 2 ** 50
 
-/** Whether `term` is one a member may adopt: a non-negative integer no larger than MAX_TERM. */
-export function isTermInRange(term: number): boolean {
-  return Number.isSafeInteger(term) && term >= 0 && term <= MAX_TERM
-}
-
 /**
  * The longest duration a setting may ask for. Node clamps a timer above 2^31 - 1 ms (24.8 days)
  * to 1 ms, so a huge heartbeat would fire constantly; one day is far above any sensible setting

@@ -3,7 +3,7 @@
  * format, and validation with one clear message per problem (spec S3).
  */
 import {MAX_DURATION_MS} from './limits.js'
-import type {NodeId} from './types.js'
+import {MEMBER_ID_PATTERN, type NodeId} from './types.js'
 
 /** One entry of the peers string `id-host:port`. */
 export interface Peer {
@@ -102,7 +102,7 @@ export interface Settings extends Timing {
   checkPreferredLeaderIntervalMs: number
 }
 
-export const DEFAULT_TIMING: Readonly<Timing> = Object.freeze({
+const DEFAULT_TIMING: Readonly<Timing> = Object.freeze({
   heartbeatIntervalMs: 2000,
   maxHeartbeatLeak: 3,
   minVoteIntervalMs: 300,
@@ -148,15 +148,13 @@ export class SettingsError extends Error {
   }
 }
 
-const ID_RE = /^[A-Za-z0-9_.]+$/
-
 /**
  * Whether a group name or member id is a plain name: 1-64 letters, digits, "_", "." (ids) or "-"
  * (groups only), and not "." or "..". Both become directory names (<home>/data/<group>/<id>),
  * so anything else could put data outside the home (issue 7).
  */
 export function isPlainName(name: string, kind: 'group' | 'id'): boolean {
-  const re = kind === 'group' ? /^[A-Za-z0-9_.-]{1,64}$/ : /^[A-Za-z0-9_.]{1,64}$/
+  const re = kind === 'group' ? /^[A-Za-z0-9_.-]{1,64}$/ : MEMBER_ID_PATTERN
   return re.test(name) && name !== '.' && name !== '..'
 }
 
@@ -188,8 +186,8 @@ export function parsePeers(text: string): Peer[] {
     const host = (colon >= 0 ? address.slice(0, colon) : address).replace(/^\[(.*)\]$/, '$1')
     const portText = colon >= 0 ? address.slice(colon + 1) : ''
     const port = Number(portText)
-    if (!ID_RE.test(id)) problems.push(`peer id "${id}" may only use letters, digits, "_" and "."`)
-    else if (!isPlainName(id, 'id')) problems.push(`peer id "${id}" must be 1-64 characters and not "." or ".."`)
+    if (!isPlainName(id, 'id'))
+      problems.push(id.length > 64 || id === '.' || id === '..' ? `peer id "${id}" must be 1-64 characters and not "." or ".."` : `peer id "${id}" may only use letters, digits, "_" and "."`)
     // one message per problem: a missing port is not also a missing host, and vice versa
     if (host === '') problems.push(`peer "${entry}" has no host (expected id-host:port)`)
     if (colon < 0) problems.push(`peer "${entry}" has no port (expected id-host:port)`)

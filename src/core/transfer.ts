@@ -2,7 +2,7 @@
  * Leadership transfer (reference §3.9, spec S6): the old leader's side (a client's request or a
  * preferred-leader hand-off → take-leadership to the transferee, one deadline), the transferee's
  * side (catch up, then campaign for term + 1, answered on a later role change), and
- * checkPreferredLeader. The outcome tables are pure functions; `LeadershipTransfer` holds the
+ * checkPreferredLeader. The one retry policy for a lost take-leadership race lives here too. The outcome tables are pure functions; `LeadershipTransfer` holds the
  * state one transfer needs and acts through the elector that owns it.
  */
 import type {ElectorHost} from './step.js'
@@ -15,6 +15,14 @@ export interface TransferHost extends ElectorHost {
   campaignFor(term: number, reason: string): void
 }
 
+/**
+ * Take-leadership is sent at most this often per transfer (the first time included), all within
+ * the transfer's one deadline: a transferee that loses the race for its take-over term to this
+ * leader (which re-won that term first) leaves nothing changed hands, so the leader asks again in
+ * its new term (docs/differences.md D7). checkPreferredLeader does not retry: it runs again anyway.
+ */
+export const TAKE_LEADERSHIP_ATTEMPTS = 3
+
 /** A transfer this node (as leader) started: answered when the transferee replies or the deadline passes (spec S6). */
 interface OutgoingTransfer {
   transfereeId: NodeId
@@ -23,13 +31,17 @@ interface OutgoingTransfer {
   takeLeadershipReqId: string
   /** the client's request to answer; null when checkPreferredLeader or a hand-off started it */
   client: LeadershipTransferRequest | null
+  /** take-leadership requests sent so far */
+  attempts: number
+  /** whether a lost race is tried again (a client's transfer or a hand-off) */
+  retries: boolean
 }
 
 /**
  * TakeLeadershipTask.check (reference §3.9.4 table): the answer a transferee owes its old leader
  * after a role change to `role` for `term`, or null while the outcome is still open.
  */
-export function takeLeadershipOutcome(term: number, role: Role, termToTakeLeadership: number, currTerm: number): {code: ResponseCodeName; term: number} | null {
+function takeLeadershipOutcome(term: number, role: Role, termToTakeLeadership: number, currTerm: number): {code: ResponseCodeName; term: number} | null {
   if (term > termToTakeLeadership) return {code: 'EXPIRED_TERM', term}
   if (term === termToTakeLeadership) {
     if (role === 'LEADER') return {code: 'SUCCESS', term: termToTakeLeadership}
@@ -39,7 +51,7 @@ export function takeLeadershipOutcome(term: number, role: Role, termToTakeLeader
 }
 
 /** The old leader's verdict on the transferee's answer (spec S6: success only when it leads in a newer term). */
-export function transferOutcome(responseCode: number, responseTerm: number, transferTerm: number): ResponseCodeName {
+function transferOutcome(responseCode: number, responseTerm: number, transferTerm: number): ResponseCodeName {
   if (responseCode !== RESPONSE_CODES.SUCCESS) return codeName(responseCode)
   return responseTerm > transferTerm ? 'SUCCESS' : 'TAKE_LEADERSHIP_FAILED'
 }
@@ -90,7 +102,7 @@ export class LeadershipTransfer {
       if (req.transfereeId === s.selfId) return responseTo(req, {code: RESPONSE_CODES.SUCCESS, term: s.currTerm, leaderId: s.selfId})
       if (this.peerLag(req.transfereeId) >= this.host.settings.maxLeadershipTransferWaitIndex) return fail('FALL_BEHIND_TOO_MUCH')
       this.host.emit({type: 'LEADERSHIP_TRANSFER', phase: 'REQUESTED', transferee: req.transfereeId, code: 'SUCCESS', detail: `requested by ${req.localId}`})
-      return this.start(req.transfereeId, req.term, req)
+      return this.start(req.transfereeId, req.term, req, true)
     }
     if (s.selfId === req.transfereeId) {
       if (req.transferId !== s.leaderId) return fail('INCONSISTENT_LEADER')
@@ -110,11 +122,11 @@ export class LeadershipTransfer {
     const s = this.host.state
     if (s.role !== 'LEADER' || !s.isPeerMember(transfereeId) || transfereeId === s.selfId) return
     this.host.emit({type: 'LEADERSHIP_TRANSFER', phase: 'REQUESTED', transferee: transfereeId, code: 'SUCCESS', detail: 'hand-off'})
-    this.start(transfereeId, s.currTerm, null)
+    this.start(transfereeId, s.currTerm, null, true)
   }
 
   /** The old leader's side: set the transferee and send take-leadership (reference §3.9.3). */
-  private start(transfereeId: NodeId, term: number, client: LeadershipTransferRequest | null): LeadershipTransferResponse | null {
+  private start(transfereeId: NodeId, term: number, client: LeadershipTransferRequest | null, retries: boolean): LeadershipTransferResponse | null {
     const {host} = this
     const s = host.state
     const fail = (name: ResponseCodeName) => {
@@ -126,6 +138,15 @@ export class LeadershipTransfer {
     if (s.role !== 'LEADER') return fail('NOT_LEADER')
     // spec S6: a second concurrent transfer is refused, never silently replaces the first
     if (s.transferee !== null || this.outgoing !== null) return fail('LEADER_TRANSFERRING')
+    this.sendTakeLeadership({transfereeId, term, client, retries, attempts: 1, deadlineMs: host.now() + host.settings.leadershipTransferTimeoutMs})
+    return null
+  }
+
+  /** Freezes writes for the transferee and sends it take-leadership for `t.term` (reference §3.9.3). */
+  private sendTakeLeadership(t: Omit<OutgoingTransfer, 'takeLeadershipReqId'>, detail?: string): void {
+    const {host} = this
+    const s = host.state
+    const {transfereeId, term} = t
     s.setTransferee(transfereeId)
     const takeLeadership: LeadershipTransferRequest = {
       kind: 'LeadershipTransferRequest',
@@ -140,10 +161,9 @@ export class LeadershipTransfer {
       transfereeId,
       reqId: host.newReqId(),
     }
-    this.outgoing = {transfereeId, term, deadlineMs: host.now() + host.settings.leadershipTransferTimeoutMs, takeLeadershipReqId: takeLeadership.reqId, client}
-    host.emit({type: 'LEADERSHIP_TRANSFER', phase: 'TAKE_LEADERSHIP_SENT', transferee: transfereeId, code: 'SUCCESS'})
+    this.outgoing = {...t, takeLeadershipReqId: takeLeadership.reqId}
+    host.emit({type: 'LEADERSHIP_TRANSFER', phase: 'TAKE_LEADERSHIP_SENT', transferee: transfereeId, code: 'SUCCESS', ...(detail !== undefined ? {detail} : {})})
     host.send(takeLeadership)
-    return null
   }
 
   /** The transferee's answer to take-leadership. */
@@ -153,8 +173,30 @@ export class LeadershipTransfer {
     this.outgoing = null
     const s = this.host.state
     if ((resp.code !== RESPONSE_CODES.SUCCESS || (s.currTerm === t.term && s.transferee !== null)) && s.role === 'LEADER') s.setTransferee(null)
+    if (this.lostRaceToRetry(t, resp)) {
+      const detail = `attempt ${t.attempts + 1}: ${t.transfereeId} lost the race for term ${t.term + 1}; ${s.selfId} leads term ${s.currTerm}`
+      this.sendTakeLeadership({...t, term: s.currTerm, attempts: t.attempts + 1}, detail)
+      return
+    }
     const code = transferOutcome(resp.code, resp.term, t.term)
     this.finish(t, code, code === 'SUCCESS' ? resp.term : Math.max(resp.term, s.currTerm))
+  }
+
+  /**
+   * Whether the transferee's answer is a race it lost to this member, which then led a newer term
+   * again, with attempts and time left to ask once more.
+   */
+  private lostRaceToRetry(t: OutgoingTransfer, resp: LeadershipTransferResponse): boolean {
+    const s = this.host.state
+    return (
+      t.retries &&
+      resp.code === RESPONSE_CODES.TAKE_LEADERSHIP_FAILED &&
+      t.attempts < TAKE_LEADERSHIP_ATTEMPTS &&
+      this.host.now() < t.deadlineMs &&
+      s.role === 'LEADER' &&
+      s.currTerm > t.term &&
+      s.transferee === null
+    )
   }
 
   /** Runs the deadlines that passed and a take-leadership whose log caught up. */
@@ -244,6 +286,6 @@ export class LeadershipTransfer {
     const best = this.leastLagging(preferred, this.host.settings.maxLeadershipTransferWaitIndex)
     if (best === null) return
     this.host.emit({type: 'LEADERSHIP_TRANSFER', phase: 'PREFERRED_LEADER', transferee: best.id, code: 'SUCCESS', detail: `preferred leader ${best.id} is live and ${best.lag} entries behind`})
-    this.start(best.id, s.currTerm, null)
+    this.start(best.id, s.currTerm, null, false)
   }
 }

@@ -7,6 +7,13 @@
 /** A member id: the text before the first `-` in a peers entry; never contains `-`. */
 export type NodeId = string
 
+/**
+ * A member id: 1-64 letters, digits, "_" or "." (the peers format's id alphabet, bounded). The one
+ * pattern for ids in settings, frames, upgrade headers and the preferred-leader record; ids also
+ * become directory names, so "." and ".." are refused separately (isPlainName).
+ */
+export const MEMBER_ID_PATTERN = /^[A-Za-z0-9_.]{1,64}$/
+
 /** DLedger's `MemberState.Role` without the unused UNKNOWN. CANDIDATE is the initial role. */
 export type Role = 'CANDIDATE' | 'FOLLOWER' | 'LEADER'
 
@@ -28,8 +35,7 @@ export const VOTE_RESULTS = [
 export type VoteResult = (typeof VOTE_RESULTS)[number]
 
 /** `VoteResponse.ParseResult`: what a candidate concluded from one ballot (reference §3.6). */
-export const PARSE_RESULTS = ['WAIT_TO_REVOTE', 'REVOTE_IMMEDIATELY', 'PASSED', 'WAIT_TO_VOTE_NEXT'] as const
-export type ParseResult = (typeof PARSE_RESULTS)[number]
+export type ParseResult = 'WAIT_TO_REVOTE' | 'REVOTE_IMMEDIATELY' | 'PASSED' | 'WAIT_TO_VOTE_NEXT'
 
 /** `DLedgerResponseCode`: name → numeric code, exactly as DLedger numbers them. */
 export const RESPONSE_CODES = {
@@ -73,7 +79,6 @@ export const RESPONSE_CODES = {
   INSTALL_SNAPSHOT_ERROR: 508,
 } as const
 export type ResponseCodeName = keyof typeof RESPONSE_CODES
-export type ResponseCode = (typeof RESPONSE_CODES)[ResponseCodeName]
 
 const CODE_NAMES = new Map<number, ResponseCodeName>(
   (Object.entries(RESPONSE_CODES) as [ResponseCodeName, number][]).map(([name, code]) => [code, name]),

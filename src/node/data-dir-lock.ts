@@ -120,7 +120,7 @@ function readLockText(file: string): string | null {
 }
 
 /** The holder a lock file names, or null when it names none (a lock that is not one of ours). */
-export function parseHolder(text: string): LockHolder | null {
+function parseHolder(text: string): LockHolder | null {
   try {
     const v = JSON.parse(text) as Partial<LockHolder>
     if (typeof v.pid !== 'number' || !Number.isSafeInteger(v.pid) || v.pid <= 0) return null

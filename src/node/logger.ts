@@ -6,7 +6,7 @@
  */
 import {printable} from './errors.js'
 
-export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const
+const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const
 export type LogLevel = (typeof LOG_LEVELS)[number]
 
 /** Extra key=value pairs appended to a line. */
@@ -37,7 +37,7 @@ export interface LoggerOptions {
 const RANK: Record<LogLevel, number> = {debug: 10, info: 20, warn: 30, error: 40, silent: 100}
 
 /** Parses a level name (case-insensitive); undefined when it is not one. */
-export function parseLogLevel(text: string | undefined | null): LogLevel | undefined {
+function parseLogLevel(text: string | undefined | null): LogLevel | undefined {
   const value = text?.trim().toLowerCase()
   return (LOG_LEVELS as readonly string[]).includes(value ?? '') ? (value as LogLevel) : undefined
 }

@@ -11,28 +11,30 @@
  * Inputs are queued while a step runs (a send can produce an immediate NETWORK_ERROR), so the
  * core is never re-entered. No exception escapes into the event loop: each is logged and counted.
  */
-import {chmodSync, mkdirSync, readFileSync} from 'node:fs'
+import {chmodSync, mkdirSync} from 'node:fs'
 
 import {Elector, type StepOutput} from '../core/elector.js'
 import type {VoteLogEvent} from '../core/events.js'
-import {MAX_TERM} from '../core/limits.js'
 import {type Settings, validateSettings} from '../core/settings.js'
 import {isRequest, type Message, type NodeId, type Request} from '../core/types.js'
-import {type AdminRequest, type AdminResponse, encodeFrame, type LogEventFrame, parseFrame} from '../wire/frames.js'
-import {STOP_SIGNALS, STOP_WITHOUT_HANDOFF_SIGNAL} from '../wire/signals.js'
-import type {MemberStatus} from '../wire/status.js'
+import {encodeFrame, parseFrame} from '../wire/frames.js'
+import {memberStatus, type MemberStatus} from '../wire/status.js'
+import {AdminHandler, describeConnection as describe} from './admin.js'
 import {type Clock, realClock, Ticker} from './clock.js'
 import {DataDirLock} from './data-dir-lock.js'
 import {errorMessage, StartupError} from './errors.js'
 import {createLogger, type Logger} from './logger.js'
 import {type DropReason, Metrics} from './metrics.js'
+import {ResponseRoutes} from './response-routes.js'
+import {narrate} from './event-notes.js'
 import {RoleHookRunner} from './role-hook.js'
 import {type InboundConnection, MemberServer} from './server.js'
 import {type DurableStore, StateStore} from './state-store.js'
 import {Transport} from './transport.js'
 import {describeIds, PreferredStore} from './preferred-store.js'
-import {rollbackProblem, ROLLBACK_HINT} from './rollback.js'
-import {newestLoggedVote, VoteLog} from './vote-log.js'
+import {loadCheckedRecord} from './rollback.js'
+import {VERSION} from './version.js'
+import {VoteLog} from './vote-log.js'
 
 export {StartupError} from './errors.js'
 
@@ -90,31 +92,8 @@ export async function startMember(opts: MemberOptions): Promise<RunningMember> {
   return member
 }
 
-/** How long an inbound request's route back to its socket is kept (deferred transfer answers). */
-const ROUTE_TTL_MS = 60_000
-const MAX_ROUTES = 4096
-/** The admin error code of a term above MAX_TERM (the drop reason has the same name). */
-const TERM_OUT_OF_RANGE = 'TERM_OUT_OF_RANGE'
 /** At most one warning per drop reason in this period; the rest go to debug. */
 const DROP_WARN_EVERY_MS = 10_000
-/** A stopping leader's hand-off is tried at most this often, all within one transfer deadline. */
-const HANDOFF_ATTEMPTS = 3
-
-export const VERSION = readVersion()
-
-function readVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {version?: unknown}
-    return typeof pkg.version === 'string' ? pkg.version : 'unknown'
-  } catch {
-    return 'unknown'
-  }
-}
-
-interface Route {
-  conn: InboundConnection
-  expiresAtMs: number
-}
 
 class Member implements RunningMember {
   readonly settings: Settings
@@ -136,8 +115,8 @@ class Member implements RunningMember {
   private server!: MemberServer
   private transport!: Transport
   private ticker!: Ticker
-  private readonly routes = new Map<string, Route>()
-  private readonly subscriptions = new Map<InboundConnection, () => void>()
+  private readonly routes = new ResponseRoutes()
+  private readonly admin: AdminHandler
   private readonly queue: {fn: (nowMs: number) => StepOutput; what: string}[] = []
   private draining = false
   private state: 'new' | 'running' | 'stopped' = 'new'
@@ -147,6 +126,8 @@ class Member implements RunningMember {
   private startedAtIso = ''
   private readonly lastDropWarnMs = new Map<string, number>()
   private lock: DataDirLock | null = null
+  /** ends the hand-off's wait for its transfer's outcome */
+  private transferSettled: (() => void) | null = null
 
   constructor(private readonly opts: MemberOptions) {
     this.settings = opts.settings
@@ -169,6 +150,18 @@ class Member implements RunningMember {
     this.address = self?.address ?? ''
     this.host = self?.host ?? '127.0.0.1'
     this.port = self?.port ?? 0
+    this.admin = new AdminHandler({
+      settings: this.settings,
+      log: this.log,
+      clock: this.clock,
+      peerIds: this.peerIds,
+      preferredStore: this.preferredStore,
+      voteLog: this.voteLog,
+      core: () => this.core,
+      input: (fn, what) => this.input(fn, what),
+      dropped: (reason, detail) => this.dropped(reason, detail),
+      status: () => this.status(),
+    })
     this.closed = new Promise((resolve) => {
       this.resolveClosed = resolve
     })
@@ -204,18 +197,7 @@ class Member implements RunningMember {
     } catch (error) {
       this.log.warn(`cannot restrict the data directory ${this.dataDir} to its owner: ${errorMessage(error)}`)
     }
-    const durable = this.store.load()
-    const recordExists = this.store.exists?.() ?? true
-    const rolledBack = rollbackProblem(this.store.file, durable, recordExists, newestLoggedVote(this.dataDir))
-    if (rolledBack !== null) {
-      if (this.opts.acceptRolledBackState !== true) throw new StartupError(rolledBack, ROLLBACK_HINT)
-      this.log.warn(`${rolledBack}; starting from the record anyway (--accept-rolled-back-state)`)
-    }
-    try {
-      this.store.write(durable) // proves the directory is writable (temp file, fsync, rename)
-    } catch (error) {
-      throw new StartupError(`the data directory ${this.dataDir} is not writable: cannot write ${this.store.file}: ${errorMessage(error)}`, 'Pick a writable --data-dir.')
-    }
+    const durable = loadCheckedRecord(this.store, this.dataDir, {acceptRolledBack: this.opts.acceptRolledBackState === true, log: this.log})
     this.voteLog.open()
 
     const now = this.clock.now()
@@ -302,24 +284,28 @@ class Member implements RunningMember {
     return this.stopping
   }
 
-  /** A leader's last act (spec §2): transfer leadership, then let the caller stop. Never throws. */
+  /**
+   * A leader's last act (spec §2): transfer leadership, then let the caller stop. Never throws.
+   * The core retries a lost take-leadership race within its one deadline (src/core/transfer.ts);
+   * this waits for the transfer's COMPLETED or FAILED event.
+   */
   private async handOff(): Promise<void> {
     try {
       if (this.state !== 'running') return
-      const deadline = this.clock.now() + this.settings.leadershipTransferTimeoutMs + 100
-      let target: NodeId | null = null
-      // a transferee that loses DLedger's take-leadership race leaves this member leading the next
-      // term (TAKE_LEADERSHIP_FAILED): nothing changed hands, so try again within the one deadline
-      for (let attempt = 1; attempt <= HANDOFF_ATTEMPTS && this.state === 'running' && this.clock.now() < deadline; attempt++) {
-        target = this.core.mostCaughtUpFollower()
-        if (target === null) break
-        const first = attempt === 1
-        this.log.info(first ? `stopping: handing leadership to ${target} first` : `stopping: the hand-off did not complete; handing leadership to ${target} again`)
-        this.input((t) => this.core.transferLeadership(target!, t), 'handoff')
-        while (this.state === 'running' && this.core.transferInProgress && this.clock.now() < deadline) await new Promise((r) => setTimeout(r, 5))
-        if (this.core.snapshot(this.clock.now()).role !== 'LEADER') break
-      }
+      const target = this.core.mostCaughtUpFollower()
       if (target === null) return
+      this.log.info(`stopping: handing leadership to ${target} first`)
+      const settled = new Promise<void>((resolve) => {
+        const timer = setTimeout(() => this.transferSettled?.(), this.settings.leadershipTransferTimeoutMs + 100)
+        this.transferSettled = () => {
+          clearTimeout(timer)
+          this.transferSettled = null
+          resolve()
+        }
+      })
+      this.input((t) => this.core.transferLeadership(target, t), 'handoff')
+      if (this.state === 'running' && this.core.transferInProgress) await settled
+      this.transferSettled?.()
       const snap = this.core.snapshot(this.clock.now())
       if (snap.role === 'LEADER') this.log.warn(`the hand-off to ${target} did not complete; stopping anyway`)
       else this.log.info(`handed leadership to ${snap.leaderId ?? target} in term ${snap.term}`)
@@ -332,11 +318,11 @@ class Member implements RunningMember {
     const wasRunning = this.state === 'running'
     this.state = 'stopped'
     this.queue.length = 0
+    this.transferSettled?.()
     try {
       this.ticker?.stop()
       this.transport?.close()
-      for (const unsubscribe of this.subscriptions.values()) unsubscribe()
-      this.subscriptions.clear()
+      this.admin.close()
       await this.server?.close()
       await this.roleHook?.close()
     } catch (error) {
@@ -417,48 +403,23 @@ class Member implements RunningMember {
       this.transport.send(m)
       return
     }
-    const key = routeKey(m.localId, m.reqId)
-    const route = this.routes.get(key)
-    if (route === undefined) {
+    const conn = this.routes.take(m.localId, m.reqId)
+    if (conn === undefined) {
       this.log.debug(`no connection to answer ${m.kind} ${m.reqId} for ${m.localId} on (it closed)`)
       return
     }
-    this.routes.delete(key)
-    if (!route.conn.send(encodeFrame(m))) this.log.debug(`could not answer ${m.localId}: its connection is gone`)
+    if (!conn.send(encodeFrame(m))) this.log.debug(`could not answer ${m.localId}: its connection is gone`)
   }
 
   private onEvents(events: VoteLogEvent[]): void {
     this.metrics.onEvents(events)
+    if (events.some((e) => e.type === 'LEADERSHIP_TRANSFER' && (e.phase === 'COMPLETED' || e.phase === 'FAILED'))) this.transferSettled?.()
     try {
       this.voteLog.append(events)
     } catch (error) {
       this.internalError('cannot append to the vote log', error)
     }
-    for (const e of events) {
-      switch (e.type) {
-        case 'ROLE_CHANGE':
-          this.log.info(`${e.from} -> ${e.to} in term ${e.term}: ${e.reason}`, {leader: e.leaderId ?? undefined})
-          this.roleHook?.notify({
-            id: e.node,
-            group: this.settings.group,
-            role: e.to,
-            previousRole: e.from,
-            term: e.term,
-            leaderId: e.leaderId,
-            reason: e.reason,
-          })
-          break
-        case 'LEADERSHIP_TRANSFER':
-          this.log.info(`leadership transfer to ${e.transferee}: ${e.phase}`, {code: e.code, detail: e.detail})
-          break
-        case 'HEARTBEAT_TIMEOUT':
-        case 'HEARTBEAT_QUORUM_LOST':
-          this.log.info(e.type === 'HEARTBEAT_TIMEOUT' ? `no heartbeat from ${e.leaderId ?? 'the leader'} for ${e.lastHeartbeatAgoMs} ms` : `lost the heartbeat quorum: ${e.reason}`)
-          break
-        default:
-          if (this.log.enabled('debug')) this.log.debug(e.type, {term: e.term})
-      }
-    }
+    for (const e of events) narrate(e, this.log, this.roleHook, this.settings.group)
   }
 
   private internalError(what: string, error: unknown): void {
@@ -476,9 +437,8 @@ class Member implements RunningMember {
   }
 
   private onConnectionClosed(conn: InboundConnection): void {
-    this.subscriptions.get(conn)?.()
-    this.subscriptions.delete(conn)
-    for (const [key, route] of this.routes) if (route.conn === conn) this.routes.delete(key)
+    this.admin.onConnectionClosed(conn)
+    this.routes.forget(conn)
   }
 
   private onFrame(conn: InboundConnection, data: Parameters<typeof parseFrame>[0]): void {
@@ -486,8 +446,7 @@ class Member implements RunningMember {
     const parsed = parseFrame(data)
     if (!parsed.ok) {
       this.dropped(parsed.reason, `${parsed.detail} from ${describe(conn)}`)
-      if (parsed.kind === 'AdminRequest' && parsed.reqId !== undefined)
-        this.adminReply(conn, parsed.reqId, {ok: false, code: parsed.reason === 'term_out_of_range' ? TERM_OUT_OF_RANGE : 'UNEXPECTED_ARGUMENT', error: parsed.detail})
+      this.admin.rejectMalformed(conn, parsed)
       conn.junk()
       return
     }
@@ -497,11 +456,11 @@ class Member implements RunningMember {
       case 'HeartBeatRequest':
       case 'LeadershipTransferRequest':
         if (!this.admit(conn, frame)) return
-        this.remember(conn, frame)
+        this.routes.remember(conn, frame, this.clock.now())
         this.input((t) => this.core.receive(frame, t), frame.kind)
         return
       case 'AdminRequest':
-        this.admin(conn, frame)
+        this.admin.handle(conn, frame)
         return
       default:
         this.dropped('unexpected', `a ${frame.kind} on an inbound connection from ${describe(conn)}`)
@@ -526,18 +485,6 @@ class Member implements RunningMember {
     return true
   }
 
-  private remember(conn: InboundConnection, req: Request): void {
-    const now = this.clock.now()
-    // routes are inserted in expiry order: drop the expired ones from the front, and the oldest when full
-    for (const [key, route] of this.routes) {
-      if (route.expiresAtMs > now && this.routes.size < MAX_ROUTES) break
-      this.routes.delete(key)
-    }
-    const key = routeKey(req.localId, req.reqId)
-    this.routes.delete(key)
-    this.routes.set(key, {conn, expiresAtMs: now + ROUTE_TTL_MS})
-  }
-
   private dropped(reason: DropReason, detail: string): void {
     this.metrics.drop(reason)
     const now = this.clock.now()
@@ -550,152 +497,11 @@ class Member implements RunningMember {
     }
   }
 
-  // ---------------------------------------------------------------- admin
-
-  private adminReply(conn: InboundConnection, reqId: string, body: Omit<AdminResponse, 'kind' | 'reqId'>): void {
-    conn.send(encodeFrame({kind: 'AdminResponse', reqId, ...body}))
-  }
-
-  private admin(conn: InboundConnection, req: AdminRequest): void {
-    const reply = (body: Omit<AdminResponse, 'kind' | 'reqId'>) => this.adminReply(conn, req.reqId, body)
-    const s = this.settings
-    if (req.group !== undefined && req.group !== s.group) {
-      this.dropped('wrong_group', `AdminRequest for group "${req.group}" from ${describe(conn)}`)
-      return reply({ok: false, code: 'UNKNOWN_GROUP', error: `this member is in group "${s.group}", not "${req.group}"`})
-    }
-    const now = this.clock.now()
-    const before = this.core.snapshot(now)
-    const after = () => {
-      const snap = this.core.snapshot(this.clock.now())
-      return {term: snap.term, role: snap.role, leaderId: snap.leaderId}
-    }
-    switch (req.op) {
-      case 'status':
-        return reply({ok: true, result: this.status()})
-      case 'revote': {
-        const term = req.term ?? before.term + 1
-        if (term > MAX_TERM) {
-          this.dropped('term_out_of_range', `a forced election for term ${term} from ${describe(conn)}`)
-          return reply({ok: false, code: TERM_OUT_OF_RANGE, error: `term ${term} is above the largest term ${MAX_TERM}`})
-        }
-        if (term < before.term) return reply({ok: false, code: 'UNEXPECTED_ARGUMENT', error: `term ${term} is older than the current term ${before.term}`})
-        this.log.info(`forced election for term ${term} requested by ${describe(conn)}`)
-        this.input((t) => this.core.revote(term, t), 'revote')
-        return reply({ok: true, result: after()})
-      }
-      case 'stepDown':
-        if (before.role !== 'LEADER') return reply({ok: false, code: 'NOT_LEADER', error: `${s.selfId} is ${before.role}, not the leader`, result: after()})
-        this.log.info(`step down requested by ${describe(conn)}`)
-        this.input((t) => this.core.stepDown(t), 'stepDown')
-        return reply({ok: true, result: after()})
-      case 'setPreferredLeaders': {
-        const unknown = req.ids.filter((id) => !this.peerIds.has(id))
-        if (unknown.length > 0) return reply({ok: false, code: 'UNKNOWN_MEMBER', error: `not members: ${unknown.join(', ')}`})
-        // durable before it is applied or acknowledged, so a restart keeps it
-        try {
-          this.preferredStore.write({preferredLeaderIds: req.ids, configured: s.preferredLeaderIds})
-        } catch (error) {
-          return reply({ok: false, code: 'DISK_ERROR', error: `cannot write ${this.preferredStore.file}: ${errorMessage(error)}`})
-        }
-        this.log.info(`preferred leaders set to ${describeIds(req.ids)} by ${describe(conn)}`)
-        this.input((t) => this.core.setPreferredLeaders(req.ids, t), 'setPreferredLeaders')
-        const preferred = this.core.snapshot(this.clock.now()).preferredLeaderIds
-        return reply({ok: true, result: {preferred: preferred.length > 0 ? preferred.join(';') : null}})
-      }
-      case 'subscribeLog': {
-        const types = req.types && req.types.length > 0 ? req.types : undefined
-        reply({ok: true, result: {events: this.voteLog.tail(req.tail ?? 0, types)}})
-        if (req.follow === false) return
-        this.subscriptions.get(conn)?.()
-        const unsubscribe = this.voteLog.subscribe((event) => {
-          if (types && !types.includes(event.type)) return
-          const frame: LogEventFrame = {kind: 'LogEvent', event}
-          if (!conn.send(encodeFrame(frame))) {
-            unsubscribe()
-            this.subscriptions.delete(conn)
-          }
-        })
-        this.subscriptions.set(conn, unsubscribe)
-        return
-      }
-      default: {
-        const never: never = req
-        return reply({ok: false, code: 'UNSUPPORTED', error: `unknown op ${JSON.stringify((never as {op?: unknown}).op)}`})
-      }
-    }
-  }
-
   // ---------------------------------------------------------------- status and hooks
 
   status(): MemberStatus {
     const now = this.clock.now()
-    const snap = this.core.snapshot(now)
-    return {
-      id: snap.id,
-      address: this.address,
-      reachable: true,
-      pid: process.pid,
-      role: snap.role,
-      term: snap.term,
-      leaderId: snap.leaderId,
-      votedFor: snap.votedFor,
-      ledgerEndIndex: snap.ledgerEndIndex,
-      ledgerEndTerm: snap.ledgerEndTerm,
-      committedIndex: snap.committedIndex,
-      preferred: snap.preferredLeaderIds.length > 0 ? snap.preferredLeaderIds.join(';') : null,
-      lastHeartbeatAgoMs: snap.lastHeartbeatAgoMs === null ? null : Math.round(snap.lastHeartbeatAgoMs),
-      error: null,
-      group: snap.group,
-      knownMaxTermInGroup: snap.knownMaxTermInGroup,
-      transferee: snap.transferee,
-      startedAt: this.startedAtIso,
-      uptimeMs: Math.round(now - this.startedAtMs),
-      version: VERSION,
-    }
+    const info = {address: this.address, pid: process.pid, startedAt: this.startedAtIso, uptimeMs: Math.round(now - this.startedAtMs), version: VERSION}
+    return memberStatus(this.core.snapshot(now), info)
   }
-
-}
-
-function routeKey(requester: string, reqId: string): string {
-  return `${requester}\u0000${reqId}`
-}
-
-function describe(conn: InboundConnection): string {
-  return conn.name === null ? conn.remote : `${conn.name} (${conn.remote})`
-}
-
-/**
- * Runs a started member until SIGINT or SIGTERM (then stops it cleanly, handing off leadership
- * first when `handoff` is set), SIGUSR2 (a clean stop without the hand-off, what
- * `dledger down --no-handoff` sends; src/wire/signals.ts) or until it fail-stops.
- * The second argument is a Logger or `{handoff?, log?}`.
- * Resolves with the process exit code: 0 after a signal, 1 after a fail-stop. A second signal
- * while stopping exits at once with 1.
- */
-export function runUntilStopped(member: RunningMember, logOrOptions: Logger | (StopOptions & {log?: Logger}) = {}): Promise<number> {
-  const options: StopOptions & {log?: Logger} = isLogger(logOrOptions) ? {log: logOrOptions} : logOrOptions
-  const log = options.log ?? createLogger({name: member.settings.selfId})
-  return new Promise((resolve) => {
-    let signalled = false
-    const onSignal = (signal: NodeJS.Signals) => {
-      if (signalled) {
-        log.warn(`${signal} again: exiting without waiting`)
-        process.exit(1)
-      }
-      signalled = true
-      const handoff = options.handoff === true && signal !== STOP_WITHOUT_HANDOFF_SIGNAL
-      log.info(`${signal}: stopping${options.handoff === true && !handoff ? ' without a leadership hand-off' : ''}`)
-      void member.stop({handoff})
-    }
-    const signals = [...STOP_SIGNALS, STOP_WITHOUT_HANDOFF_SIGNAL]
-    for (const s of signals) process.on(s, onSignal)
-    void member.closed.then((cause) => {
-      for (const s of signals) process.off(s, onSignal)
-      resolve(cause === null ? 0 : 1)
-    })
-  })
-}
-
-function isLogger(v: unknown): v is Logger {
-  return typeof v === 'object' && v !== null && typeof (v as Logger).info === 'function' && typeof (v as Logger).child === 'function'
 }

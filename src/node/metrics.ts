@@ -12,7 +12,7 @@ import type {NodeId, Role} from '../core/types.js'
  * on the wrong kind of connection (e.g. a response nobody asked for). `term_out_of_range` carries a
  * term above MAX_TERM; `binary` frames are dropped unread (the protocol is text JSON).
  */
-export const DROP_REASONS = ['malformed', 'oversized', 'unknown_kind', 'non_member', 'wrong_group', 'unexpected', 'term_out_of_range', 'binary'] as const
+const DROP_REASONS = ['malformed', 'oversized', 'unknown_kind', 'non_member', 'wrong_group', 'unexpected', 'term_out_of_range', 'binary'] as const
 export type DropReason = (typeof DROP_REASONS)[number]
 
 const ROLES: readonly Role[] = ['CANDIDATE', 'FOLLOWER', 'LEADER']

@@ -13,7 +13,7 @@
 import {readFileSync, rmSync} from 'node:fs'
 import {join} from 'node:path'
 
-import type {NodeId} from '../core/types.js'
+import {MEMBER_ID_PATTERN, type NodeId} from '../core/types.js'
 import {errorCode, errorMessage} from './errors.js'
 import {writeFileAtomically} from './state-store.js'
 
@@ -91,7 +91,7 @@ export class PreferredStore {
 }
 
 /** The record in a text, or null when it is not one. */
-export function parsePreferredRecord(text: string): PreferredRecord | null {
+function parsePreferredRecord(text: string): PreferredRecord | null {
   let value: unknown
   try {
     value = JSON.parse(text)
@@ -105,7 +105,7 @@ export function parsePreferredRecord(text: string): PreferredRecord | null {
 }
 
 function isIdList(v: unknown): v is NodeId[] {
-  return Array.isArray(v) && v.length <= 64 && v.every((x) => typeof x === 'string' && /^[A-Za-z0-9_.]{1,64}$/.test(x))
+  return Array.isArray(v) && v.length <= 64 && v.every((x) => typeof x === 'string' && MEMBER_ID_PATTERN.test(x))
 }
 
 function sameIds(a: readonly NodeId[], b: readonly NodeId[]): boolean {

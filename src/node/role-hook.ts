@@ -47,14 +47,14 @@ export interface RoleHookOptions {
   env?: NodeJS.ProcessEnv
 }
 
-export const DEFAULT_ROLE_HOOK_TIMEOUT_MS = 10_000
+const DEFAULT_ROLE_HOOK_TIMEOUT_MS = 10_000
 /** The most output lines of one run that reach the log; the rest are counted. */
-export const MAX_OUTPUT_LINES = 100
+const MAX_OUTPUT_LINES = 100
 /** Longer output lines are cut. */
 const MAX_LINE_CHARS = 1000
 
 /** The variables a hook run sees (besides the inherited environment). */
-export function roleHookEnv(change: RoleChange): Record<string, string> {
+function roleHookEnv(change: RoleChange): Record<string, string> {
   return {
     DLEDGER_ROLE: change.role,
     DLEDGER_PREVIOUS_ROLE: change.previousRole,

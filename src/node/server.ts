@@ -20,26 +20,27 @@ import type {Duplex} from 'node:stream'
 
 import {type RawData, WebSocket, WebSocketServer} from 'ws'
 
-import {GROUP_HEADER, ID_PATTERN, MAX_FRAME_BYTES, NODE_HEADER, WS_PATH} from '../wire/frames.js'
+import {MEMBER_ID_PATTERN} from '../core/types.js'
+import {GROUP_HEADER, MAX_FRAME_BYTES, NODE_HEADER, WS_PATH} from '../wire/frames.js'
 import {errorCode, errorMessage, StartupError} from './errors.js'
 import {type Logger, silentLogger} from './logger.js'
 
 /** A socket's send buffer beyond which its reader counts as dead (it is terminated). */
 export const MAX_BUFFERED_BYTES = 4 * MAX_FRAME_BYTES
 /** The most WebSocket connections one member holds at once from clients (not counting peers). */
-export const MAX_CONNECTIONS = 256
+const MAX_CONNECTIONS = 256
 /** Connections each configured peer may hold on top of MAX_CONNECTIONS (one, plus a reconnect overlapping a dying one). */
-export const PEER_SLOTS = 4
+const PEER_SLOTS = 4
 /**
  * Inbound bytes a connection may send per second: past it, its socket is not read until the second
  * is over (TCP pushes back on the sender), so a flood costs the member at most this much
  * unmasking and parsing per second. Election traffic is a few hundred bytes per heartbeat.
  */
-export const MAX_INBOUND_BYTES_PER_SECOND = MAX_FRAME_BYTES
+const MAX_INBOUND_BYTES_PER_SECOND = MAX_FRAME_BYTES
 /** Junk frames (binary, malformed, over budget) a connection may send in one second before it is closed. */
-export const MAX_JUNK_FRAMES_PER_SECOND = 8
+const MAX_JUNK_FRAMES_PER_SECOND = 8
 /** The close code for a connection closed for junk (RFC 6455: policy violation). */
-export const JUNK_CLOSE_CODE = 1008
+const JUNK_CLOSE_CODE = 1008
 
 /** Why the server dropped a frame before the member saw it. */
 export type ServerDropReason = 'binary'
@@ -274,7 +275,7 @@ export class MemberServer {
     if (!this.authorized(req)) return refuse(socket, 401, 'Unauthorized')
     const name = headerValue(req.headers[NODE_HEADER])
     const group = headerValue(req.headers[GROUP_HEADER])
-    if (name !== null && !ID_PATTERN.test(name)) return refuse(socket, 400, 'Bad Request')
+    if (name !== null && !MEMBER_ID_PATTERN.test(name)) return refuse(socket, 400, 'Bad Request')
     if (group !== null && group.length > 256) return refuse(socket, 400, 'Bad Request')
     const peer = name !== null && (this.opts.peerIds ?? []).includes(name)
     if (peer ? this.count((c) => c.name === name) >= PEER_SLOTS : this.count((c) => !c.peer) >= MAX_CONNECTIONS) return refuse(socket, 503, 'Service Unavailable')

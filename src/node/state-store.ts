@@ -16,8 +16,8 @@ import {randomBytes} from 'node:crypto'
 import {closeSync, fsyncSync, lstatSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync} from 'node:fs'
 import {basename, dirname, join} from 'node:path'
 
-import {MAX_TERM} from '../core/limits.js'
 import type {DurableState} from '../core/types.js'
+import {parseRecord, STATE_FILE} from '../wire/durable-record.js'
 import {errorCode, errorMessage, printable, StartupError} from './errors.js'
 
 /** Where the member keeps its durable record; the interface lets tests inject failures. */
@@ -31,8 +31,6 @@ export interface DurableStore {
   /** writes the record atomically and durably; throws on failure (the member then fail-stops) */
   write(state: DurableState): void
 }
-
-export const STATE_FILE = 'state.json'
 
 export class StateStore implements DurableStore {
   readonly file: string
@@ -75,22 +73,6 @@ export class StateStore implements DurableStore {
 
 const RECORD_HINT =
   'Restore the file from a backup. Deleting it restarts this member at term 0 with no vote, which is only safe if the whole cluster is being reset.'
-
-/** The record, or a one-line reason why the text is not one. */
-export function parseRecord(text: string): DurableState | string {
-  let value: unknown
-  try {
-    value = JSON.parse(text)
-  } catch (error) {
-    return `not JSON (${errorMessage(error)})`
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'expected {"currTerm": N, "currVoteFor": id|null}'
-  const {currTerm, currVoteFor} = value as Record<string, unknown>
-  if (typeof currTerm !== 'number' || !Number.isSafeInteger(currTerm) || currTerm < 0) return `currTerm must be a non-negative integer (got ${JSON.stringify(currTerm)})`
-  if (currTerm > MAX_TERM) return `currTerm ${currTerm} is above the largest term ${MAX_TERM}`
-  if (currVoteFor !== null && (typeof currVoteFor !== 'string' || currVoteFor === '')) return `currVoteFor must be a member id or null (got ${JSON.stringify(currVoteFor)})`
-  return {currTerm, currVoteFor}
-}
 
 /**
  * Whether `file` exists as a regular file: false when nothing is there; a StartupError naming it
@@ -145,7 +127,7 @@ export function writeFileAtomically(file: string, body: string): void {
 }
 
 /** fsyncs a directory so a rename in it is durable; platforms that cannot (EISDIR, EINVAL, EPERM) are skipped. */
-export function fsyncDir(dir: string): void {
+function fsyncDir(dir: string): void {
   let fd: number
   try {
     fd = openSync(dir, 'r')

@@ -23,7 +23,7 @@ import {errorMessage} from './errors.js'
 import {type Logger, silentLogger} from './logger.js'
 import {MAX_BUFFERED_BYTES} from './server.js'
 
-export const BACKOFF_BASE_MS = 100
+const BACKOFF_BASE_MS = 100
 export const BACKOFF_CAP_MS = 5000
 
 /** Full-jitter backoff: a uniform delay in [0, min(cap, base × 2^attempt)). */

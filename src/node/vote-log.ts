@@ -21,10 +21,10 @@ import {checkRegularFile} from './state-store.js'
 import {type Logger, silentLogger} from './logger.js'
 
 export const VOTE_LOG_FILE = 'vote.log'
-export const DEFAULT_VOTE_LOG_MAX_BYTES = 10 * 1024 * 1024
-export const DEFAULT_VOTE_LOG_KEEP = 3
+const DEFAULT_VOTE_LOG_MAX_BYTES = 10 * 1024 * 1024
+const DEFAULT_VOTE_LOG_KEEP = 3
 /** How many recent records are kept in memory for `subscribeLog {tail}`. */
-export const RECENT_RECORDS = 1000
+const RECENT_RECORDS = 1000
 /** How much of an existing log is read at open to seed the recent records. */
 const SEED_READ_BYTES = 512 * 1024
 

@@ -14,7 +14,6 @@ import type {DurableState, NodeId, Role} from '../core/types.js'
 
 export type Invariant = 'ONE_LEADER_PER_TERM' | 'TERM_NEVER_DECREASES' | 'VOTE_NEVER_CHANGES' | 'LEADER_HAS_QUORUM'
 
-export const INVARIANTS: readonly Invariant[] = ['ONE_LEADER_PER_TERM', 'TERM_NEVER_DECREASES', 'VOTE_NEVER_CHANGES', 'LEADER_HAS_QUORUM']
 
 export interface Violation {
   atMs: number

@@ -12,7 +12,7 @@ export const MIN_NODES = 1
 export const MAX_NODES = 51
 export const DEFAULT_DELAY_MS: readonly [number, number] = [1, 5]
 /** The longest per-message delay the flags accept. */
-export const MAX_DELAY_MS = 600_000
+const MAX_DELAY_MS = 600_000
 
 /** Settings overrides for every member (the shape of the CLI's timingOverrides). */
 export interface SimSettings extends Partial<Timing> {

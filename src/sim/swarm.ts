@@ -10,12 +10,12 @@ import {Rng} from './random.js'
 import {Simulation} from './simulation.js'
 
 /** The member counts a seed chooses from when the size is not fixed (the fault script needs two). */
-export const SWARM_SIZES: readonly number[] = [2, 3, 3, 4, 5, 5, 7]
+const SWARM_SIZES: readonly number[] = [2, 3, 3, 4, 5, 5, 7]
 /** How long faults are injected, then how long the healed cluster has to elect a leader. */
-export const SWARM_FAULT_PHASE_MS = 12_000
-export const SWARM_RECOVER_WITHIN_MS = 5_000
+const SWARM_FAULT_PHASE_MS = 12_000
+const SWARM_RECOVER_WITHIN_MS = 5_000
 /** The most seeds one sweep runs. */
-export const MAX_SWEEP_SEEDS = 1_000_000
+const MAX_SWEEP_SEEDS = 1_000_000
 
 export interface SwarmRun {
   seed: number

@@ -23,6 +23,7 @@ import {
   type HeartBeatResponse,
   type LeadershipTransferRequest,
   type LeadershipTransferResponse,
+  MEMBER_ID_PATTERN,
   type Message,
   type ResponseCodeName,
   VOTE_RESULTS,
@@ -39,8 +40,6 @@ export const MAX_FRAME_BYTES = 1 << 20
 export const NODE_HEADER = 'x-dledger-node'
 /** Upgrade header naming the connecting member's group. */
 export const GROUP_HEADER = 'x-dledger-group'
-/** Ids in headers and client ids: the peers-format id alphabet, bounded. */
-export const ID_PATTERN = /^[A-Za-z0-9_.]{1,64}$/
 
 // ---------------------------------------------------------------- election messages
 
@@ -96,10 +95,6 @@ const adminBase = {
   group: text.optional(),
 }
 
-/** The admin operations a member serves. */
-export const ADMIN_OPS = ['status', 'revote', 'stepDown', 'setPreferredLeaders', 'subscribeLog'] as const
-export type AdminOp = (typeof ADMIN_OPS)[number]
-
 /** The most vote-log records a `subscribeLog` answer carries (keeps it well under 1 MiB). */
 export const MAX_LOG_TAIL = 1000
 
@@ -111,7 +106,7 @@ const adminRequestSchema = z.discriminatedUnion('op', [
   /** a leader steps down (NOT_LEADER otherwise) → result {term, role} */
   z.object({...adminBase, op: z.literal('stepDown')}),
   /** replace the preferred leaders (empty = none) → result {preferred} */
-  z.object({...adminBase, op: z.literal('setPreferredLeaders'), ids: z.array(z.string().regex(ID_PATTERN)).max(64)}),
+  z.object({...adminBase, op: z.literal('setPreferredLeaders'), ids: z.array(z.string().regex(MEMBER_ID_PATTERN)).max(64)}),
   /**
    * → result {events: VoteLogRecord[]} (the last `tail` records, default 0); with `follow`
    * (default true) every later record arrives as a LogEvent frame until the socket closes.
@@ -181,7 +176,6 @@ const SCHEMAS: Record<FrameKind, z.ZodType> = {
   LogEvent: logEventSchema,
 }
 
-export const FRAME_KINDS = Object.keys(SCHEMAS) as FrameKind[]
 
 /** Why a frame was dropped; the same words label `dledger_dropped_messages_total`. */
 export type ParseFailureReason = 'malformed' | 'oversized' | 'unknown_kind' | 'term_out_of_range'
@@ -278,11 +272,6 @@ export function parseMemberStatus(value: unknown): {ok: true; status: MemberStat
 /** The text of a frame. */
 export function encodeFrame(frame: Frame): string {
   return JSON.stringify(frame)
-}
-
-/** Whether a frame is one of the core's election messages. */
-export function isMessageFrame(frame: Frame): frame is Message {
-  return frame.kind !== 'AdminRequest' && frame.kind !== 'AdminResponse' && frame.kind !== 'LogEvent'
 }
 
 /** The `Authorization` header value for a cluster token. */

@@ -1,6 +1,6 @@
 /**
  * What `GET /status`, the `status` admin op and `dledger status --json` return (spec §4).
- * Types only (no zod), so the CLI can import them without loading the schema module.
+ * Types and one pure builder (no zod), so the CLI can import them without loading the schema module.
  */
 import type {MemberSnapshot} from '../core/elector.js'
 import type {NodeId, Role} from '../core/types.js'
@@ -19,6 +19,41 @@ export interface MemberStatus extends Omit<MemberSnapshot, 'preferredLeaderIds'>
   uptimeMs: number
   /** dledger's version */
   version: string
+}
+
+/** What the process adds to its core's snapshot in a status report. */
+export interface ProcessInfo {
+  address: string
+  pid: number
+  startedAt: string
+  uptimeMs: number
+  version: string
+}
+
+/** A live member's status report: its core's snapshot and what the process adds. */
+export function memberStatus(snap: MemberSnapshot, info: ProcessInfo): MemberStatus {
+  return {
+    id: snap.id,
+    address: info.address,
+    reachable: true,
+    pid: info.pid,
+    role: snap.role,
+    term: snap.term,
+    leaderId: snap.leaderId,
+    votedFor: snap.votedFor,
+    ledgerEndIndex: snap.ledgerEndIndex,
+    ledgerEndTerm: snap.ledgerEndTerm,
+    committedIndex: snap.committedIndex,
+    preferred: snap.preferredLeaderIds.length > 0 ? snap.preferredLeaderIds.join(';') : null,
+    lastHeartbeatAgoMs: snap.lastHeartbeatAgoMs === null ? null : Math.round(snap.lastHeartbeatAgoMs),
+    error: null,
+    group: snap.group,
+    knownMaxTermInGroup: snap.knownMaxTermInGroup,
+    transferee: snap.transferee,
+    startedAt: info.startedAt,
+    uptimeMs: info.uptimeMs,
+    version: info.version,
+  }
 }
 
 /** One member as `dledger status --json` prints it (spec §4): exactly these fields, in this order. */

@@ -100,7 +100,7 @@ describe('elect and transfer-leader helpers', () => {
   it('result lines', () => {
     assert.equal(transferLine({from: 'n0', to: 'n2', term: 5, previousTerm: 4, tookMs: 42.6, visibleMs: 45, noop: false, attempts: 1}), 'n0 → n2 in term 5 (43 ms)')
     assert.equal(transferLine({from: 'n2', to: 'n2', term: 5, previousTerm: 5, tookMs: 0, visibleMs: 0, noop: true, attempts: 0}), 'n2 already leads term 5 (nothing to transfer)')
-    assert.equal(electLine({leaderId: 'n1', term: 7, previousLeaderId: 'n0', previousTerm: 6, tookMs: 84.2}, 'forced election'), 'n1 leads term 7 (forced election, 84 ms)')
+    assert.equal(electLine({leaderId: 'n1', term: 7, previousLeaderId: 'n0', previousTerm: 6, tookMs: 84.2, attempts: 1}, 'forced election'), 'n1 leads term 7 (forced election, 84 ms)')
     assert.equal(preferredLine({ids: ['n2'], applied: ['n0', 'n1', 'n2'], failed: [], profile: true}), 'preferred leader n2 on n0, n1, n2 (kept in the profile)')
   })
 

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict'
 import {describe, test} from 'node:test'
 
+import {TAKE_LEADERSHIP_ATTEMPTS} from '../../src/core/transfer.js'
 import type {LeadershipTransferRequest} from '../../src/core/types.js'
 import {
   code,
@@ -16,6 +17,7 @@ import {
   followLeader,
   heartbeat,
   makeNode,
+  merge,
   MiniCluster,
   type NodeOptions,
   one,
@@ -452,4 +454,49 @@ describe('end to end', () => {
     assert.deepEqual(c.leaders(), [target])
     assert.ok(c.now - start < 1100, `took ${c.now - start} ms`)
   })
+})
+
+describe('one retry policy: a take-leadership race the old leader re-won is tried again within the deadline (D7)', () => {
+  /** n0 leads term 5, sends take-leadership to n1, then wins term 6 before n1 does; returns n1's lost-race answer. */
+  function raceLostToOldLeader() {
+    const {node, t} = leader()
+    const req = clientRequest()
+    const first = one(node.e.receive(req, t), 'LeadershipTransferRequest')
+    // n0 campaigns for n1's take-over term first and wins it
+    const ballot = sent(merge(node.e.revote(6, t + 1), node.e.tick(t + 2)), 'VoteRequest')
+    assert.ok(ballot.length > 0, 'n0 campaigns for term 6')
+    node.e.receive(voteResponse(ballot[0], 'ACCEPT', 6), t + 3)
+    assert.deepEqual([node.e.view.role, node.e.view.currTerm], ['LEADER', 6])
+    return {node, req, first, lost: transferResponse(first, 'TAKE_LEADERSHIP_FAILED', 6), t: t + 4}
+  }
+
+  test('the leader sends take-leadership again in its new term and keeps the client waiting', () => {
+    const {node, first, lost, t} = raceLostToOldLeader()
+    const out = node.e.receive(lost, t)
+    assert.deepEqual(sent(out, 'LeadershipTransferResponse'), [], 'no answer to the client yet')
+    const again = one(out, 'LeadershipTransferRequest')
+    assert.deepEqual([again.remoteId, again.term, again.transfereeId], ['n1', 6, 'n1'])
+    assert.notEqual(again.reqId, first.reqId)
+    const ev = oneEvent(out, 'LEADERSHIP_TRANSFER')
+    assert.equal(ev.phase, 'TAKE_LEADERSHIP_SENT')
+    assert.match(ev.detail ?? '', /^attempt 2: n1 lost the race for term 6/)
+    assert.equal(node.e.view.transferee, 'n1', 'writes frozen again for the transferee')
+  })
+
+  test(`after ${TAKE_LEADERSHIP_ATTEMPTS} lost races the client gets TAKE_LEADERSHIP_FAILED`, () => {
+    const {node, req, lost, t} = raceLostToOldLeader()
+    let answer = lost
+    let out = node.e.receive(answer, t)
+    for (let term = 7; term < 6 + TAKE_LEADERSHIP_ATTEMPTS; term++) {
+      const tl = one(out, 'LeadershipTransferRequest')
+      const ballot = sent(merge(node.e.revote(term, t + term), node.e.tick(t + term + 1)), 'VoteRequest')
+      node.e.receive(voteResponse(ballot[0], 'ACCEPT', term), t + term + 2)
+      answer = transferResponse(tl, 'TAKE_LEADERSHIP_FAILED', term)
+      out = node.e.receive(answer, t + term + 3)
+    }
+    const resp = one(out, 'LeadershipTransferResponse')
+    assert.deepEqual([resp.code, resp.reqId], [code('TAKE_LEADERSHIP_FAILED'), req.reqId])
+    assert.equal(oneEvent(out, 'LEADERSHIP_TRANSFER').phase, 'FAILED')
+  })
+
 })

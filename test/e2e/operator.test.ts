@@ -67,8 +67,10 @@ describe('dledger elect', () => {
 
     for (let i = 0; i < 10; i++) {
       const id = `n${i % 3}`
-      const out = await json<{leaderId: string; term: number; previousTerm: number; tookMs: number}>(c, ['elect', '--node', id])
+      const out = await json<{leaderId: string; term: number; previousTerm: number; tookMs: number; attempts: number}>(c, ['elect', '--node', id])
       assert.equal(out.leaderId, id)
+      // a lost race with another candidate is retried within the deadline (forced-election.ts)
+      assert.ok(out.attempts >= 1 && out.attempts <= 3, `election ${i}: ${out.attempts} attempts`)
       assert.ok(out.term > term, `election ${i}: term ${out.term} after ${term}`)
       assert.equal(out.previousTerm, term)
       // exactly one leader, the forced candidate, and both others follow it in its term

@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 
-import {BaseCommand} from '../base-command.js'
+import {answerTimeoutFlag, MemberCommand} from '../member-command.js'
 import type {ClusterHealth, ClusterMember} from '../cluster-client.js'
 import {OperationError} from '../errors.js'
 
@@ -23,7 +23,7 @@ export interface HealthResult extends ClusterHealth {
 }
 
 /** `dledger health`: exit 0 only when a leader holds a majority (like `etcdctl endpoint health`). */
-export default class Health extends BaseCommand<typeof Health> {
+export default class Health extends MemberCommand<typeof Health> {
   static override summary = 'Check that a leader holds a majority (exit 0), else exit 1'
   static override description = `Asks every member's /status at once (each bounded by --timeout) and prints one line per member, then the verdict. The cluster is healthy when a leader, as it confirms itself, is followed in its term by a majority of all members (itself included): then the cluster can elect and replicate. Otherwise it exits 1 and says why: no member answers, no leader (e.g. a lone candidate), or a leader without a majority.
 
@@ -39,15 +39,13 @@ With --wait it keeps asking until the cluster is healthy or the time is up: a sc
 
   static override flags = {
     wait: Flags.integer({description: 'milliseconds to keep asking until the cluster is healthy (0 = ask once)', default: 0, min: 0}),
-    timeout: Flags.integer({description: "milliseconds to wait for each member's answer", default: 500, min: 1}),
+    timeout: answerTimeoutFlag(),
   }
 
   async run(): Promise<HealthResult> {
-    const {resolvePaths} = await import('../paths.js')
-    const {resolveCluster} = await import('../profile.js')
-    const {clusterHealth, pollCluster} = await import('../cluster-client.js')
+    const {clusterHealth, pollCluster, TOKEN_HINT} = await import('../cluster-client.js')
     const {spinner} = await import('../output.js')
-    const cluster = await resolveCluster(this.flags, resolvePaths(this.flags.home, this.config))
+    const cluster = await this.cluster()
 
     const spin = this.flags.wait > 0 && !this.jsonEnabled() ? spinner('waiting for a leader with a majority').start() : undefined
     const {status} = await pollCluster(cluster, (s) => clusterHealth(s).healthy, {
@@ -82,7 +80,7 @@ With --wait it keeps asking until the cluster is healthy or the time is up: a sc
         code: 'UNHEALTHY',
         hint: none
           ? status.members.some((m) => m.error?.includes('401'))
-            ? 'pass the cluster token with --token or DLEDGER_TOKEN'
+            ? TOKEN_HINT
             : 'are the members running? `dledger up` starts a local cluster'
           : `a majority (${health.quorum} of ${status.members.length}) must run and reach each other; \`dledger status\` shows each member`,
       })

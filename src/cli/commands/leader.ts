@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 
-import {BaseCommand} from '../base-command.js'
+import {answerTimeoutFlag, MemberCommand} from '../member-command.js'
 import {OperationError} from '../errors.js'
 
 /** What `leader --json` prints. */
@@ -10,7 +10,7 @@ export interface LeaderResult {
 }
 
 /** `dledger leader`: the leader's id, or exit 1. */
-export default class Leader extends BaseCommand<typeof Leader> {
+export default class Leader extends MemberCommand<typeof Leader> {
   static override summary = "Print the leader's id (exit 1 if there is none within --wait)"
   static override description = `Asks every member at once and prints the id of the leader, as the leader itself confirms it (it answers and says it is LEADER in the newest term a member reports). With --wait it keeps asking until a leader appears or the time is up; without it, it asks once. Exit 1 with "no leader" otherwise.`
 
@@ -24,15 +24,13 @@ export default class Leader extends BaseCommand<typeof Leader> {
 
   static override flags = {
     wait: Flags.integer({description: 'milliseconds to keep asking for a leader (0 = ask once)', default: 0, min: 0}),
-    timeout: Flags.integer({description: "milliseconds to wait for each member's answer", default: 500, min: 1}),
+    timeout: answerTimeoutFlag(),
   }
 
   async run(): Promise<LeaderResult> {
-    const {resolvePaths} = await import('../paths.js')
-    const {resolveCluster} = await import('../profile.js')
     const {confirmedLeader, noAnswerHint, pollCluster} = await import('../cluster-client.js')
     const {spinner} = await import('../output.js')
-    const cluster = await resolveCluster(this.flags, resolvePaths(this.flags.home, this.config))
+    const cluster = await this.cluster()
 
     const spin = this.flags.wait > 0 && !this.jsonEnabled() ? spinner('waiting for a leader').start() : undefined
     const {status, done} = await pollCluster(cluster, (s) => confirmedLeader(s) !== null, {

@@ -3,7 +3,7 @@ import {Flags} from '@oclif/core'
 import type {VoteLogEventType} from '../../core/events.js'
 import type {Peer} from '../../core/settings.js'
 import type {VoteLogRecord} from '../../wire/frames.js'
-import {BaseCommand} from '../base-command.js'
+import {answerTimeoutFlag, MemberCommand} from '../member-command.js'
 import {OperationError, UsageError} from '../errors.js'
 import type {MemberClientOptions} from '../member-client.js'
 import type {LogFilter} from '../vote-log-view.js'
@@ -22,7 +22,7 @@ const FOLLOW_REORDER_MS = 100
 const FOLLOW_IDLE_TIMEOUT_MS = 15_000
 
 /** `dledger logs`: the members' vote logs (spec §3) merged by time. */
-export default class Logs extends BaseCommand<typeof Logs> {
+export default class Logs extends MemberCommand<typeof Logs> {
   static override summary = 'Show the vote logs of the members, merged by time; -f follows them live'
   static override description = `Prints the election events of every member (or of --node) in time order: one readable line per event, or the records themselves as JSON lines with --json. Event types: INCREASE_TERM, VOTE_REQUEST, VOTE_RESPONSE, VOTE_HANDLED, PARSE_VOTE_RESULT, ROLE_CHANGE, HEARTBEAT_TIMEOUT, HEARTBEAT_QUORUM_LOST, LEADERSHIP_TRANSFER.
 
@@ -45,15 +45,14 @@ With -f the command prints the last -n events (default ${FOLLOW_DEFAULT_LINES}),
     lines: Flags.integer({char: 'n', description: `print only the last N events (after filtering) [default: all; ${FOLLOW_DEFAULT_LINES} with -f]`, min: 0}),
     type: Flags.string({description: 'only these event types (comma-separated, e.g. ROLE_CHANGE,LEADERSHIP_TRANSFER)'}),
     since: Flags.string({description: 'only events after this time: an ISO 8601 time, or a duration back from now (30s, 5m, 2h, 1d)'}),
-    timeout: Flags.integer({description: "milliseconds to wait for each member's answer", default: CONNECT_TIMEOUT_MS, min: 1}),
+    timeout: answerTimeoutFlag(CONNECT_TIMEOUT_MS),
   }
 
   async run(): Promise<undefined> {
-    const {resolvePaths, memberDataDir} = await import('../paths.js')
-    const {resolveCluster} = await import('../profile.js')
+    const {memberDataDir} = await import('../paths.js')
     const view = await import('../vote-log-view.js')
     const flags = this.flags
-    const paths = resolvePaths(flags.home, this.config)
+    const paths = await this.paths()
 
     // --type and --since are checked before anything is read (exit 2)
     let types: VoteLogEventType[] | undefined
@@ -75,7 +74,7 @@ With -f the command prints the last -n events (default ${FOLLOW_DEFAULT_LINES}),
       sinceMs = t
     }
 
-    const cluster = await resolveCluster(flags, paths)
+    const cluster = await this.cluster(paths)
     let members: Peer[] = cluster.peers
     if (flags.node !== undefined) {
       const ids = view.splitList(flags.node)

@@ -68,7 +68,8 @@ Three terminals running \`dledger start --id n0\`, \`--id n1\` and \`--id n2\` f
     const token = flags.token ?? profile?.token
     const dataDir = flags['data-dir'] ?? memberDataDir(paths, settings.group, settings.selfId)
 
-    const {runUntilStopped, startMember, StartupError} = await import('../../node/member.js')
+    const {startMember, StartupError} = await import('../../node/member.js')
+    const {runUntilStopped} = await import('../../node/run-until-stopped.js')
     const {createLogger} = await import('../../node/logger.js')
     const log = createLogger({name: settings.selfId})
     let member

@@ -1,11 +1,11 @@
 import {Flags} from '@oclif/core'
 
-import {BaseCommand} from '../base-command.js'
+import {answerTimeoutFlag, MemberCommand} from '../member-command.js'
 import type {ClusterStatus} from '../cluster-client.js'
 import {OperationError} from '../errors.js'
 
 /** `dledger status`: every member's view at once, as a table or JSON (spec §4). */
-export default class Status extends BaseCommand<typeof Status> {
+export default class Status extends MemberCommand<typeof Status> {
   static override summary = 'Show every member of the cluster: role, term, leader, vote, ledger end'
   static override description = `Asks every member's /status at once (each bounded by --timeout) and prints one row per member: ID, ADDRESS, ROLE, TERM, LEADER, VOTED-FOR, LEDGER-END, LAST-HEARTBEAT, PREFERRED, STATUS. A member that does not answer is a row with the reason in STATUS. Warnings follow the table, the most important first: no leader, or a leader without a majority (\`dledger health\` turns that into an exit code), two leaders in one term, members that disagree on the leader or the preferred leader, unreachable members.
 
@@ -26,14 +26,12 @@ The cluster comes from the profile in the home, or from --peers for any cluster 
   static override flags = {
     watch: Flags.boolean({description: 'redraw every --interval until Ctrl-C (with --json: one JSON line per round)', default: false}),
     interval: Flags.integer({description: 'milliseconds between redraws with --watch', default: 1000, min: 100}),
-    timeout: Flags.integer({description: "milliseconds to wait for each member's answer", default: 500, min: 1}),
+    timeout: answerTimeoutFlag(),
   }
 
   async run(): Promise<ClusterStatus | undefined> {
-    const {resolvePaths} = await import('../paths.js')
-    const {resolveCluster} = await import('../profile.js')
     const {fetchClusterStatus, noAnswerHint, renderStatus} = await import('../cluster-client.js')
-    const cluster = await resolveCluster(this.flags, resolvePaths(this.flags.home, this.config))
+    const cluster = await this.cluster()
     const ask = () => fetchClusterStatus(cluster, {timeoutMs: this.flags.timeout})
 
     if (this.flags.watch) {

@@ -2,7 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import type {Peer} from '../../core/settings.js'
 import type {VoteLogRecord} from '../../wire/frames.js'
-import {BaseCommand} from '../base-command.js'
+import {answerTimeoutFlag, MemberCommand} from '../member-command.js'
 import {OperationError, UsageError} from '../errors.js'
 import type {TimelineModel} from '../timeline/model.js'
 
@@ -19,7 +19,7 @@ export interface TimelineResult {
 }
 
 /** `dledger timeline`: one self-contained HTML page of an election. */
-export default class Timeline extends BaseCommand<typeof Timeline> {
+export default class Timeline extends MemberCommand<typeof Timeline> {
   static override summary = 'Draw the election as one self-contained HTML page: members, roles, terms, ballots, votes, faults, leaderless gaps'
   static override description = `Reads the vote logs of this home's members (their files, so stopped members work too; members without files here are asked over their WebSocket), or of the member data directories given as arguments, or --from a file of a run: a \`dledger sim --json\` report, a \`dledger sim --trace\` file, or a vote.log. Writes one HTML file (-o, default timeline.html) with everything inline and no network.
 
@@ -41,7 +41,7 @@ The page has a lane per member with its role as a coloured band (follower, candi
   static override flags = {
     from: Flags.string({description: 'a sim --json report, a sim --trace file or a vote.log ("-" for stdin)'}),
     output: Flags.string({char: 'o', description: 'the HTML file to write', default: 'timeline.html'}),
-    timeout: Flags.integer({description: "milliseconds to wait for each member's answer", default: 1500, min: 1}),
+    timeout: answerTimeoutFlag(1500),
   }
 
   async run(): Promise<TimelineResult> {
@@ -83,12 +83,11 @@ The page has a lane per member with its role as a coloured band (follower, candi
   }
 
   private async fromCluster(): Promise<TimelineModel> {
-    const {resolvePaths, memberDataDir, describeHome} = await import('../paths.js')
-    const {resolveCluster} = await import('../profile.js')
+    const {memberDataDir, describeHome} = await import('../paths.js')
     const {collectMemberLogs} = await import('../vote-log-source.js')
     const {timelineFromRecords} = await import('../timeline/load.js')
-    const paths = resolvePaths(this.flags.home, this.config)
-    const cluster = await resolveCluster(this.flags, paths)
+    const paths = await this.paths()
+    const cluster = await this.cluster(paths)
     const {logs, problems} = await collectMemberLogs(cluster.peers, {
       client: {token: cluster.token, group: cluster.group, connectTimeoutMs: this.flags.timeout, requestTimeoutMs: this.flags.timeout},
       dataDir: (p: Peer) => memberDataDir(paths, cluster.group ?? 'default', p.id),

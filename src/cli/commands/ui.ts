@@ -3,13 +3,13 @@ import {join} from 'node:path'
 import {Flags} from '@oclif/core'
 
 import type {Peer} from '../../core/settings.js'
-import {BaseCommand} from '../base-command.js'
+import {MemberCommand} from '../member-command.js'
 import {OperationError, UsageError} from '../errors.js'
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost'])
 
 /** `dledger ui`: a live page of the local cluster. */
-export default class Ui extends BaseCommand<typeof Ui> {
+export default class Ui extends MemberCommand<typeof Ui> {
   static override summary = 'Serve a live page of the cluster: status, a growing timeline, and operator buttons'
   static override description = `Serves one page on http://127.0.0.1:7070/ (--host, --port): the status table (refreshed every second), the election timeline growing as the members' vote-log events stream in (as \`dledger timeline\` draws it), and per member the buttons transfer here (transfer-leader --to), elect (elect --node), stop (down --id), kill (SIGKILL) and restart. Stop, kill and restart act on the members \`dledger up\` started in this home.
 
@@ -26,12 +26,11 @@ With a cluster token (profile, --token or DLEDGER_TOKEN) the page needs it too: 
   }
 
   async run(): Promise<void> {
-    const {resolvePaths, memberDataDir, describeHome} = await import('../paths.js')
-    const {resolveCluster} = await import('../profile.js')
+    const {memberDataDir, describeHome} = await import('../paths.js')
     const {UiServer} = await import('../ui/server.js')
     const flags = this.flags
-    const paths = resolvePaths(flags.home, this.config)
-    const cluster = await resolveCluster(flags, paths)
+    const paths = await this.paths()
+    const cluster = await this.cluster(paths)
     if (!LOOPBACK.has(flags.host) && !cluster.token) {
       throw new UsageError(`--host ${flags.host}: refusing to serve the cluster's buttons beyond this machine without a token`, {
         code: 'TOKEN_REQUIRED',

@@ -126,7 +126,7 @@ export interface TimelineInput {
 }
 
 /** `n2` before `n10`. */
-export function naturalCompare(a: string, b: string): number {
+function naturalCompare(a: string, b: string): number {
   return a.localeCompare(b, 'en', {numeric: true})
 }
 
@@ -320,7 +320,7 @@ export function buildTimeline(input: TimelineInput): TimelineModel {
 }
 
 /** The stretches of [0, endMs] in which no member was LEADER. */
-export function leaderlessGaps(bands: readonly RoleBand[], endMs: number): Gap[] {
+function leaderlessGaps(bands: readonly RoleBand[], endMs: number): Gap[] {
   const led = bands
     .filter((b) => b.role === 'LEADER' && b.toMs > b.fromMs)
     .map((b) => [b.fromMs, b.toMs] as const)

@@ -7,12 +7,13 @@
 import {spawn} from 'node:child_process'
 
 import type {Peer} from '../../core/settings.js'
-import {electLine, transferLine, type ElectResult, type TransferResult} from '../leadership.js'
+import type {ElectResult} from '../forced-election.js'
+import {electLine, transferLine, type TransferResult} from '../leadership.js'
 import {findMembers, isRecordedMember, spawnMember, stopMembers} from '../local-members.js'
 import {checkPortFree} from '../port-owner.js'
 import type {DledgerPaths} from '../paths.js'
 
-export const UI_ACTIONS = ['transfer', 'elect', 'stop', 'kill', 'restart'] as const
+const UI_ACTIONS = ['transfer', 'elect', 'stop', 'kill', 'restart'] as const
 export type UiAction = (typeof UI_ACTIONS)[number]
 
 /** What a button did: one line for the page, and whether it worked. */

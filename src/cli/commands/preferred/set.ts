@@ -1,11 +1,11 @@
 import {Args} from '@oclif/core'
 
-import {BaseCommand} from '../../base-command.js'
+import {MemberCommand} from '../../member-command.js'
 import {UsageError} from '../../errors.js'
 import type {PreferredOutcome} from '../../leadership.js'
 
 /** `dledger preferred set n2[;n1]`: the preferred leaders of the running members and the profile. */
-export default class PreferredSet extends BaseCommand<typeof PreferredSet> {
+export default class PreferredSet extends MemberCommand<typeof PreferredSet> {
   static override summary = 'Make members the preferred leaders, on every running member and in the profile'
   static override description = `Sends the preferred leaders (in priority order) to every member, which keeps them in its data directory (preferred.json) before applying them, the leader last; the profile keeps them too, so a member started later takes them. While another member leads and a preferred member is live and caught up, the leader hands leadership to it (DLedger's checkPreferredLeader), within about a second with --timing fast.
 
@@ -24,11 +24,11 @@ Give several ids as "n2;n1" (quoted: ";" ends a shell command) or n2,n1. Members
   }
 
   async run(): Promise<PreferredOutcome> {
-    const {resolvePaths} = await import('../../paths.js')
     const {parsePreferredLeaderIds} = await import('../../../core/settings.js')
     const {setClusterPreferred} = await import('../../preferred.js')
     const ids = parsePreferredLeaderIds(this.args.ids)
     if (ids.length === 0) throw new UsageError('no member id given', {code: 'MISSING_VALUE', hint: 'name one (`dledger preferred set n2`), or clear them with `dledger preferred clear`'})
-    return setClusterPreferred({flags: this.flags, paths: resolvePaths(this.flags.home, this.config), ids, log: (line) => this.log(line), json: this.jsonEnabled()})
+    const paths = await this.paths()
+    return setClusterPreferred({cluster: await this.cluster(paths), paths, ids, log: (line) => this.log(line), json: this.jsonEnabled()})
   }
 }
