@@ -162,6 +162,11 @@ export class Elector {
     })
   }
 
+  /** The committed index the replicator reached (shown by `dledger status`; no rule reads it). */
+  setCommittedIndex(index: number): void {
+    this.state.committedIndex = index
+  }
+
   /** The replication watermark of a peer, used by the transfer lag checks. */
   setPeerWaterMark(peer: NodeId, index: number): void {
     this.transfer.setPeerWaterMark(peer, index)
