@@ -32,15 +32,16 @@ export interface PushEntryRequest extends Base {
 
 /**
  * follower → leader. On success `index` is the last index the follower now shares with the
- * leader. On INCONSISTENT_STATE for a COMPARE, `xIndex` is where the leader should look next
- * (the first index of the follower's conflicting term, or its end + 1), never at or below its
- * committed index.
+ * leader. On INCONSISTENT_STATE for a COMPARE, the skip-back hint: `xTerm` is the term of the
+ * follower's entry at preLogIndex (-1 when its log is shorter) and `xIndex` the first index of
+ * that term in its log (its end + 1 when shorter), never at or below its committed index.
  */
 export interface PushEntryResponse extends Base {
   kind: 'PushEntryResponse'
   type: PushType
   index: number
   ledgerEndIndex: number
+  xTerm: number
   xIndex: number
 }
 
@@ -57,6 +58,7 @@ export function pushResponseTo(req: PushEntryRequest, fields: Partial<Omit<PushE
     code: RESPONSE_CODES.SUCCESS,
     index: -1,
     ledgerEndIndex: -1,
+    xTerm: -1,
     xIndex: -1,
     ...fields,
     kind: 'PushEntryResponse',

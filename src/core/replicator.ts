@@ -323,9 +323,31 @@ export class Replicator {
     this.out.messages.push(req)
   }
 
+  /**
+   * Where to COMPARE after the follower's hint (Raft's fast back-up): just after this leader's
+   * last entry of the follower's conflicting term when it has one, else the follower's first
+   * entry of that term. The next COMPARE then lands on the last entry both logs share, so the
+   * TRUNCATE drops only conflicting entries, never one the follower holds like the leader (which
+   * may be committed). Strictly below `preLogIndex`, so COMPARE ends at index -1 at worst.
+   */
+  private nextCompare(xTerm: number, xIndex: number, preLogIndex: number): number {
+    if (xTerm < 0) return xIndex
+    for (let i = Math.min(preLogIndex, this.ledgerEndIndex); i >= 0; i--) {
+      const t = this.termAt(i)
+      if (t === xTerm) return i + 1
+      if (t < xTerm) break
+    }
+    return xIndex
+  }
+
+  /**
+   * Starts over from the leader's end, as after a leader change: the follower may have moved past
+   * the water mark (a push that timed out was applied), and a TRUNCATE planned from a stale water
+   * mark would drop entries it has committed since.
+   */
   private backToCompare(d: Dispatcher): void {
     d.phase = 'COMPARE'
-    d.writeIndex = d.matchIndex + 1
+    d.writeIndex = this.ledgerEndIndex + 1
   }
 
   private onResponse(resp: PushEntryResponse): void {
@@ -335,8 +357,7 @@ export class Replicator {
     d.inflight = null
     if (resp.code !== RESPONSE_CODES.SUCCESS) {
       if (sent.type === 'COMPARE' && resp.code === RESPONSE_CODES.INCONSISTENT_STATE && resp.xIndex >= 0) {
-        // the follower's skip-back hint; always strictly back, so COMPARE ends at index -1 at worst
-        d.writeIndex = Math.max(0, Math.min(d.writeIndex - 1, resp.xIndex))
+        d.writeIndex = Math.max(0, Math.min(d.writeIndex - 1, this.nextCompare(resp.xTerm, resp.xIndex, sent.lastIndex)))
         return
       }
       if (d.phase !== 'COMPARE') this.backToCompare(d)
@@ -386,21 +407,23 @@ export class Replicator {
   /** The follower's EntryHandler: the checks of appendAsFollower, then the push (reference §4.3). */
   private handlePush(req: PushEntryRequest): PushEntryResponse {
     const v = this.view
-    const refuse = (code: ResponseCodeName, xIndex = -1) =>
-      pushResponseTo(req, {code: RESPONSE_CODES[code], term: v.currTerm, leaderId: v.leaderId, ledgerEndIndex: this.ledgerEndIndex, xIndex})
+    const refuse = (code: ResponseCodeName, xIndex = -1, xTerm = -1) =>
+      pushResponseTo(req, {code: RESPONSE_CODES[code], term: v.currTerm, leaderId: v.leaderId, ledgerEndIndex: this.ledgerEndIndex, xTerm, xIndex})
     if (req.group !== this.settings.group) return refuse('UNKNOWN_GROUP')
     if (req.term < v.currTerm) return refuse('EXPIRED_TERM')
     if (v.role !== 'FOLLOWER' || req.term !== v.currTerm || req.leaderId !== v.leaderId) return refuse('INCONSISTENT_STATE')
     let shared: number
     switch (req.type) {
       case 'COMPARE':
-        if (!this.holds(req.preLogIndex, req.preLogTerm)) return refuse('INCONSISTENT_STATE', this.skipBackHint(req.preLogIndex))
+        if (!this.holds(req.preLogIndex, req.preLogTerm)) return refuse('INCONSISTENT_STATE', this.skipBackHint(req.preLogIndex), this.termAt(req.preLogIndex))
         shared = req.preLogIndex
         break
       case 'TRUNCATE':
         if (!this.holds(req.preLogIndex, req.preLogTerm)) return refuse('INCONSISTENT_STATE')
-        this.truncateLocal(req.preLogIndex + 1)
-        shared = req.preLogIndex
+        // a late push of this leader may have committed more since its COMPARE: those entries are
+        // the leader's own (a committed entry is in every later leader's log), so they stay
+        this.truncateLocal(Math.max(req.preLogIndex, this.committed) + 1)
+        shared = Math.max(req.preLogIndex, this.committed)
         break
       case 'APPEND': {
         if (!this.holds(req.preLogIndex, req.preLogTerm)) return refuse('INCONSISTENT_STATE')

@@ -267,3 +267,13 @@ function deliverAllAcks(members: Map<NodeId, Replicator>, first: ReturnType<Repl
   }
   return acks
 }
+
+describe('the skip-back hint', () => {
+  test("a leader that holds the follower's conflicting term COMPAREs at its last entry of that term, so only conflicting entries are truncated", () => {
+    const {members, first, get} = cluster(4, {n0: [1, 1, 2, 2, 3], n1: [1, 1, 2, 2, 2, 2]})
+    const delivered = deliverAll(members, [first])
+    const truncates = delivered.filter((m) => m.kind === 'PushEntryRequest' && m.type === 'TRUNCATE')
+    assert.deepEqual(truncates.map((m) => m.kind === 'PushEntryRequest' && m.preLogIndex), [3])
+    assert.deepEqual(get('n1').entries().map((e) => e.term), [1, 1, 2, 2, 3])
+  })
+})
