@@ -11,12 +11,15 @@
  * - `AdminRequest` `{kind, reqId, op, …}` (CLI → member) answered by one `AdminResponse`
  *   `{kind, reqId, ok, code?, error?, result?}` on the same socket.
  * - `LogEvent` `{kind, event}`: a vote-log record pushed to a `subscribeLog` subscriber.
+ * - the ledger's pushes of src/core/push.ts (`PushEntryRequest`, `PushEntryResponse`), field for
+ *   field; a push is at most MAX_FRAME_BYTES like every frame, so its batch is bounded by bytes.
  *
  * zod is loaded with this module; the CLI should import it lazily (`await import(...)`).
  */
 import {z} from 'zod'
 
 import {MAX_TERM} from '../core/limits.js'
+import {PUSH_TYPES, type PushEntryRequest, type PushEntryResponse, type PushMessage} from '../core/push.js'
 import {VOTE_LOG_EVENT_TYPES, type VoteLogEvent, type VoteLogEventType} from '../core/events.js'
 import {
   type HeartBeatRequest,
@@ -75,6 +78,28 @@ const leadershipTransferRequestSchema = z.object({
 })
 const leadershipTransferResponseSchema = z.object({kind: z.literal('LeadershipTransferResponse'), ...base})
 
+/** An index on the wire: -1 ("none") up to the largest safe integer. */
+const indexField = z.int().min(-1)
+const logEntrySchema = z.object({index: z.int().min(0), term: termField.min(0), body: z.string()})
+const pushEntryRequestSchema = z.object({
+  kind: z.literal('PushEntryRequest'),
+  ...base,
+  type: z.enum(PUSH_TYPES),
+  preLogIndex: indexField,
+  preLogTerm: termField,
+  commitIndex: indexField,
+  entries: z.array(logEntrySchema).max(10_000),
+})
+const pushEntryResponseSchema = z.object({
+  kind: z.literal('PushEntryResponse'),
+  ...base,
+  type: z.enum(PUSH_TYPES),
+  index: indexField,
+  ledgerEndIndex: indexField,
+  xTerm: termField,
+  xIndex: indexField,
+})
+
 // The schemas must describe the core's types exactly (both directions).
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
 const sameShapes: [
@@ -84,7 +109,9 @@ const sameShapes: [
   Same<z.infer<typeof heartBeatResponseSchema>, HeartBeatResponse>,
   Same<z.infer<typeof leadershipTransferRequestSchema>, LeadershipTransferRequest>,
   Same<z.infer<typeof leadershipTransferResponseSchema>, LeadershipTransferResponse>,
-] = [true, true, true, true, true, true]
+  Same<z.infer<typeof pushEntryRequestSchema>, PushEntryRequest>,
+  Same<z.infer<typeof pushEntryResponseSchema>, PushEntryResponse>,
+] = [true, true, true, true, true, true, true, true]
 void sameShapes
 
 // ---------------------------------------------------------------- admin and log frames
@@ -166,7 +193,7 @@ export interface LogEventFrame {
 
 // ---------------------------------------------------------------- frames
 
-export type Frame = Message | AdminRequest | AdminResponse | LogEventFrame
+export type Frame = Message | PushMessage | AdminRequest | AdminResponse | LogEventFrame
 export type FrameKind = Frame['kind']
 
 const SCHEMAS: Record<FrameKind, z.ZodType> = {
@@ -176,6 +203,8 @@ const SCHEMAS: Record<FrameKind, z.ZodType> = {
   HeartBeatResponse: heartBeatResponseSchema,
   LeadershipTransferRequest: leadershipTransferRequestSchema,
   LeadershipTransferResponse: leadershipTransferResponseSchema,
+  PushEntryRequest: pushEntryRequestSchema,
+  PushEntryResponse: pushEntryResponseSchema,
   AdminRequest: adminRequestSchema,
   AdminResponse: adminResponseSchema,
   LogEvent: logEventSchema,
@@ -187,7 +216,7 @@ export const FRAME_KINDS = Object.keys(SCHEMAS) as FrameKind[]
 export type ParseFailureReason = 'malformed' | 'oversized' | 'unknown_kind' | 'term_out_of_range'
 
 /** The fields that carry a term: above MAX_TERM they make a frame `term_out_of_range`, not malformed. */
-const TERM_FIELDS = new Set<PropertyKey>(['term', 'ledgerEndTerm'])
+const TERM_FIELDS = new Set<PropertyKey>(['term', 'ledgerEndTerm', 'preLogTerm', 'xTerm'])
 
 export type ParseResult =
   | {ok: true; frame: Frame}
@@ -282,7 +311,12 @@ export function encodeFrame(frame: Frame): string {
 
 /** Whether a frame is one of the core's election messages. */
 export function isMessageFrame(frame: Frame): frame is Message {
-  return frame.kind !== 'AdminRequest' && frame.kind !== 'AdminResponse' && frame.kind !== 'LogEvent'
+  return frame.kind !== 'AdminRequest' && frame.kind !== 'AdminResponse' && frame.kind !== 'LogEvent' && !isPushFrame(frame)
+}
+
+/** Whether a frame is one of the ledger's pushes. */
+export function isPushFrame(frame: Frame): frame is PushMessage {
+  return frame.kind === 'PushEntryRequest' || frame.kind === 'PushEntryResponse'
 }
 
 /** The `Authorization` header value for a cluster token. */
