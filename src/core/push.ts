@@ -74,3 +74,8 @@ export interface AppendAck {
   entries: {index: number; term: number}[]
   leaderId: string | null
 }
+
+/** The answer a driver hands the replicator when a push could not be delivered or timed out (as `networkErrorResponse`). */
+export function networkErrorPushResponse(req: PushEntryRequest): PushEntryResponse {
+  return pushResponseTo(req, {code: RESPONSE_CODES.NETWORK_ERROR})
+}

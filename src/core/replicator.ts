@@ -35,6 +35,13 @@ export interface ReplicatorOutput {
 /** What the replicator follows of the elector. */
 export type RoleView = Pick<ElectorView, 'role' | 'currTerm' | 'leaderId' | 'transferee'>
 
+/**
+ * An APPEND push carries entries up to about this many bytes on the wire (at least one entry): a
+ * body costs at most 6 bytes per UTF-16 unit once JSON-escaped, plus the entry's fields.
+ */
+export const PUSH_BATCH_BYTES = 512 * 1024
+const ENTRY_OVERHEAD_BYTES = 64
+
 /** A dispatcher that was refused waits this long before it asks again (bounds the retry rate). */
 export const PUSH_RETRY_MS = 100
 
@@ -294,12 +301,24 @@ export class Replicator {
           this.push(d, 'TRUNCATE', d.matchIndex, [])
           break
         case 'APPEND':
-          if (d.writeIndex <= this.ledgerEndIndex)
-            this.push(d, 'APPEND', d.writeIndex - 1, this.entries(d.writeIndex, d.writeIndex + this.settings.maxPushBatchEntries - 1))
+          if (d.writeIndex <= this.ledgerEndIndex) this.push(d, 'APPEND', d.writeIndex - 1, this.batchFrom(d.writeIndex))
           else this.push(d, 'COMMIT', d.matchIndex, [])
           break
       }
     }
+  }
+
+  /** The entries of one APPEND from `from`: at most maxPushBatchEntries and PUSH_BATCH_BYTES, at least one. */
+  private batchFrom(from: number): LogEntry[] {
+    const batch: LogEntry[] = []
+    let bytes = 0
+    for (let i = from; i <= this.ledgerEndIndex && batch.length < this.settings.maxPushBatchEntries; i++) {
+      const e = this.log[i] as LogEntry
+      bytes += e.body.length * 6 + ENTRY_OVERHEAD_BYTES
+      if (batch.length > 0 && bytes > PUSH_BATCH_BYTES) break
+      batch.push(e)
+    }
+    return batch
   }
 
   private push(d: Dispatcher, type: PushType, preLogIndex: number, entries: LogEntry[]): void {

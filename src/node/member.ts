@@ -15,7 +15,10 @@ import {chmodSync, mkdirSync, readFileSync} from 'node:fs'
 
 import {Elector, type StepOutput} from '../core/elector.js'
 import type {VoteLogEvent} from '../core/events.js'
+import {feedElector} from '../core/ledger-feed.js'
 import {MAX_TERM} from '../core/limits.js'
+import type {PushEntryRequest, PushEntryResponse} from '../core/push.js'
+import type {ReplicatorOutput} from '../core/replicator.js'
 import {type Settings, validateSettings} from '../core/settings.js'
 import {isRequest, type Message, type NodeId, type Request} from '../core/types.js'
 import {type AdminRequest, type AdminResponse, encodeFrame, type LogEventFrame, parseFrame} from '../wire/frames.js'
@@ -25,7 +28,9 @@ import {type Clock, realClock, Ticker} from './clock.js'
 import {DataDirLock} from './data-dir-lock.js'
 import {errorMessage, StartupError} from './errors.js'
 import {createLogger, type Logger} from './logger.js'
+import {adminAppend, adminRead} from './ledger-admin.js'
 import {type DropReason, Metrics} from './metrics.js'
+import {Replication} from './replication.js'
 import {RoleHookRunner} from './role-hook.js'
 import {type InboundConnection, MemberServer} from './server.js'
 import {type DurableStore, StateStore} from './state-store.js'
@@ -132,6 +137,9 @@ class Member implements RunningMember {
   private readonly address: string
   private readonly host: string
   private core!: Elector
+  private ledger: Replication | null = null
+  /** the role view the replicator last followed */
+  private ledgerRoleKey = ''
   private metrics!: Metrics
   private server!: MemberServer
   private transport!: Transport
@@ -216,6 +224,9 @@ class Member implements RunningMember {
     } catch (error) {
       throw new StartupError(`the data directory ${this.dataDir} is not writable: cannot write ${this.store.file}: ${errorMessage(error)}`, 'Pick a writable --data-dir.')
     }
+    const ledger = new Replication(s, this.dataDir, this.log)
+    ledger.load(this.clock.now()) // throws StartupError on a corrupt ledger, before anything opens
+    this.ledger = ledger
     this.voteLog.open()
 
     const now = this.clock.now()
@@ -272,7 +283,8 @@ class Member implements RunningMember {
       onResponse: (resp, info) => {
         if (info.synthetic) this.metrics.requestFailures++
         else if (resp.kind === 'HeartBeatResponse' && info.rttMs !== null) this.metrics.heartbeatRtt(info.rttMs)
-        this.input((t) => this.core.receive(resp, t), resp.kind)
+        if (resp.kind === 'PushEntryResponse') this.input(this.ledgerStep((t) => ledger.replicator.receive(resp, t)), resp.kind)
+        else this.input((t) => this.core.receive(resp, t), resp.kind)
       },
       onDropped: (reason) => this.dropped(reason, 'on an outbound connection'),
       onPeerState: (peer, connected) => this.metrics.setPeerConnected(peer, connected),
@@ -280,8 +292,11 @@ class Member implements RunningMember {
     this.ticker = new Ticker({
       clock: this.clock,
       tickMs: s.tickMs,
-      nextDeadlineMs: () => this.core.nextDeadlineMs(),
-      onTick: () => this.input((t) => this.core.tick(t), 'tick'),
+      nextDeadlineMs: () => Math.min(this.core.nextDeadlineMs(), ledger.replicator.nextDeadlineMs()),
+      onTick: () => {
+        this.input((t) => this.core.tick(t), 'tick')
+        if (ledger.replicator.nextDeadlineMs() <= this.clock.now()) this.input(this.ledgerStep((t) => ledger.replicator.tick(t)), 'ledger tick')
+      },
     })
     this.state = 'running'
     // `dledger start` prints the one user-facing "listening" line on stdout
@@ -294,6 +309,8 @@ class Member implements RunningMember {
     })
     this.transport.start()
     this.ticker.start()
+    // recovery: the ledger end on disk reaches the elector before its first step (reference §4.1)
+    this.input(this.ledgerStep((t) => ledger.replicator.observe(this.core.roleView, t), true), 'ledger recovery')
     this.input((t) => this.core.tick(t), 'tick')
   }
 
@@ -343,6 +360,7 @@ class Member implements RunningMember {
       this.log.warn('error while stopping', {error: errorMessage(error)})
     } finally {
       this.voteLog.close()
+      this.ledger?.close()
       this.lock?.release()
       if (wasRunning && cause === null) this.log.info(`member ${this.settings.selfId} stopped`)
       this.resolveClosed(cause)
@@ -409,11 +427,54 @@ class Member implements RunningMember {
     } catch (error) {
       this.internalError('cannot read the core state', error)
     }
+    this.followRole()
+  }
+
+  /** After a change of role, term, leader or transferee, the replicator follows (next in the queue). */
+  private followRole(): void {
+    const ledger = this.ledger
+    if (ledger === null) return
+    const view = this.core.roleView
+    const key = `${view.role}|${view.currTerm}|${view.leaderId ?? ''}|${view.transferee ?? ''}`
+    if (key === this.ledgerRoleKey) return
+    this.ledgerRoleKey = key
+    this.queue.push({fn: this.ledgerStep((t) => ledger.replicator.observe(view, t)), what: 'ledger follows the role'})
+  }
+
+  /**
+   * One ledger input as a loop step: the replicator's step, made durable (a failed write sends
+   * nothing and stops the member), then its pushes and client answers; the elector's step that
+   * the new ledger end caused is what the loop then handles.
+   */
+  private ledgerStep(run: (nowMs: number) => ReplicatorOutput, recovering = false): (nowMs: number) => StepOutput {
+    return (now) => {
+      const none: StepOutput = {persist: null, messages: [], events: []}
+      const ledger = this.ledger
+      if (ledger === null) return none
+      const out = run(now)
+      try {
+        ledger.persist(out)
+      } catch (error) {
+        this.metrics.persistFailures++
+        this.failStop(new Error(`cannot write the ledger in ${ledger.store.dir}: ${errorMessage(error)}; nothing was sent`))
+        return none
+      }
+      for (const m of out.messages) {
+        try {
+          if (m.kind === 'PushEntryRequest') this.transport.send(m)
+          else this.route(m)
+        } catch (error) {
+          this.internalError(`cannot send ${m.kind} to ${m.remoteId}`, error)
+        }
+      }
+      ledger.answer(out.acks)
+      return feedElector(this.core, ledger.replicator, now, recovering || out.truncateFrom !== null || out.append.length > 0) ?? none
+    }
   }
 
   /** Requests go to the peer named by remoteId; responses go back on the socket their request came in on. */
-  private route(m: Message): void {
-    if (isRequest(m)) {
+  private route(m: Message | PushEntryResponse): void {
+    if (m.kind !== 'PushEntryResponse' && isRequest(m)) {
       this.transport.send(m)
       return
     }
@@ -500,6 +561,13 @@ class Member implements RunningMember {
         this.remember(conn, frame)
         this.input((t) => this.core.receive(frame, t), frame.kind)
         return
+      case 'PushEntryRequest': {
+        const ledger = this.ledger
+        if (ledger === null || !this.admit(conn, frame)) return
+        this.remember(conn, frame)
+        this.input(this.ledgerStep((t) => ledger.replicator.receive(frame, t)), frame.kind)
+        return
+      }
       case 'AdminRequest':
         this.admin(conn, frame)
         return
@@ -513,7 +581,7 @@ class Member implements RunningMember {
    * (the CLI, no member name) may only ask for a leadership transfer. A request for another
    * group is still answered by the core (UNKNOWN_GROUP, as DLedger does), and counted.
    */
-  private admit(conn: InboundConnection, req: Request): boolean {
+  private admit(conn: InboundConnection, req: Request | PushEntryRequest): boolean {
     const self = this.settings.selfId
     const named = conn.name !== null && conn.name !== self && this.peerIds.has(conn.name) ? conn.name : null
     if (req.kind !== 'LeadershipTransferRequest' || named !== null) {
@@ -526,7 +594,7 @@ class Member implements RunningMember {
     return true
   }
 
-  private remember(conn: InboundConnection, req: Request): void {
+  private remember(conn: InboundConnection, req: Request | PushEntryRequest): void {
     const now = this.clock.now()
     // routes are inserted in expiry order: drop the expired ones from the front, and the oldest when full
     for (const [key, route] of this.routes) {
@@ -618,6 +686,12 @@ class Member implements RunningMember {
         this.subscriptions.set(conn, unsubscribe)
         return
       }
+      case 'append':
+        if (this.ledger === null) return reply({ok: false, code: 'LEADER_NOT_READY', error: 'the ledger is not loaded yet'})
+        return adminAppend(this.ledger, s.maxEntryBodyBytes, req, reply, (run, what) => this.input(this.ledgerStep(run), what))
+      case 'read':
+        if (this.ledger === null) return reply({ok: false, code: 'LEADER_NOT_READY', error: 'the ledger is not loaded yet'})
+        return adminRead(this.ledger, req, reply)
       default: {
         const never: never = req
         return reply({ok: false, code: 'UNSUPPORTED', error: `unknown op ${JSON.stringify((never as {op?: unknown}).op)}`})

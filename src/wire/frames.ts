@@ -124,8 +124,11 @@ const adminBase = {
 }
 
 /** The admin operations a member serves. */
-export const ADMIN_OPS = ['status', 'revote', 'stepDown', 'setPreferredLeaders', 'subscribeLog'] as const
+export const ADMIN_OPS = ['status', 'revote', 'stepDown', 'setPreferredLeaders', 'subscribeLog', 'append', 'read'] as const
 export type AdminOp = (typeof ADMIN_OPS)[number]
+
+/** The most entries one `append` request carries. */
+export const MAX_APPEND_BODIES = 10_000
 
 /** The most vote-log records a `subscribeLog` answer carries (keeps it well under 1 MiB). */
 export const MAX_LOG_TAIL = 1000
@@ -150,6 +153,13 @@ const adminRequestSchema = z.discriminatedUnion('op', [
     follow: z.boolean().optional(),
     types: z.array(z.enum(VOTE_LOG_EVENT_TYPES as [VoteLogEventType, ...VoteLogEventType[]])).optional(),
   }),
+  /** a client append at the leader (NOT_LEADER elsewhere), answered once committed → result {entries: [{index, term}], leaderId} */
+  z.object({...adminBase, op: z.literal('append'), bodies: z.array(z.string()).min(1).max(MAX_APPEND_BODIES)}),
+  /**
+   * → result {entries: LogEntry[], committedIndex, ledgerEndIndex, more}: the committed entries
+   * from `from` to `to` (the whole log with `uncommitted`), cut short (`more`) to fit one frame
+   */
+  z.object({...adminBase, op: z.literal('read'), from: indexField.optional(), to: indexField.optional(), uncommitted: z.boolean().optional()}),
 ])
 export type AdminRequest = z.infer<typeof adminRequestSchema>
 
