@@ -145,3 +145,28 @@ suite('swarm runs with appends', () => {
     assert.deepEqual(failed, [])
   })
 })
+
+suite('leadership transfer and the ledger', () => {
+  test('a transfer to a lagging member waits for it to catch up, then it leads with the whole log', () => {
+    for (const seed of seeds(3)) {
+      const events: TraceLine[] = []
+      const sim = cluster(3, seed, {settings: {timing: 'fast'}, delayMs: [5, 10], trace: (l) => events.push(l)})
+      assert.ok(awaitLeader(sim, 3000), describe(sim))
+      const leader = sim.leadingMember() as NodeId
+      const lagging = sim.ids.find((id) => id !== leader) as NodeId
+      sim.kill([lagging])
+      sim.append(500)
+      assert.ok(sim.waitFor(() => ledgerOf(sim, leader).committedIndex === 499, 5000, 10), describe(sim))
+      sim.restart([lagging])
+      assert.ok(sim.waitFor(() => sim.role(lagging) === 'FOLLOWER', 3000, 1), describe(sim))
+      const lagAtTransfer = 499 - ledgerOf(sim, lagging).entries.length + 1
+      assert.ok(lagAtTransfer > 0, `seed ${seed}: ${lagging} caught up before the transfer`)
+      sim.transfer(lagging)
+      assert.ok(sim.waitFor(() => sim.leadingMember() === lagging, 3000, 1), `seed ${seed}: ${describe(sim)}`)
+      const received = events.find((l) => l.kind === 'event' && l.node === lagging && l.type === 'LEADERSHIP_TRANSFER' && l.phase === 'TAKE_LEADERSHIP_RECEIVED')
+      assert.ok(received, `seed ${seed}: no take-leadership at ${lagging}`)
+      assert.equal(sim.member(lagging)?.ledgerEndIndex, 499)
+      assert.deepEqual(sim.violations, [])
+    }
+  })
+})
