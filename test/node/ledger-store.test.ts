@@ -16,6 +16,24 @@ function tempDir(t: TestContext): string {
 
 const entries = (n: number, from = 0, term = 1): LogEntry[] => Array.from({length: n}, (_, i) => ({index: from + i, term, body: `entry ${from + i} ✓`}))
 
+/** A ledger of `n` entries written and closed; its data dir and its one segment file. */
+function written(t: TestContext, n: number): {dir: string; file: string} {
+  const dir = tempDir(t)
+  const s = new LedgerStore(dir)
+  s.load()
+  s.append(entries(n))
+  s.close()
+  return {dir, file: segmentOf(dir)}
+}
+
+/** Flips every bit of the byte at `at` (negative: from the end). */
+function flipByte(file: string, at: number): void {
+  const data = readFileSync(file)
+  const i = at < 0 ? data.length + at : at
+  data[i] = (data[i] as number) ^ 0xff
+  writeFileSync(file, data)
+}
+
 function segmentOf(dir: string): string {
   const names = readdirSync(join(dir, 'ledger'))
   assert.equal(names.length, 1)
@@ -58,12 +76,7 @@ describe('the ledger files', () => {
   })
 
   it('a torn last record is dropped with a warning, and the ledger continues after it', (t) => {
-    const dir = tempDir(t)
-    const s = new LedgerStore(dir)
-    s.load()
-    s.append(entries(3))
-    s.close()
-    const file = segmentOf(dir)
+    const {dir, file} = written(t, 3)
     const whole = statSync(file).size
     appendFileSync(file, encodeRecord({index: 3, term: 1, body: 'half written'}).subarray(0, 15))
     const again = new LedgerStore(dir)
@@ -78,30 +91,16 @@ describe('the ledger files', () => {
   })
 
   it('a last record with a bad checksum is a torn write too', (t) => {
-    const dir = tempDir(t)
-    const s = new LedgerStore(dir)
-    s.load()
-    s.append(entries(2))
-    s.close()
-    const file = segmentOf(dir)
-    const data = readFileSync(file)
-    data[data.length - 6] = (data[data.length - 6] as number) ^ 0xff
-    writeFileSync(file, data)
+    const {dir, file} = written(t, 2)
+    flipByte(file, -6)
     const loaded = new LedgerStore(dir).load()
     assert.equal(loaded.entries.length, 1)
     assert.equal(loaded.warnings.length, 1)
   })
 
   it('corruption before the last record refuses start-up with one line naming the file and the offset', (t) => {
-    const dir = tempDir(t)
-    const s = new LedgerStore(dir)
-    s.load()
-    s.append(entries(3))
-    s.close()
-    const file = segmentOf(dir)
-    const data = readFileSync(file)
-    data[22] = (data[22] as number) ^ 0xff // inside the first record's body
-    writeFileSync(file, data)
+    const {dir, file} = written(t, 3)
+    flipByte(file, 22) // inside the first record's body
     assert.throws(
       () => new LedgerStore(dir).load(),
       (e: unknown) => e instanceof StartupError && e.message === `the ledger is corrupt: ${file} at offset 0: checksum mismatch` && !e.message.includes('\n'),
