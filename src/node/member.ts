@@ -15,10 +15,8 @@ import {chmodSync, mkdirSync, readFileSync} from 'node:fs'
 
 import {Elector, type StepOutput} from '../core/elector.js'
 import type {VoteLogEvent} from '../core/events.js'
-import {feedElector} from '../core/ledger-feed.js'
 import {MAX_TERM} from '../core/limits.js'
 import type {PushEntryRequest, PushEntryResponse} from '../core/push.js'
-import type {ReplicatorOutput} from '../core/replicator.js'
 import {type Settings, validateSettings} from '../core/settings.js'
 import {isRequest, type Message, type NodeId, type Request} from '../core/types.js'
 import {type AdminRequest, type AdminResponse, encodeFrame, type LogEventFrame, parseFrame} from '../wire/frames.js'
@@ -30,7 +28,7 @@ import {errorMessage, StartupError} from './errors.js'
 import {createLogger, type Logger} from './logger.js'
 import {adminAppend, adminRead} from './ledger-admin.js'
 import {type DropReason, Metrics} from './metrics.js'
-import {Replication} from './replication.js'
+import {type LedgerHost, Replication} from './replication.js'
 import {RoleHookRunner} from './role-hook.js'
 import {type InboundConnection, MemberServer} from './server.js'
 import {type DurableStore, StateStore} from './state-store.js'
@@ -138,8 +136,13 @@ class Member implements RunningMember {
   private readonly host: string
   private core!: Elector
   private ledger: Replication | null = null
-  /** the role view the replicator last followed */
-  private ledgerRoleKey = ''
+  private readonly ledgerHost: LedgerHost = {
+    elector: () => this.core,
+    sendPush: (req) => this.transport.send(req),
+    answerPush: (resp) => this.route(resp),
+    failStop: (cause) => this.failStop(cause),
+    internalError: (what, error) => this.internalError(what, error),
+  }
   private metrics!: Metrics
   private server!: MemberServer
   private transport!: Transport
@@ -283,7 +286,7 @@ class Member implements RunningMember {
       onResponse: (resp, info) => {
         if (info.synthetic) this.metrics.requestFailures++
         else if (resp.kind === 'HeartBeatResponse' && info.rttMs !== null) this.metrics.heartbeatRtt(info.rttMs)
-        if (resp.kind === 'PushEntryResponse') this.input(this.ledgerStep((t) => ledger.replicator.receive(resp, t)), resp.kind)
+        if (resp.kind === 'PushEntryResponse') this.input(ledger.step(this.ledgerHost, (r, t) => r.receive(resp, t)), resp.kind)
         else this.input((t) => this.core.receive(resp, t), resp.kind)
       },
       onDropped: (reason) => this.dropped(reason, 'on an outbound connection'),
@@ -295,7 +298,7 @@ class Member implements RunningMember {
       nextDeadlineMs: () => Math.min(this.core.nextDeadlineMs(), ledger.replicator.nextDeadlineMs()),
       onTick: () => {
         this.input((t) => this.core.tick(t), 'tick')
-        if (ledger.replicator.nextDeadlineMs() <= this.clock.now()) this.input(this.ledgerStep((t) => ledger.replicator.tick(t)), 'ledger tick')
+        if (ledger.replicator.nextDeadlineMs() <= this.clock.now()) this.input(ledger.step(this.ledgerHost, (r, t) => r.tick(t)), 'ledger tick')
       },
     })
     this.state = 'running'
@@ -310,7 +313,7 @@ class Member implements RunningMember {
     this.transport.start()
     this.ticker.start()
     // recovery: the ledger end on disk reaches the elector before its first step (reference §4.1)
-    this.input(this.ledgerStep((t) => ledger.replicator.observe(this.core.roleView, t), true), 'ledger recovery')
+    this.input(ledger.step(this.ledgerHost, (r, t) => r.observe(this.core.roleView, t), true), 'ledger recovery')
     this.input((t) => this.core.tick(t), 'tick')
   }
 
@@ -427,49 +430,9 @@ class Member implements RunningMember {
     } catch (error) {
       this.internalError('cannot read the core state', error)
     }
-    this.followRole()
-  }
-
-  /** After a change of role, term, leader or transferee, the replicator follows (next in the queue). */
-  private followRole(): void {
-    const ledger = this.ledger
-    if (ledger === null) return
-    const view = this.core.roleView
-    const key = `${view.role}|${view.currTerm}|${view.leaderId ?? ''}|${view.transferee ?? ''}`
-    if (key === this.ledgerRoleKey) return
-    this.ledgerRoleKey = key
-    this.queue.push({fn: this.ledgerStep((t) => ledger.replicator.observe(view, t)), what: 'ledger follows the role'})
-  }
-
-  /**
-   * One ledger input as a loop step: the replicator's step, made durable (a failed write sends
-   * nothing and stops the member), then its pushes and client answers; the elector's step that
-   * the new ledger end caused is what the loop then handles.
-   */
-  private ledgerStep(run: (nowMs: number) => ReplicatorOutput, recovering = false): (nowMs: number) => StepOutput {
-    return (now) => {
-      const none: StepOutput = {persist: null, messages: [], events: []}
-      const ledger = this.ledger
-      if (ledger === null) return none
-      const out = run(now)
-      try {
-        ledger.persist(out)
-      } catch (error) {
-        this.metrics.persistFailures++
-        this.failStop(new Error(`cannot write the ledger in ${ledger.store.dir}: ${errorMessage(error)}; nothing was sent`))
-        return none
-      }
-      for (const m of out.messages) {
-        try {
-          if (m.kind === 'PushEntryRequest') this.transport.send(m)
-          else this.route(m)
-        } catch (error) {
-          this.internalError(`cannot send ${m.kind} to ${m.remoteId}`, error)
-        }
-      }
-      ledger.answer(out.acks)
-      return feedElector(this.core, ledger.replicator, now, recovering || out.truncateFrom !== null || out.append.length > 0) ?? none
-    }
+    // after a change of role, term, leader or transferee the replicator follows, next in the queue
+    const follow = this.ledger?.follow(this.ledgerHost)
+    if (follow) this.queue.push({fn: follow, what: 'ledger follows the role'})
   }
 
   /** Requests go to the peer named by remoteId; responses go back on the socket their request came in on. */
@@ -565,7 +528,7 @@ class Member implements RunningMember {
         const ledger = this.ledger
         if (ledger === null || !this.admit(conn, frame)) return
         this.remember(conn, frame)
-        this.input(this.ledgerStep((t) => ledger.replicator.receive(frame, t)), frame.kind)
+        this.input(ledger.step(this.ledgerHost, (r, t) => r.receive(frame, t)), frame.kind)
         return
       }
       case 'AdminRequest':
@@ -686,9 +649,11 @@ class Member implements RunningMember {
         this.subscriptions.set(conn, unsubscribe)
         return
       }
-      case 'append':
-        if (this.ledger === null) return reply({ok: false, code: 'LEADER_NOT_READY', error: 'the ledger is not loaded yet'})
-        return adminAppend(this.ledger, s.maxEntryBodyBytes, req, reply, (run, what) => this.input(this.ledgerStep(run), what))
+      case 'append': {
+        const ledger = this.ledger
+        if (ledger === null) return reply({ok: false, code: 'LEADER_NOT_READY', error: 'the ledger is not loaded yet'})
+        return adminAppend(ledger, s.maxEntryBodyBytes, req, reply, (run, what) => this.input(ledger.step(this.ledgerHost, (_r, t) => run(t)), what))
+      }
       case 'read':
         if (this.ledger === null) return reply({ok: false, code: 'LEADER_NOT_READY', error: 'the ledger is not loaded yet'})
         return adminRead(this.ledger, req, reply)

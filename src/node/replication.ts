@@ -4,11 +4,26 @@
  * must succeed before the step's pushes and acks leave the member. The client appends waiting for
  * their commit are kept here too, each with its own answer callback.
  */
-import type {AppendAck, LogEntry} from '../core/push.js'
-import {Replicator, type ReplicatorOutput} from '../core/replicator.js'
+import type {Elector, StepOutput} from '../core/elector.js'
+import {feedElector} from '../core/ledger-feed.js'
+import type {AppendAck, LogEntry, PushEntryRequest, PushEntryResponse} from '../core/push.js'
+import {Replicator, type ReplicatorOutput, type RoleView} from '../core/replicator.js'
 import type {Settings} from '../core/settings.js'
+import {errorMessage} from './errors.js'
 import {LedgerStore} from './ledger-store.js'
 import type {Logger} from './logger.js'
+
+/** What a ledger step needs of its member: the elector it feeds, the ways out, the ways to fail. */
+export interface LedgerHost {
+  /** the member's elector, which the ledger end feeds */
+  elector(): Elector
+  /** a push to a peer (its answer comes back through the transport) */
+  sendPush(req: PushEntryRequest): void
+  /** an answer on the connection its push came in on */
+  answerPush(resp: PushEntryResponse): void
+  failStop(cause: Error): void
+  internalError(what: string, error: unknown): void
+}
 
 /** Bounds the client appends one member keeps waiting (beyond it: LEADER_PENDING_FULL from the core). */
 const MAX_WAITERS = 100_000
@@ -18,6 +33,8 @@ export class Replication {
   private replicatorValue: Replicator | null = null
   private readonly waiters = new Map<string, (ack: AppendAck) => void>()
   private tickets = 0
+  /** the role view the replicator last followed */
+  private roleKey = ''
 
   constructor(
     private readonly settings: Settings,
@@ -38,6 +55,43 @@ export class Replication {
   get replicator(): Replicator {
     if (this.replicatorValue === null) throw new Error('the ledger is not loaded')
     return this.replicatorValue
+  }
+
+  /**
+   * One ledger input as a step of the member's loop: the replicator's step, made durable (a failed
+   * write sends nothing and stops the member), then its pushes and client answers. Returns the
+   * elector's step that the new ledger end caused, for the loop to handle like any other.
+   */
+  step(host: LedgerHost, run: (r: Replicator, nowMs: number) => ReplicatorOutput, recovering = false): (nowMs: number) => StepOutput {
+    return (now) => {
+      const none: StepOutput = {persist: null, messages: [], events: []}
+      const out = run(this.replicator, now)
+      try {
+        this.persist(out)
+      } catch (error) {
+        host.failStop(new Error(`cannot write the ledger in ${this.store.dir}: ${errorMessage(error)}; nothing was sent`))
+        return none
+      }
+      for (const m of out.messages) {
+        try {
+          if (m.kind === 'PushEntryRequest') host.sendPush(m)
+          else host.answerPush(m)
+        } catch (error) {
+          host.internalError(`cannot send ${m.kind} to ${m.remoteId}`, error)
+        }
+      }
+      this.answer(out.acks)
+      return feedElector(host.elector(), this.replicator, now, recovering || out.truncateFrom !== null || out.append.length > 0) ?? none
+    }
+  }
+
+  /** After a change of role, term, leader or transferee: the step in which the replicator follows; null when nothing changed. */
+  follow(host: LedgerHost): ((nowMs: number) => StepOutput) | null {
+    const view: RoleView = host.elector().roleView
+    const key = `${view.role}|${view.currTerm}|${view.leaderId ?? ''}|${view.transferee ?? ''}`
+    if (key === this.roleKey) return null
+    this.roleKey = key
+    return this.step(host, (r, t) => r.observe(view, t))
   }
 
   /** Truncates, then appends, durably; throws when the disk refuses (the member then fail-stops). */
