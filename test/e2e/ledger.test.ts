@@ -9,7 +9,7 @@ import {join} from 'node:path'
 import {describe, it} from 'node:test'
 
 import {exited, oneLeader, processCluster, statusOf} from '../helpers/cluster.js'
-import {explain, waitFor} from '../helpers/processes.js'
+import {explain, freePorts, Sandbox, waitFor} from '../helpers/processes.js'
 
 function voteLogRecords(dataDir: string): Record<string, unknown>[] {
   try {
@@ -95,5 +95,39 @@ describe('the ledger (real processes)', () => {
     const {code} = await exited(child)
     assert.equal(code, 1)
     assert.match(child.output(), new RegExp(`the ledger is corrupt: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} at offset 0: checksum mismatch`))
+  })
+
+  it('a transfer to a member that missed entries waits for its catch-up, then it leads with the whole log', async (t) => {
+    const c = await processCluster(t, 3, 'dledger-e2e-ledger-')
+    for (let i = 0; i < 3; i++) c.start(i)
+    const first = await oneLeader(c, [0, 1, 2])
+    const lagging = [0, 1, 2].find((i) => i !== first.leader) as number
+    await c.kill9(lagging)
+    const r = await c.sb.run(['append', '--size', '1000', '--count', '300', '--peers', c.peers])
+    assert.equal(r.code, 0, explain(r))
+    c.start(lagging)
+    await waitFor('the restarted member to follow', async () => (await statusOf(c.ports[lagging]))?.role === 'FOLLOWER')
+    const transfer = await c.sb.run(['transfer-leader', '--to', `n${lagging}`, '--peers', c.peers, '--json'])
+    assert.equal(transfer.code, 0, explain(transfer))
+    const s = await statusOf(c.ports[lagging])
+    assert.equal(s?.role, 'LEADER')
+    assert.equal(s?.ledgerEndIndex, 299)
+  })
+
+  it('append and read: bad arguments exit 2, no leader exits 1 with NO_LEADER', async (t) => {
+    const sb = new Sandbox('dledger-e2e-ledger-')
+    t.after(() => sb.cleanup())
+    const [port] = await freePorts(1)
+    const peers = `n0-127.0.0.1:${port}`
+    const nothing = await sb.run(['append', '--peers', peers])
+    assert.equal(nothing.code, 2, explain(nothing))
+    assert.match(nothing.stderr, /nothing to append/)
+    const both = await sb.run(['append', 'x', '--size', '3', '--peers', peers])
+    assert.equal(both.code, 2, explain(both))
+    const backwards = await sb.run(['read', '--from', '5', '--to', '1', '--peers', peers])
+    assert.equal(backwards.code, 2, explain(backwards))
+    const noLeader = await sb.run(['append', 'x', '--peers', peers, '--json'])
+    assert.equal(noLeader.code, 1, explain(noLeader))
+    assert.match(noLeader.stdout + noLeader.stderr, /NO_LEADER/)
   })
 })
