@@ -53,6 +53,7 @@ Exit 1 with DLedger's code name when there is no leader (NO_LEADER), writes are 
     const {resolveCluster} = await import('../profile.js')
     const {confirmedLeader, fetchClusterStatus} = await import('../cluster-client.js')
     const {askMember} = await import('../ledger-client.js')
+    const {spinner} = await import('../output.js')
     const flags = this.flags
     const body = await this.body()
     const cluster = await resolveCluster(flags, resolvePaths(flags.home, this.config))
@@ -71,12 +72,18 @@ Exit 1 with DLedger's code name when there is no leader (NO_LEADER), writes are 
     for (let done = 0; done < flags.count; ) {
       const n = Math.min(perRequest, flags.count - done)
       const bodies = Array.from({length: n}, () => body)
-      let answer = await askMember(cluster, leaderId, {op: 'append', bodies}, flags.timeout)
-      if (!answer.ok && answer.code === 'NOT_LEADER') {
-        // leadership moved: once more, at whoever leads now
-        const hinted = (answer.result as {leaderId?: string | null} | undefined)?.leaderId
-        leaderId = hinted && hinted !== leaderId ? hinted : await findLeader()
+      const spin = this.jsonEnabled() ? undefined : spinner(`waiting for ${leaderId} to commit ${n} ${n === 1 ? 'entry' : 'entries'}`).start()
+      let answer
+      try {
         answer = await askMember(cluster, leaderId, {op: 'append', bodies}, flags.timeout)
+        if (!answer.ok && answer.code === 'NOT_LEADER') {
+          // leadership moved: once more, at whoever leads now
+          const hinted = (answer.result as {leaderId?: string | null} | undefined)?.leaderId
+          leaderId = hinted && hinted !== leaderId ? hinted : await findLeader()
+          answer = await askMember(cluster, leaderId, {op: 'append', bodies}, flags.timeout)
+        }
+      } finally {
+        spin?.stop()
       }
       if (!answer.ok) {
         const code = answer.code ?? 'ERROR'
