@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: measures the simulator and real clusters, prints a table and writes JSON to
  * bench/results/latest.json. Numbers are recorded by hand in docs/benchmarks.md with this command.
- * Options (env): BENCH_ROUNDS (default 5), BENCH_ONLY=sim|cluster|ops|etcd (comma-separated).
+ * Options (env): BENCH_ROUNDS (default 5), BENCH_ONLY=sim|cluster|ops|etcd|append (comma-separated).
+ * `append` measures append throughput and commit latency on 3 members, with etcd beside it when installed.
  * `etcd` runs the cluster and operator measurements against a local etcd cluster too, when `etcd`
  * and `etcdctl` are on the PATH, and prints the ratios to the dledger rows of this run.
  */
@@ -11,7 +12,7 @@ import {fileURLToPath} from 'node:url'
 import {type BenchRow, printTable} from './stats.js'
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5)
-const only = new Set((process.env.BENCH_ONLY ?? 'sim,cluster,ops,etcd').split(',').map((s) => s.trim()))
+const only = new Set((process.env.BENCH_ONLY ?? 'sim,cluster,ops,etcd,append').split(',').map((s) => s.trim()))
 const rows: BenchRow[] = []
 const raw: Record<string, unknown> = {}
 
@@ -42,6 +43,12 @@ if (only.has('etcd')) {
   } else {
     console.log('etcd not on PATH: skipping the side-by-side run (apt-get install etcd-server etcd-client)')
   }
+}
+if (only.has('append')) {
+  const {appendBench} = await import('./append-bench.js')
+  const {rows: appendRows} = await appendBench()
+  rows.push(...appendRows)
+  raw.append = appendRows
 }
 printTable(rows)
 const out = fileURLToPath(new URL('./results/', import.meta.url))

@@ -182,6 +182,9 @@ function describeViews(views: Map<string, NodeId[]>): string {
  *   leader; members in another group or answering for another id; unreachable members; a
  *   reported leader that does not answer.
  */
+/** The lag `status` warns about: DLedger's default maxLeadershipTransferWaitIndex (members do not report theirs). */
+export const LAG_WARNING_ENTRIES = 1000
+
 export function aggregateStatus(probes: readonly Probe[], opts: {group?: string | null} = {}): ClusterStatus {
   const members = probes.map(memberFrom)
   const warnings: string[] = []
@@ -238,6 +241,16 @@ export function aggregateStatus(probes: readonly Probe[], opts: {group?: string 
   const leaderMember = members.find((m) => m.id === leaderId)
   if (leaderId !== null && leaderMember !== undefined && !leaderMember.reachable)
     warnings.push(`the leader ${leaderId} (term ${term}) is reported by other members but does not answer`)
+
+  // members too far behind the leader's ledger to take leadership (FALL_BEHIND_TOO_MUCH)
+  if (leaderMember?.reachable === true && leaderMember.ledgerEndIndex !== null) {
+    for (const m of members) {
+      if (!m.reachable || m.id === leaderId || m.ledgerEndIndex === null) continue
+      const lag = leaderMember.ledgerEndIndex - m.ledgerEndIndex
+      if (lag > LAG_WARNING_ENTRIES)
+        warnings.push(`${m.id} lags the leader by ${lag} entries (more than maxLeadershipTransferWaitIndex ${LAG_WARNING_ENTRIES}): a transfer to it fails with FALL_BEHIND_TOO_MUCH until it catches up`)
+    }
+  }
 
   for (const m of members) if (!m.reachable) warnings.push(`${m.id} (${m.address}): ${m.error}`)
 

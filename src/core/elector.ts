@@ -21,6 +21,7 @@ import {LeaderHeartbeats} from './leader-heartbeats.js'
 import {MemberState} from './member-state.js'
 import {followerTimeoutMs, type Settings} from './settings.js'
 import {type ElectorHost, type ElectorView, type MemberSnapshot, NEVER, type Random, sameDurable, snapshotOf, type StepOutput, viewOf, voterStateOf} from './step.js'
+import type {RoleView} from './replicator.js'
 import {LeadershipTransfer} from './transfer.js'
 import {assertNever, type Base, type DurableState, type HeartBeatRequest, type Message, type NodeId, RESPONSE_CODES, responseTo, type Role, type VoteRequest} from './types.js'
 import {checkAddressee, checkVote, type VoterState} from './vote-rules.js'
@@ -162,6 +163,11 @@ export class Elector {
     })
   }
 
+  /** The committed index the replicator reached (shown by `dledger status`; no rule reads it). */
+  setCommittedIndex(index: number): void {
+    this.state.committedIndex = index
+  }
+
   /** The replication watermark of a peer, used by the transfer lag checks. */
   setPeerWaterMark(peer: NodeId, index: number): void {
     this.transfer.setPeerWaterMark(peer, index)
@@ -199,6 +205,12 @@ export class Elector {
   /** The member's term now. */
   get currTerm(): number {
     return this.state.currTerm
+  }
+
+  /** What the replicator follows: role, term, leader and transferee (cheaper than `view`). */
+  get roleView(): RoleView {
+    const {role, currTerm, leaderId, transferee} = this.state
+    return {role, currTerm, leaderId, transferee}
   }
 
   /** A frozen copy of the member state, in DLedger's names (for tests and the simulator's checks). */

@@ -100,6 +100,30 @@ export interface Settings extends Timing {
    * `checkPreferredLeader` schedule (1000 ms after a 1000 ms delay). Unit: ms.
    */
   checkPreferredLeaderIntervalMs: number
+  /**
+   * The most client appends a leader keeps waiting for their commit; one more is refused with
+   * LEADER_PENDING_FULL. Default 10000. DLedger: `maxPendingRequestsNum`. Unit: entries.
+   */
+  maxPendingRequestsNum: number
+  /**
+   * How long a client append waits for a quorum before it fails with WAIT_QUORUM_ACK_TIMEOUT.
+   * Default 2500. DLedger: `maxWaitAckTimeMs` (0.2.x). Unit: ms.
+   */
+  maxWaitAckTimeMs: number
+  /**
+   * How long a leader waits for a follower's answer to a push before it asks again from the
+   * follower's water mark. Default 1000. DLedger: `maxPushTimeOutMs`. Unit: ms.
+   */
+  maxPushTimeOutMs: number
+  /** The most entries in one APPEND push. Default 100. DLedger: `maxBatchPushSize` (by count here). Unit: entries. */
+  maxPushBatchEntries: number
+  /** The largest entry body. Default 1048576 (1 MiB). DLedger: none (bounded by its segment size). Unit: bytes. */
+  maxEntryBodyBytes: number
+  /**
+   * A new leader appends an empty entry at once, so that entries of earlier terms commit without
+   * waiting for a client append. Default false. DLedger: `enableFastAdvanceCommitIndex`.
+   */
+  enableFastAdvanceCommitIndex: boolean
 }
 
 const DEFAULT_TIMING: Readonly<Timing> = Object.freeze({
@@ -138,6 +162,12 @@ export const DEFAULT_SETTINGS = Object.freeze({
   leadershipTransferTimeoutMs: 3000,
   tickMs: 10,
   checkPreferredLeaderIntervalMs: 1000,
+  maxPendingRequestsNum: 10000,
+  maxWaitAckTimeMs: 2500,
+  maxPushTimeOutMs: 1000,
+  maxPushBatchEntries: 100,
+  maxEntryBodyBytes: 1024 * 1024,
+  enableFastAdvanceCommitIndex: false,
 })
 
 /** Thrown by the parsers below; `problems` holds one message per problem. */
@@ -256,6 +286,12 @@ export function validateSettings(s: Settings): string[] {
   duration('leadershipTransferTimeoutMs', s.leadershipTransferTimeoutMs)
   positive('maxLeadershipTransferWaitIndex', s.maxLeadershipTransferWaitIndex)
   duration('checkPreferredLeaderIntervalMs', s.checkPreferredLeaderIntervalMs)
+  positive('maxPendingRequestsNum', s.maxPendingRequestsNum)
+  duration('maxWaitAckTimeMs', s.maxWaitAckTimeMs)
+  duration('maxPushTimeOutMs', s.maxPushTimeOutMs)
+  positive('maxPushBatchEntries', s.maxPushBatchEntries)
+  positive('maxEntryBodyBytes', s.maxEntryBodyBytes)
+  if (typeof s.enableFastAdvanceCommitIndex !== 'boolean') problems.push(`enableFastAdvanceCommitIndex must be true or false (got ${String(s.enableFastAdvanceCommitIndex)})`)
   // the comparisons only judge values that are valid on their own (one message per problem)
   const valid = (...vs: number[]) => vs.every((v) => Number.isInteger(v) && v > 0)
   if (valid(s.minVoteIntervalMs, s.maxVoteIntervalMs) && s.minVoteIntervalMs >= s.maxVoteIntervalMs)

@@ -1,10 +1,12 @@
 /**
  * A member's admin requests (the CLI's AdminRequest frames, already authenticated by the server):
  * `status`, `revote` (DLedger's testRevote), `stepDown`, `setPreferredLeaders` (durable before it
- * is applied) and `subscribeLog` (the vote log's tail, then every new event on the connection).
+ * is applied), `subscribeLog` (the vote log's tail, then every new event on the connection), and
+ * the ledger's `append` and `read` (ledger-admin.ts).
  * Core commands go through the member's one input queue, like every other input.
  */
 import type {Elector, StepOutput} from '../core/elector.js'
+import type {ReplicatorOutput} from '../core/replicator.js'
 import {MAX_TERM} from '../core/limits.js'
 import type {Settings} from '../core/settings.js'
 import type {NodeId} from '../core/types.js'
@@ -12,9 +14,11 @@ import {type AdminRequest, type AdminResponse, encodeFrame, type LogEventFrame, 
 import type {MemberStatus} from '../wire/status.js'
 import type {Clock} from './clock.js'
 import {errorMessage} from './errors.js'
+import {adminAppend, adminRead} from './ledger-admin.js'
 import type {Logger} from './logger.js'
 import type {DropReason} from './metrics.js'
 import {describeIds, type PreferredStore} from './preferred-store.js'
+import type {Replication} from './replication.js'
 import type {InboundConnection} from './server.js'
 import type {VoteLog} from './vote-log.js'
 
@@ -33,6 +37,10 @@ export interface AdminHost {
   core(): Elector
   /** queues one core input (the member's one input path) */
   input(fn: (nowMs: number) => StepOutput, what: string): void
+  /** the member's ledger, null until it is loaded */
+  ledger(): Replication | null
+  /** queues one replicator input on the same path */
+  ledgerInput(run: (nowMs: number) => ReplicatorOutput, what: string): void
   /** counts and logs a dropped message */
   dropped(reason: DropReason, detail: string): void
   status(): MemberStatus
@@ -105,6 +113,16 @@ export class AdminHandler {
         return reply(this.setPreferredLeaders(conn, req.ids))
       case 'subscribeLog':
         return this.subscribe(conn, req)
+      case 'append': {
+        const ledger = host.ledger()
+        if (ledger === null) return reply({ok: false, code: 'LEADER_NOT_READY', error: 'the ledger is not loaded yet'})
+        return adminAppend(ledger, s.maxEntryBodyBytes, req, reply, (run, what) => host.ledgerInput(run, what))
+      }
+      case 'read': {
+        const ledger = host.ledger()
+        if (ledger === null) return reply({ok: false, code: 'LEADER_NOT_READY', error: 'the ledger is not loaded yet'})
+        return adminRead(ledger, req, reply)
+      }
       default: {
         const never: never = req
         return reply({ok: false, code: 'UNSUPPORTED', error: `unknown op ${JSON.stringify((never as {op?: unknown}).op)}`})

@@ -15,6 +15,7 @@ import {chmodSync, mkdirSync} from 'node:fs'
 
 import {Elector, type StepOutput} from '../core/elector.js'
 import type {VoteLogEvent} from '../core/events.js'
+import type {PushEntryRequest, PushEntryResponse} from '../core/push.js'
 import {type Settings, validateSettings} from '../core/settings.js'
 import {isRequest, type Message, type NodeId, type Request} from '../core/types.js'
 import {encodeFrame, parseFrame} from '../wire/frames.js'
@@ -27,6 +28,7 @@ import {createLogger, type Logger} from './logger.js'
 import {type DropReason, Metrics} from './metrics.js'
 import {ResponseRoutes} from './response-routes.js'
 import {narrate} from './event-notes.js'
+import {type LedgerHost, Replication} from './replication.js'
 import {RoleHookRunner} from './role-hook.js'
 import {type InboundConnection, MemberServer} from './server.js'
 import {type DurableStore, StateStore} from './state-store.js'
@@ -111,6 +113,14 @@ class Member implements RunningMember {
   private readonly address: string
   private readonly host: string
   private core!: Elector
+  private ledger: Replication | null = null
+  private readonly ledgerHost: LedgerHost = {
+    elector: () => this.core,
+    sendPush: (req) => this.transport.send(req),
+    answerPush: (resp) => this.route(resp),
+    failStop: (cause) => this.failStop(cause),
+    internalError: (what, error) => this.internalError(what, error),
+  }
   private metrics!: Metrics
   private server!: MemberServer
   private transport!: Transport
@@ -159,6 +169,11 @@ class Member implements RunningMember {
       voteLog: this.voteLog,
       core: () => this.core,
       input: (fn, what) => this.input(fn, what),
+      ledger: () => this.ledger,
+      ledgerInput: (run, what) => {
+        const ledger = this.ledger
+        if (ledger !== null) this.input(ledger.step(this.ledgerHost, (_r, t) => run(t)), what)
+      },
       dropped: (reason, detail) => this.dropped(reason, detail),
       status: () => this.status(),
     })
@@ -198,6 +213,9 @@ class Member implements RunningMember {
       this.log.warn(`cannot restrict the data directory ${this.dataDir} to its owner: ${errorMessage(error)}`)
     }
     const durable = loadCheckedRecord(this.store, this.dataDir, {acceptRolledBack: this.opts.acceptRolledBackState === true, log: this.log})
+    const ledger = new Replication(s, this.dataDir, this.log)
+    ledger.load(this.clock.now()) // throws StartupError on a corrupt ledger, before anything opens
+    this.ledger = ledger
     this.voteLog.open()
 
     const now = this.clock.now()
@@ -254,7 +272,8 @@ class Member implements RunningMember {
       onResponse: (resp, info) => {
         if (info.synthetic) this.metrics.requestFailures++
         else if (resp.kind === 'HeartBeatResponse' && info.rttMs !== null) this.metrics.heartbeatRtt(info.rttMs)
-        this.input((t) => this.core.receive(resp, t), resp.kind)
+        if (resp.kind === 'PushEntryResponse') this.input(ledger.step(this.ledgerHost, (r, t) => r.receive(resp, t)), resp.kind)
+        else this.input((t) => this.core.receive(resp, t), resp.kind)
       },
       onDropped: (reason) => this.dropped(reason, 'on an outbound connection'),
       onPeerState: (peer, connected) => this.metrics.setPeerConnected(peer, connected),
@@ -262,8 +281,11 @@ class Member implements RunningMember {
     this.ticker = new Ticker({
       clock: this.clock,
       tickMs: s.tickMs,
-      nextDeadlineMs: () => this.core.nextDeadlineMs(),
-      onTick: () => this.input((t) => this.core.tick(t), 'tick'),
+      nextDeadlineMs: () => Math.min(this.core.nextDeadlineMs(), ledger.replicator.nextDeadlineMs()),
+      onTick: () => {
+        this.input((t) => this.core.tick(t), 'tick')
+        if (ledger.replicator.nextDeadlineMs() <= this.clock.now()) this.input(ledger.step(this.ledgerHost, (r, t) => r.tick(t)), 'ledger tick')
+      },
     })
     this.state = 'running'
     // `dledger start` prints the one user-facing "listening" line on stdout
@@ -276,6 +298,8 @@ class Member implements RunningMember {
     })
     this.transport.start()
     this.ticker.start()
+    // recovery: the ledger end on disk reaches the elector before its first step (reference §4.1)
+    this.input(ledger.step(this.ledgerHost, (r, t) => r.observe(this.core.roleView, t), true), 'ledger recovery')
     this.input((t) => this.core.tick(t), 'tick')
   }
 
@@ -329,6 +353,7 @@ class Member implements RunningMember {
       this.log.warn('error while stopping', {error: errorMessage(error)})
     } finally {
       this.voteLog.close()
+      this.ledger?.close()
       this.lock?.release()
       if (wasRunning && cause === null) this.log.info(`member ${this.settings.selfId} stopped`)
       this.resolveClosed(cause)
@@ -395,11 +420,14 @@ class Member implements RunningMember {
     } catch (error) {
       this.internalError('cannot read the core state', error)
     }
+    // after a change of role, term, leader or transferee the replicator follows, next in the queue
+    const follow = this.ledger?.follow(this.ledgerHost)
+    if (follow) this.queue.push({fn: follow, what: 'ledger follows the role'})
   }
 
   /** Requests go to the peer named by remoteId; responses go back on the socket their request came in on. */
-  private route(m: Message): void {
-    if (isRequest(m)) {
+  private route(m: Message | PushEntryResponse): void {
+    if (m.kind !== 'PushEntryResponse' && isRequest(m)) {
       this.transport.send(m)
       return
     }
@@ -459,6 +487,13 @@ class Member implements RunningMember {
         this.routes.remember(conn, frame, this.clock.now())
         this.input((t) => this.core.receive(frame, t), frame.kind)
         return
+      case 'PushEntryRequest': {
+        const ledger = this.ledger
+        if (ledger === null || !this.admit(conn, frame)) return
+        this.routes.remember(conn, frame, this.clock.now())
+        this.input(ledger.step(this.ledgerHost, (r, t) => r.receive(frame, t)), frame.kind)
+        return
+      }
       case 'AdminRequest':
         this.admin.handle(conn, frame)
         return
@@ -472,7 +507,7 @@ class Member implements RunningMember {
    * (the CLI, no member name) may only ask for a leadership transfer. A request for another
    * group is still answered by the core (UNKNOWN_GROUP, as DLedger does), and counted.
    */
-  private admit(conn: InboundConnection, req: Request): boolean {
+  private admit(conn: InboundConnection, req: Request | PushEntryRequest): boolean {
     const self = this.settings.selfId
     const named = conn.name !== null && conn.name !== self && this.peerIds.has(conn.name) ? conn.name : null
     if (req.kind !== 'LeadershipTransferRequest' || named !== null) {

@@ -3,6 +3,7 @@
  * kept for a while after the request (a leadership transfer is answered seconds later), bounded
  * in age and number.
  */
+import type {PushEntryRequest} from '../core/push.js'
 import type {Request} from '../core/types.js'
 import type {InboundConnection} from './server.js'
 
@@ -19,7 +20,7 @@ export class ResponseRoutes {
   private readonly routes = new Map<string, Route>()
 
   /** Keeps the way back to `conn` for the answer to `req`. */
-  remember(conn: InboundConnection, req: Request, nowMs: number): void {
+  remember(conn: InboundConnection, req: Request | PushEntryRequest, nowMs: number): void {
     // routes are inserted in expiry order: drop the expired ones from the front, and the oldest when full
     for (const [key, route] of this.routes) {
       if (route.expiresAtMs > nowMs && this.routes.size < MAX_ROUTES) break

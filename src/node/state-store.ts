@@ -127,7 +127,7 @@ export function writeFileAtomically(file: string, body: string): void {
 }
 
 /** fsyncs a directory so a rename in it is durable; platforms that cannot (EISDIR, EINVAL, EPERM) are skipped. */
-function fsyncDir(dir: string): void {
+export function fsyncDir(dir: string): void {
   let fd: number
   try {
     fd = openSync(dir, 'r')

@@ -17,6 +17,7 @@
 import {type RawData, WebSocket} from 'ws'
 
 import type {Peer} from '../core/settings.js'
+import {networkErrorPushResponse, type PushEntryRequest, type PushEntryResponse} from '../core/push.js'
 import {type NodeId, networkErrorResponse, type Request, type Response} from '../core/types.js'
 import {bearer, GROUP_HEADER, MAX_FRAME_BYTES, NODE_HEADER, parseFrame, type ParseFailureReason, WS_PATH} from '../wire/frames.js'
 import {errorMessage} from './errors.js'
@@ -32,10 +33,20 @@ export function backoffDelayMs(attempt: number, random: () => number = Math.rand
   return Math.floor(random() * ceiling)
 }
 
-const RESPONSE_KIND: Record<Request['kind'], Response['kind']> = {
+/** What a member sends a peer: an election request or a ledger push; and what comes back. */
+export type PeerRequest = Request | PushEntryRequest
+export type PeerResponse = Response | PushEntryResponse
+
+const RESPONSE_KIND: Record<PeerRequest['kind'], PeerResponse['kind']> = {
   VoteRequest: 'VoteResponse',
   HeartBeatRequest: 'HeartBeatResponse',
   LeadershipTransferRequest: 'LeadershipTransferResponse',
+  PushEntryRequest: 'PushEntryResponse',
+}
+
+/** The NETWORK_ERROR answer the transport makes up for a request that failed. */
+function networkError(req: PeerRequest): PeerResponse {
+  return req.kind === 'PushEntryRequest' ? networkErrorPushResponse(req) : networkErrorResponse(req)
 }
 
 export interface ResponseInfo {
@@ -57,14 +68,14 @@ export interface TransportOptions {
   log?: Logger
   random?: () => number
   /** a peer's answer to one of our requests, or a synthetic NETWORK_ERROR; called synchronously */
-  onResponse(response: Response, info: ResponseInfo): void
+  onResponse(response: PeerResponse, info: ResponseInfo): void
   /** a frame on an outbound connection that is not an answer we wait for */
   onDropped(reason: ParseFailureReason | 'unexpected'): void
   onPeerState?(peer: NodeId, connected: boolean): void
 }
 
 interface Pending {
-  req: Request
+  req: PeerRequest
   timer: NodeJS.Timeout
   sentAt: number
 }
@@ -104,7 +115,7 @@ export class Transport {
   }
 
   /** Sends a request to its `remoteId`; its answer (or a NETWORK_ERROR) comes back through onResponse. */
-  send(req: Request): void {
+  send(req: PeerRequest): void {
     const link = this.links.get(req.remoteId)
     if (link === undefined || this.stopped) return this.fail(req, link === undefined ? 'not a peer' : 'stopping')
     const ws = link.ws
@@ -118,7 +129,7 @@ export class Transport {
     const timer = setTimeout(() => {
       if (link.pending.delete(req.reqId)) {
         this.log.debug(`request to ${link.peer.id} timed out`, {kind: req.kind, reqId: req.reqId, timeoutMs: this.opts.rpcTimeoutMs})
-        this.deliver(networkErrorResponse(req), {synthetic: true, rttMs: null})
+        this.deliver(networkError(req), {synthetic: true, rttMs: null})
       }
     }, this.opts.rpcTimeoutMs)
     timer.unref()
@@ -129,7 +140,7 @@ export class Transport {
       if (p === undefined) return
       link.pending.delete(req.reqId)
       clearTimeout(p.timer)
-      this.deliver(networkErrorResponse(req), {synthetic: true, rttMs: null})
+      this.deliver(networkError(req), {synthetic: true, rttMs: null})
     })
   }
 
@@ -167,12 +178,12 @@ export class Transport {
     }
   }
 
-  private fail(req: Request, why: string): void {
+  private fail(req: PeerRequest, why: string): void {
     this.log.debug(`cannot send ${req.kind} to ${req.remoteId}: ${why}`)
-    this.deliver(networkErrorResponse(req), {synthetic: true, rttMs: null})
+    this.deliver(networkError(req), {synthetic: true, rttMs: null})
   }
 
-  private deliver(resp: Response, info: ResponseInfo): void {
+  private deliver(resp: PeerResponse, info: ResponseInfo): void {
     try {
       this.opts.onResponse(resp, info)
     } catch (error) {
@@ -237,14 +248,14 @@ export class Transport {
     const pending = 'reqId' in frame ? link.pending.get(frame.reqId) : undefined
     if (pending === undefined || frame.kind !== RESPONSE_KIND[pending.req.kind]) {
       // a late answer after a timeout is normal; anything else is not for us
-      if (pending === undefined && (frame.kind === 'VoteResponse' || frame.kind === 'HeartBeatResponse' || frame.kind === 'LeadershipTransferResponse')) return
+      if (pending === undefined && (frame.kind === 'VoteResponse' || frame.kind === 'HeartBeatResponse' || frame.kind === 'LeadershipTransferResponse' || frame.kind === 'PushEntryResponse')) return
       this.log.debug(`dropped an unexpected ${frame.kind} from ${link.peer.id}`)
       this.opts.onDropped('unexpected')
       return
     }
     link.pending.delete(pending.req.reqId)
     clearTimeout(pending.timer)
-    this.deliver(frame as Response, {synthetic: false, rttMs: performance.now() - pending.sentAt})
+    this.deliver(frame as PeerResponse, {synthetic: false, rttMs: performance.now() - pending.sentAt})
   }
 
   private armDeadman(link: PeerLink, ws: WebSocket): void {
@@ -275,7 +286,7 @@ export class Transport {
     link.pending.clear()
     for (const p of lost) {
       clearTimeout(p.timer)
-      this.deliver(networkErrorResponse(p.req), {synthetic: true, rttMs: null})
+      this.deliver(networkError(p.req), {synthetic: true, rttMs: null})
     }
     if (this.stopped) return
     const delay = backoffDelayMs(link.attempt++, this.random)

@@ -7,13 +7,15 @@
  * - TERM_NEVER_DECREASES: a member's term (live, and durable) never goes down, across restarts;
  * - VOTE_NEVER_CHANGES: a durable vote, once cast in a term, never changes within that term;
  * - LEADER_HAS_QUORUM: a member that becomes leader in term T holds durable ACCEPT votes for
- *   itself in T from a quorum of the members (DLedger's isQuorum, reference §2.3).
+ *   itself in T from a quorum of the members (DLedger's isQuorum, reference §2.3);
+ * - and the ledger's four (ledger-checkers.ts).
  */
 import {quorumOf} from '../core/settings.js'
 import type {DurableState, NodeId, Role} from '../core/types.js'
 
-export type Invariant = 'ONE_LEADER_PER_TERM' | 'TERM_NEVER_DECREASES' | 'VOTE_NEVER_CHANGES' | 'LEADER_HAS_QUORUM'
+import {LedgerCheckers, type LedgerInvariant, type LedgerObservation} from './ledger-checkers.js'
 
+export type Invariant = 'ONE_LEADER_PER_TERM' | 'TERM_NEVER_DECREASES' | 'VOTE_NEVER_CHANGES' | 'LEADER_HAS_QUORUM' | LedgerInvariant
 
 export interface Violation {
   atMs: number
@@ -29,6 +31,7 @@ export type Observation =
   | {kind: 'state'; node: NodeId; role: Role; term: number}
   /** the member crashed: its volatile role is gone */
   | {kind: 'crash'; node: NodeId}
+  | LedgerObservation
 
 /** At most this many violations are kept; a broken run would otherwise report one per step. */
 const MAX_VIOLATIONS = 1000
@@ -48,6 +51,7 @@ export class Checkers {
   /** member → whether it led (and in which term) at its last observation */
   private readonly leading = new Map<NodeId, number>()
   private readonly reported = new Set<string>()
+  private readonly ledger = new LedgerCheckers()
 
   constructor(memberIds: readonly NodeId[]) {
     this.memberCount = memberIds.length
@@ -100,6 +104,7 @@ export class Checkers {
         }
         if (this.leading.get(o.node) === o.term) break // still leading the same term: checked already
         this.leading.set(o.node, o.term)
+        this.ledger.becameLeader(o.node, o.term, report)
         const first = this.leaders.get(o.term)
         if (first === undefined) this.leaders.set(o.term, o.node)
         else if (first !== o.node)
@@ -118,7 +123,10 @@ export class Checkers {
       }
       case 'crash':
         this.leading.delete(o.node)
+        this.ledger.crashed(o.node)
         break
+      default:
+        this.ledger.observe(o, report)
     }
     return found
   }

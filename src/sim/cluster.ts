@@ -9,12 +9,15 @@
  * deadlines fire.
  */
 import {Elector, type ElectorView, type MemberSnapshot, type StepOutput} from '../core/elector.js'
+import {feedElector} from '../core/ledger-feed.js'
+import type {PushMessage} from '../core/push.js'
+import {Replicator, type ReplicatorOutput} from '../core/replicator.js'
 import {buildSettings, type Peer, type Settings} from '../core/settings.js'
 import {codeName, isRequest, type LeadershipTransferRequest, type Message, networkErrorResponse, type NodeId, type Request, RESPONSE_CODES, type Role} from '../core/types.js'
 
 import {Checkers, type Violation} from './checkers.js'
 import {Disk} from './disk.js'
-import {type DropReason, type InFlight, Network} from './network.js'
+import {type DropReason, type InFlight, Network, type SimMessage} from './network.js'
 import {Observer} from './observer.js'
 import {DEFAULT_DELAY_MS, type SimOptions, SimOptionsError, type TraceLine, validateSimOptions} from './options.js'
 import {Rng} from './random.js'
@@ -44,6 +47,10 @@ interface SimNode {
   id: NodeId
   settings: Settings
   elector: Elector | null
+  /** the member's ledger, on the simulated disk; null when down */
+  replicator: Replicator | null
+  /** its committed index after its last ledger step */
+  committedIndex: number
   /** how many cores this member has had (the next restart's random stream) */
   incarnations: number
   /** the core's nextDeadlineMs() after its last step (+∞ when down) */
@@ -51,6 +58,10 @@ interface SimNode {
   /** role and term after its last step, to notice a change of the cluster view */
   role: Role | null
   term: number
+}
+
+function isPush(m: SimMessage): m is PushMessage {
+  return m.kind === 'PushEntryRequest' || m.kind === 'PushEntryResponse'
 }
 
 export class Cluster {
@@ -75,6 +86,9 @@ export class Cluster {
   private stepsAtMsTime = -1
   private clientReqs = 0
   private readonly clientTransfers = new Map<string, {line: number; transfereeId: NodeId}>()
+  private readonly clientAppends = new Map<string, {line: number; count: number}>()
+  /** client appends acknowledged SUCCESS / refused or failed */
+  readonly appends = {acked: 0, failed: 0}
 
   constructor(options: SimOptions) {
     const problems = validateSimOptions(options)
@@ -91,7 +105,7 @@ export class Cluster {
     const {preferredLeaderIds, ...timing} = options.settings ?? {}
     this.nodes = this.ids.map((id) => {
       const settings = buildSettings({selfId: id, peers: this.peers, ...timing, ...(preferredLeaderIds ? {preferredLeaderIds} : {})})
-      return {id, settings, elector: null, incarnations: 0, deadlineMs: Number.POSITIVE_INFINITY, role: null, term: -1}
+      return {id, settings, elector: null, replicator: null, committedIndex: -1, incarnations: 0, deadlineMs: Number.POSITIVE_INFINITY, role: null, term: -1}
     })
     for (const n of this.nodes) this.byId.set(n.id, n)
     const down = new Set(options.down ?? [])
@@ -176,6 +190,7 @@ export class Cluster {
   tick(id: NodeId): void {
     const n = this.node(id)
     if (n.elector !== null) this.apply(n, n.elector.tick(this.now))
+    if (n.replicator !== null && n.replicator.nextDeadlineMs() <= this.now) this.applyLedger(n, n.replicator.tick(this.now))
   }
 
   /** Delivers the next message in flight. */
@@ -184,13 +199,15 @@ export class Cluster {
     const target = this.byId.get(item.to)
     if (item.refusal) {
       // the requester's own NETWORK_ERROR; lost if the requester crashed meanwhile
-      if (target?.elector != null) this.apply(target, target.elector.receive(item.message, this.now))
+      if (target?.elector != null && !isPush(item.message)) this.apply(target, target.elector.receive(item.message, this.now))
       return
     }
     if (this.network.isCut(item.from, item.to)) return this.drop(item.from, item.to, item.message, 'cut')
     if (target === undefined || target.elector === null) return this.undeliverable(item.from, item.to, item.message)
     this.messages.delivered++
-    this.apply(target, target.elector.receive(item.message, this.now))
+    const m = item.message
+    if (isPush(m)) this.applyLedger(target, (target.replicator as Replicator).receive(m, this.now))
+    else this.apply(target, target.elector.receive(m, this.now))
   }
 
   /** Called after every core step, once the step is persisted, routed, logged and checked. */
@@ -215,7 +232,7 @@ export class Cluster {
     if (e !== null) {
       const {role, currTerm} = e
       this.recordViolations(this.checkers.observe({kind: 'state', node: n.id, role, term: currTerm}, this.now))
-      n.deadlineMs = e.nextDeadlineMs()
+      n.deadlineMs = this.deadlineOf(n)
       if (role !== n.role || currTerm !== n.term) {
         n.role = role
         n.term = currTerm
@@ -223,10 +240,60 @@ export class Cluster {
       }
     }
     this.afterStep()
+    if (e !== null && n.replicator !== null) this.applyLedger(n, n.replicator.observe(e.roleView, this.now))
   }
 
-  private route(from: NodeId, m: Message): void {
-    const to = isRequest(m) ? m.remoteId : m.localId
+  /**
+   * The delivery path of a ledger step: the log changes to disk (they are durable once written),
+   * then the pushes, then the client acks; then the checkers, and the ledger end into the elector.
+   */
+  private applyLedger(n: SimNode, out: ReplicatorOutput, recovering = false): void {
+    const r = n.replicator
+    const e = n.elector
+    if (r === null || e === null) return
+    const logChanged = out.truncateFrom !== null || out.append.length > 0
+    if (logChanged) {
+      this.disk.writeLog(n.id, out.truncateFrom, out.append)
+      this.trace({kind: 'ledger', node: n.id, truncateFrom: out.truncateFrom, appended: out.append.length, ledgerEndIndex: r.ledgerEndIndex, ledgerEndTerm: r.ledgerEndTerm})
+      this.recordViolations(this.checkers.observe({kind: 'log', node: n.id, truncateFrom: out.truncateFrom, append: out.append}, this.now))
+    }
+    for (const m of out.messages) this.route(n.id, m)
+    for (const ack of out.acks) this.onAppendAck(n.id, ack)
+    if (r.committedIndex !== n.committedIndex || logChanged) {
+      n.committedIndex = r.committedIndex
+      this.recordViolations(this.checkers.observe({kind: 'commit', node: n.id, committedIndex: r.committedIndex}, this.now))
+    }
+    n.deadlineMs = this.deadlineOf(n)
+    const fed = feedElector(e, r, this.now, logChanged || recovering)
+    if (fed !== null) this.apply(n, fed)
+  }
+
+  private deadlineOf(n: SimNode): number {
+    if (n.elector === null) return Number.POSITIVE_INFINITY
+    return Math.min(n.elector.nextDeadlineMs(), n.replicator?.nextDeadlineMs() ?? Number.POSITIVE_INFINITY)
+  }
+
+  private onAppendAck(from: NodeId, ack: ReplicatorOutput['acks'][number]): void {
+    const req = this.clientAppends.get(ack.ticket)
+    this.clientAppends.delete(ack.ticket)
+    const where = req !== undefined && req.line > 0 ? `line ${req.line}: ` : ''
+    const n = req?.count ?? ack.entries.length
+    if (ack.code === RESPONSE_CODES.SUCCESS) {
+      this.appends.acked += ack.entries.length
+      this.recordViolations(this.checkers.observe({kind: 'ack', node: from, entries: ack.entries}, this.now))
+      const first = ack.entries[0]
+      const last = ack.entries[ack.entries.length - 1]
+      if (first !== undefined && last !== undefined)
+        this.observer.note('append', `${where}${n} ${n === 1 ? 'entry' : 'entries'} committed by ${from} at ${first.index}${last.index === first.index ? '' : `..${last.index}`} (term ${last.term})`, this.now)
+    } else {
+      this.appends.failed += n
+      this.observer.note('append', `${where}append of ${n} refused by ${from}: ${codeName(ack.code)}`, this.now)
+    }
+    if (this.traceSink) this.trace({kind: 'ack', node: from, ticket: ack.ticket, code: codeName(ack.code), entries: ack.entries})
+  }
+
+  private route(from: NodeId, m: SimMessage): void {
+    const to = isPush(m) ? (m.kind === 'PushEntryRequest' ? m.remoteId : m.localId) : isRequest(m) ? m.remoteId : m.localId
     if (to === CLIENT_ID) return this.onClientResponse(from, m)
     this.messages.sent++
     if (this.network.isCut(from, to)) return this.drop(from, to, m, 'cut', true)
@@ -238,8 +305,9 @@ export class Cluster {
   }
 
   /** A message to a crashed member: a request is refused, a response is lost. */
-  private undeliverable(from: NodeId, to: NodeId, m: Message, atSend = false): void {
-    if (!isRequest(m)) return this.drop(from, to, m, 'down', atSend)
+  private undeliverable(from: NodeId, to: NodeId, m: SimMessage, atSend = false): void {
+    // a push to a crashed member is lost: the leader's push timeout covers it
+    if (isPush(m) || !isRequest(m)) return this.drop(from, to, m, 'down', atSend)
     // the sender's side answers a request to a crashed member with NETWORK_ERROR after one delay
     this.messages.dropped++
     this.messages.refused++
@@ -248,12 +316,12 @@ export class Cluster {
     if (this.traceSink) this.trace({kind: 'message', from, to, fate: 'refused', deliverAtMs: at, message: m})
   }
 
-  private drop(from: NodeId, to: NodeId, m: Message, reason: DropReason, atSend = false): void {
+  private drop(from: NodeId, to: NodeId, m: SimMessage, reason: DropReason, atSend = false): void {
     this.messages.dropped++
     if (this.traceSink) this.trace({kind: 'message', from, to, fate: reason, ...(atSend ? {} : {inFlight: true}), message: m})
   }
 
-  private onClientResponse(from: NodeId, m: Message): void {
+  private onClientResponse(from: NodeId, m: SimMessage): void {
     if (this.traceSink) this.trace({kind: 'message', from, to: CLIENT_ID, fate: 'direct', message: m})
     const req = this.clientTransfers.get(m.reqId)
     if (req === undefined || m.kind !== 'LeadershipTransferResponse') return
@@ -272,6 +340,8 @@ export class Cluster {
       const n = this.node(id)
       if (n.elector === null) continue
       n.elector = null
+      n.replicator = null
+      n.committedIndex = -1
       n.deadlineMs = Number.POSITIVE_INFINITY
       n.role = null
       done.push(id)
@@ -373,6 +443,27 @@ export class Cluster {
   }
 
   /**
+   * A client appends `count` entries at the current leader (`dledger append --count N`). Returns
+   * the leader asked, or null when there is none. The outcome is logged in the timeline.
+   */
+  append(count: number, line = 0): NodeId | null {
+    const leader = this.leadingMember()
+    if (leader === null) return null
+    const n = this.node(leader)
+    const ticket = `${CLIENT_ID}.${++this.clientReqs}`
+    this.clientAppends.set(ticket, {line, count})
+    const bodies = Array.from({length: count}, (_, i) => `${ticket}#${i}`)
+    this.applyLedger(n, (n.replicator as Replicator).append(bodies, ticket, this.now))
+    return leader
+  }
+
+  /** A live member's ledger (for tests and reports): entries and committed index, or null when down. */
+  ledger(id: NodeId): {entries: {index: number; term: number; body: string}[]; committedIndex: number} | null {
+    const r = this.node(id).replicator
+    return r === null ? null : {entries: r.entries(), committedIndex: r.committedIndex}
+  }
+
+  /**
    * Delivers `message` straight to member `id` (no network) and returns the responses to it,
    * which are not sent on; everything else the step produced goes out as usual. For tests that
    * call a member's handlers as DLedger's protocol tests do.
@@ -415,12 +506,16 @@ export class Cluster {
     const rng = new Rng(this.seed, `node:${n.id}:${n.incarnations}`)
     n.incarnations++
     n.elector = new Elector(n.settings, durable, rng.fn(), this.now)
+    n.replicator = new Replicator(n.settings, this.disk.readLog(n.id), this.now)
+    n.committedIndex = -1
     const {role, currTerm} = n.elector
-    n.deadlineMs = n.elector.nextDeadlineMs()
+    n.deadlineMs = this.deadlineOf(n)
     n.role = role
     n.term = currTerm
     this.trace({kind: 'start', node: n.id, incarnation: n.incarnations - 1, currTerm: durable.currTerm, currVoteFor: durable.currVoteFor})
     this.checkers.observe({kind: 'state', node: n.id, role, term: currTerm}, this.now)
+    // recovery: the ledger end on disk feeds the elector before its first step (reference §4.1)
+    this.applyLedger(n, n.replicator.observe(n.elector.roleView, this.now), true)
   }
 
   /** The last heartbeat of `leader` that one of its followers accepted, then the failover opens. */

@@ -4,7 +4,11 @@
  * symmetric partitions and one-way cuts. It decides nothing about crashed members; the
  * simulation routes (a request to a crashed member is refused, see simulation.ts).
  */
+import type {PushMessage} from '../core/push.js'
 import type {Message, NodeId} from '../core/types.js'
+
+/** What travels between simulated members: the election's messages and the ledger's pushes. */
+export type SimMessage = Message | PushMessage
 
 import type {Rng} from './random.js'
 
@@ -14,7 +18,7 @@ export interface InFlight {
   seq: number
   from: NodeId
   to: NodeId
-  message: Message
+  message: SimMessage
   refusal: boolean
 }
 
@@ -169,7 +173,7 @@ export class Network {
   }
 
   /** Queues a message for delivery at `atMs`. */
-  enqueue(atMs: number, from: NodeId, to: NodeId, message: Message, refusal = false): InFlight {
+  enqueue(atMs: number, from: NodeId, to: NodeId, message: SimMessage, refusal = false): InFlight {
     const item: InFlight = {atMs, seq: this.seq++, from, to, message, refusal}
     this.queue.push(item)
     return item

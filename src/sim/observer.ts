@@ -31,7 +31,7 @@ export interface Failover {
 
 export interface TimelineEntry {
   atMs: number
-  kind: 'leader' | 'step-down' | 'script' | 'transfer' | 'violation' | 'expectation'
+  kind: 'leader' | 'step-down' | 'script' | 'transfer' | 'append' | 'violation' | 'expectation'
   text: string
 }
 

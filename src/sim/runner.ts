@@ -178,6 +178,10 @@ export class ScriptRunner {
         c.elect(id)
         return
       }
+      case 'append': {
+        const leader = c.append(a.count, line.line)
+        return say(leader === null ? 'no leader, skipped' : `asked leader ${leader}`)
+      }
       case 'expect': {
         const p: PendingExpectation = {line, expectation: a.expectation, deadlineMs: c.now + a.withinMs}
         if (holds(a.expectation, c.observer.clusterView())) this.pass(p)

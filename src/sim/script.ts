@@ -10,6 +10,7 @@
  *   at 41s loss 0.2             # drop probability from now on
  *   at 45s transfer n2          # leadership transfer to n2 via the current leader
  *   at 50s elect n1             # force n1 to campaign for the next term now
+ *   at 52s append 10            # a client appends 10 entries at the current leader
  *   at 59s expect leader n2     # also: expect leader any|none|n0,n1, expect term >= 3, … within 2s
  *
  * Times take `ms`, `s` or `m`. A target is a member id, several ids (`n0,n1`), `leader` (the
@@ -43,6 +44,7 @@ export type Action =
   | {type: 'loss'; probability: number}
   | {type: 'transfer'; target: Target}
   | {type: 'elect'; target: Target}
+  | {type: 'append'; count: number}
   | {type: 'expect'; expectation: Expectation; withinMs: number}
 
 export interface ScriptLine {
@@ -70,7 +72,9 @@ export class ScriptError extends Error {
   }
 }
 
-const ACTIONS = ['kill', 'restart', 'partition', 'cut', 'isolate', 'heal', 'loss', 'transfer', 'elect', 'expect'] as const
+const ACTIONS = ['kill', 'restart', 'partition', 'cut', 'isolate', 'heal', 'loss', 'transfer', 'elect', 'append', 'expect'] as const
+/** The most entries one `append` line may add. */
+export const MAX_APPEND_COUNT = 10_000
 const TIME_PART_RE = /(\d+(?:\.\d+)?)(ms|s|m)/g
 const TIME_RE = /^(?:\d+(?:\.\d+)?(?:ms|s|m))+$/
 /** Longest script or run: one simulated week is far beyond any useful run, and keeps numbers exact. */
@@ -190,6 +194,13 @@ function parseLine(body: string, line: number, members: ReadonlySet<NodeId>, mem
     case 'elect':
       action = {type: 'elect', target: targets(args, {single: true})}
       break
+    case 'append': {
+      const count = args === '' ? 1 : Number(args)
+      if (!/^\d*$/.test(args) || !Number.isInteger(count) || count < 1 || count > MAX_APPEND_COUNT)
+        throw new Error(`append takes a count from 1 to ${MAX_APPEND_COUNT}, e.g. "append 10" (got "${args}")`)
+      action = {type: 'append', count}
+      break
+    }
     case 'expect':
       action = parseExpect(args, members, memberIds)
       break

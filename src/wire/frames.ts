@@ -11,12 +11,15 @@
  * - `AdminRequest` `{kind, reqId, op, …}` (CLI → member) answered by one `AdminResponse`
  *   `{kind, reqId, ok, code?, error?, result?}` on the same socket.
  * - `LogEvent` `{kind, event}`: a vote-log record pushed to a `subscribeLog` subscriber.
+ * - the ledger's pushes of src/core/push.ts (`PushEntryRequest`, `PushEntryResponse`), field for
+ *   field; a push is at most MAX_FRAME_BYTES like every frame, so its batch is bounded by bytes.
  *
  * zod is loaded with this module; the CLI should import it lazily (`await import(...)`).
  */
 import {z} from 'zod'
 
 import {MAX_TERM} from '../core/limits.js'
+import {PUSH_TYPES, type PushEntryRequest, type PushEntryResponse, type PushMessage} from '../core/push.js'
 import {VOTE_LOG_EVENT_TYPES, type VoteLogEvent, type VoteLogEventType} from '../core/events.js'
 import {
   type HeartBeatRequest,
@@ -74,6 +77,28 @@ const leadershipTransferRequestSchema = z.object({
 })
 const leadershipTransferResponseSchema = z.object({kind: z.literal('LeadershipTransferResponse'), ...base})
 
+/** An index on the wire: -1 ("none") up to the largest safe integer. */
+const indexField = z.int().min(-1)
+const logEntrySchema = z.object({index: z.int().min(0), term: termField.min(0), body: z.string()})
+const pushEntryRequestSchema = z.object({
+  kind: z.literal('PushEntryRequest'),
+  ...base,
+  type: z.enum(PUSH_TYPES),
+  preLogIndex: indexField,
+  preLogTerm: termField,
+  commitIndex: indexField,
+  entries: z.array(logEntrySchema).max(10_000),
+})
+const pushEntryResponseSchema = z.object({
+  kind: z.literal('PushEntryResponse'),
+  ...base,
+  type: z.enum(PUSH_TYPES),
+  index: indexField,
+  ledgerEndIndex: indexField,
+  xTerm: termField,
+  xIndex: indexField,
+})
+
 // The schemas must describe the core's types exactly (both directions).
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
 const sameShapes: [
@@ -83,7 +108,9 @@ const sameShapes: [
   Same<z.infer<typeof heartBeatResponseSchema>, HeartBeatResponse>,
   Same<z.infer<typeof leadershipTransferRequestSchema>, LeadershipTransferRequest>,
   Same<z.infer<typeof leadershipTransferResponseSchema>, LeadershipTransferResponse>,
-] = [true, true, true, true, true, true]
+  Same<z.infer<typeof pushEntryRequestSchema>, PushEntryRequest>,
+  Same<z.infer<typeof pushEntryResponseSchema>, PushEntryResponse>,
+] = [true, true, true, true, true, true, true, true]
 void sameShapes
 
 // ---------------------------------------------------------------- admin and log frames
@@ -94,6 +121,9 @@ const adminBase = {
   /** when given, a member of another group refuses with UNKNOWN_GROUP */
   group: text.optional(),
 }
+
+/** The most entries one `append` request carries. */
+export const MAX_APPEND_BODIES = 10_000
 
 /** The most vote-log records a `subscribeLog` answer carries (keeps it well under 1 MiB). */
 export const MAX_LOG_TAIL = 1000
@@ -118,6 +148,13 @@ const adminRequestSchema = z.discriminatedUnion('op', [
     follow: z.boolean().optional(),
     types: z.array(z.enum(VOTE_LOG_EVENT_TYPES as [VoteLogEventType, ...VoteLogEventType[]])).optional(),
   }),
+  /** a client append at the leader (NOT_LEADER elsewhere), answered once committed → result {entries: [{index, term}], leaderId} */
+  z.object({...adminBase, op: z.literal('append'), bodies: z.array(z.string()).min(1).max(MAX_APPEND_BODIES)}),
+  /**
+   * → result {entries: LogEntry[], committedIndex, ledgerEndIndex, more}: the committed entries
+   * from `from` to `to` (the whole log with `uncommitted`), cut short (`more`) to fit one frame
+   */
+  z.object({...adminBase, op: z.literal('read'), from: indexField.optional(), to: indexField.optional(), uncommitted: z.boolean().optional()}),
 ])
 export type AdminRequest = z.infer<typeof adminRequestSchema>
 
@@ -161,7 +198,7 @@ export interface LogEventFrame {
 
 // ---------------------------------------------------------------- frames
 
-export type Frame = Message | AdminRequest | AdminResponse | LogEventFrame
+export type Frame = Message | PushMessage | AdminRequest | AdminResponse | LogEventFrame
 export type FrameKind = Frame['kind']
 
 const SCHEMAS: Record<FrameKind, z.ZodType> = {
@@ -171,6 +208,8 @@ const SCHEMAS: Record<FrameKind, z.ZodType> = {
   HeartBeatResponse: heartBeatResponseSchema,
   LeadershipTransferRequest: leadershipTransferRequestSchema,
   LeadershipTransferResponse: leadershipTransferResponseSchema,
+  PushEntryRequest: pushEntryRequestSchema,
+  PushEntryResponse: pushEntryResponseSchema,
   AdminRequest: adminRequestSchema,
   AdminResponse: adminResponseSchema,
   LogEvent: logEventSchema,
@@ -181,7 +220,7 @@ const SCHEMAS: Record<FrameKind, z.ZodType> = {
 export type ParseFailureReason = 'malformed' | 'oversized' | 'unknown_kind' | 'term_out_of_range'
 
 /** The fields that carry a term: above MAX_TERM they make a frame `term_out_of_range`, not malformed. */
-const TERM_FIELDS = new Set<PropertyKey>(['term', 'ledgerEndTerm'])
+const TERM_FIELDS = new Set<PropertyKey>(['term', 'ledgerEndTerm', 'preLogTerm', 'xTerm'])
 
 export type ParseResult =
   | {ok: true; frame: Frame}
@@ -272,6 +311,16 @@ export function parseMemberStatus(value: unknown): {ok: true; status: MemberStat
 /** The text of a frame. */
 export function encodeFrame(frame: Frame): string {
   return JSON.stringify(frame)
+}
+
+/** Whether a frame is one of the core's election messages. */
+export function isMessageFrame(frame: Frame): frame is Message {
+  return frame.kind !== 'AdminRequest' && frame.kind !== 'AdminResponse' && frame.kind !== 'LogEvent' && !isPushFrame(frame)
+}
+
+/** Whether a frame is one of the ledger's pushes. */
+export function isPushFrame(frame: Frame): frame is PushMessage {
+  return frame.kind === 'PushEntryRequest' || frame.kind === 'PushEntryResponse'
 }
 
 /** The `Authorization` header value for a cluster token. */

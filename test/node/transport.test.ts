@@ -6,8 +6,8 @@ import fc from 'fast-check'
 import {WebSocketServer} from 'ws'
 
 import {parsePeers} from '../../src/core/settings.js'
-import {RESPONSE_CODES, type Response, type VoteRequest} from '../../src/core/types.js'
-import {BACKOFF_CAP_MS, backoffDelayMs, Transport} from '../../src/node/transport.js'
+import {RESPONSE_CODES, type VoteRequest} from '../../src/core/types.js'
+import {BACKOFF_CAP_MS, backoffDelayMs, type PeerResponse, Transport} from '../../src/node/transport.js'
 import {freePorts, waitFor} from '../helpers/processes.js'
 
 function voteTo(remoteId: string, reqId: string): VoteRequest {
@@ -26,7 +26,7 @@ describe('the peer transport', () => {
 
   it('a request to a peer that is not connected is answered at once with NETWORK_ERROR', async (t) => {
     const [port] = await freePorts(1) // nobody listens there
-    const got: Response[] = []
+    const got: PeerResponse[] = []
     const transport = new Transport({
       selfId: 'n0',
       group: 'default',
@@ -59,7 +59,7 @@ describe('the peer transport', () => {
       wss.close()
       http.close()
     })
-    const got: {r: Response; at: number}[] = []
+    const got: {r: PeerResponse; at: number}[] = []
     const transport = new Transport({
       selfId: 'n0',
       group: 'default',

@@ -23,12 +23,13 @@ export default class Sim extends BaseCommand<typeof Sim> {
   at 41s loss 0.2             # drop probability from now on
   at 45s transfer n2          # leadership transfer to n2 via the current leader
   at 50s elect n1             # force n1 to campaign for the next term now
+  at 52s append 10            # a client appends 10 entries at the current leader
   at 59s expect leader n2     # also: expect leader any|none, expect term >= 3, ... within 2s
 
 Targets: a member id, several ids (n0,n1), leader, follower (one), followers (all), killed (restart only). Times take ms, s or m.
-Checked after every step: at most one leader per term; a member's term never goes down (across restarts too); a durable vote never changes within a term; every leader holds durable votes from a quorum in its term.
+Checked after every step: at most one leader per term; a member's term never goes down (across restarts too); a durable vote never changes within a term; every leader holds durable votes from a quorum in its term; and for the ledger: a committed entry never changes or disappears, two logs agree up to any entry they share (index and term), a committed index never goes down, an acknowledged append is in every later leader's log.
 
-Swarm runs: --swarm builds a whole random run from the seed alone — the member count (unless --nodes fixes it), message delays and loss, preferred leaders and a fault script (\`fast\` timing; the last phase heals the cluster and expects a leader within 5s). A failing seed replays with one command, e.g. \`dledger sim --swarm --seed 77\`. --seeds A-B sweeps a range, prints progress on stderr and exits 1 listing every failing seed with its replay command. --print-script prints a swarm run's script (and the flags of the equivalent plain run) without running it.`
+Swarm runs: --swarm builds a whole random run from the seed alone — the member count (unless --nodes fixes it), message delays and loss, preferred leaders, a fault script and client appends (\`fast\` timing; the last phase heals the cluster and expects a leader within 5s). A failing seed replays with one command, e.g. \`dledger sim --swarm --seed 77\`. --seeds A-B sweeps a range, prints progress on stderr and exits 1 listing every failing seed with its replay command. --print-script prints a swarm run's script (and the flags of the equivalent plain run) without running it.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> --nodes 5 --seed 7 --duration 2m',

@@ -1,0 +1,481 @@
+/**
+ * The replicator: the ledger's rules as a pure state machine, beside the elector (reference §4).
+ * A leader appends client entries at `ledgerEndIndex + 1` in its term and runs one dispatcher per
+ * follower (COMPARE → TRUNCATE → APPEND, then COMMIT when idle); a follower checks every push
+ * against its log; the leader commits the median of the current term's water marks.
+ *
+ * Inputs: `observe(view)` after every elector step (role, term, leader, transferee), `append`,
+ * `receive(push)`, `tick(nowMs)`. Each returns a ReplicatorOutput whose log changes must be made
+ * durable (truncate, then append, fsync) before its messages and acks leave the member: an
+ * entry is acknowledged, to a leader or a client, only once it is on disk.
+ *
+ * Deliberate differences (docs/differences.md): one push in flight per follower; the dispatchers
+ * stay quiet while the leader's log is empty (so a cluster without appends sends what it sent
+ * before the ledger existed); COMMIT is pushed only when a follower's commit index is behind,
+ * not every second.
+ */
+import {invariant} from './assert.js'
+import {type AppendAck, type LogEntry, type PushEntryRequest, type PushEntryResponse, type PushMessage, pushResponseTo, type PushType} from './push.js'
+import type {Settings} from './settings.js'
+import type {ElectorView} from './step.js'
+import {type NodeId, RESPONSE_CODES, type ResponseCodeName} from './types.js'
+
+/** What one replicator step asks the driver to do, in this order. */
+export interface ReplicatorOutput {
+  /** drop every entry from this index on, durably (null: none) */
+  truncateFrom: number | null
+  /** then append these entries, durably */
+  append: LogEntry[]
+  /** then send these */
+  messages: PushMessage[]
+  /** then answer these client appends */
+  acks: AppendAck[]
+}
+
+/** What the replicator follows of the elector. */
+export type RoleView = Pick<ElectorView, 'role' | 'currTerm' | 'leaderId' | 'transferee'>
+
+/**
+ * An APPEND push carries entries up to about this many bytes on the wire (at least one entry): a
+ * body costs at most 6 bytes per UTF-16 unit once JSON-escaped, plus the entry's fields.
+ */
+export const PUSH_BATCH_BYTES = 512 * 1024
+const ENTRY_OVERHEAD_BYTES = 64
+
+/** A dispatcher that was refused waits this long before it asks again (bounds the retry rate). */
+export const PUSH_RETRY_MS = 100
+
+interface InFlight {
+  reqId: string
+  type: PushType
+  /** the last index the push covers (preLogIndex for COMPARE, TRUNCATE and COMMIT) */
+  lastIndex: number
+  commitIndex: number
+  sentAtMs: number
+}
+
+/** DLedger's EntryDispatcher for one follower (reference §4.3). */
+interface Dispatcher {
+  peer: NodeId
+  phase: 'COMPARE' | 'TRUNCATE' | 'APPEND'
+  /** the next index to send */
+  writeIndex: number
+  /** the last index the follower is known to share with this leader in this term: its water mark */
+  matchIndex: number
+  /** the follower's ledger end, as its last COMPARE answer told */
+  followerEnd: number
+  /** the commit index the follower has been told for its shared prefix */
+  commitSent: number
+  inflight: InFlight | null
+  notBeforeMs: number
+}
+
+interface Pending {
+  ticket: string
+  lastIndex: number
+  entries: {index: number; term: number}[]
+  deadlineMs: number
+}
+
+export class Replicator {
+  private readonly settings: Settings
+  private readonly log: LogEntry[]
+  private committed = -1
+  private view: RoleView = {role: 'CANDIDATE', currTerm: 0, leaderId: null, transferee: null}
+  /** the term this member leads, or -1 */
+  private leaderTerm = -1
+  private readonly dispatchers = new Map<NodeId, Dispatcher>()
+  private readonly pending = new Map<string, Pending>()
+  private pendingEntries = 0
+  private reqCounter = 0
+  private now: number
+
+  private out: ReplicatorOutput = emptyOutput()
+  /** the lowest index this step removed or added (the durable diff starts there) */
+  private changedFrom = Number.POSITIVE_INFINITY
+
+  /** `recovered`: the entries on disk at start-up, in order from index 0. */
+  constructor(settings: Settings, recovered: readonly LogEntry[], nowMs: number) {
+    this.settings = settings
+    recovered.forEach((e, i) => invariant(e.index === i, () => `recovered entry ${e.index} at position ${i}`))
+    this.log = [...recovered]
+    this.now = nowMs
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  get ledgerEndIndex(): number {
+    return this.log.length - 1
+  }
+
+  get ledgerEndTerm(): number {
+    return this.termAt(this.ledgerEndIndex)
+  }
+
+  get committedIndex(): number {
+    return this.committed
+  }
+
+  /** The entries from `from` to `to` (inclusive, clamped to the log). */
+  entries(from = 0, to = this.ledgerEndIndex): LogEntry[] {
+    return this.log.slice(Math.max(0, from), Math.max(0, Math.min(to, this.ledgerEndIndex) + 1))
+  }
+
+  /** The term of the entry at `index`; -1 for index -1 or an index beyond the end. */
+  termAt(index: number): number {
+    return index >= 0 && index < this.log.length ? (this.log[index] as LogEntry).term : -1
+  }
+
+  /** On a leader: each follower's water mark in this term (the last index it shares); empty otherwise. */
+  waterMarks(): Map<NodeId, number> {
+    return new Map([...this.dispatchers.values()].map((d) => [d.peer, d.matchIndex]))
+  }
+
+  /** The earliest time at which `tick` has something to do. */
+  nextDeadlineMs(): number {
+    let due = Number.POSITIVE_INFINITY
+    for (const p of this.pending.values()) {
+      due = Math.min(due, p.deadlineMs)
+      break // deadlines grow with insertion order
+    }
+    for (const d of this.dispatchers.values()) {
+      if (d.inflight !== null) due = Math.min(due, d.inflight.sentAtMs + this.settings.maxPushTimeOutMs)
+      else if (d.notBeforeMs > this.now && this.hasWork(d)) due = Math.min(due, d.notBeforeMs)
+    }
+    return due
+  }
+
+  // ---------------------------------------------------------------- inputs
+
+  /** Follows the elector after each of its steps: a new leadership resets the dispatchers. */
+  observe(view: RoleView, nowMs: number): ReplicatorOutput {
+    return this.step(nowMs, () => {
+      const leading = view.role === 'LEADER'
+      if (this.leaderTerm !== -1 && (!leading || view.currTerm !== this.leaderTerm)) this.stopLeading()
+      this.view = {role: view.role, currTerm: view.currTerm, leaderId: view.leaderId, transferee: view.transferee}
+      if (leading && this.leaderTerm === -1) this.startLeading(view.currTerm)
+    })
+  }
+
+  /** A client append: one entry per body, answered in `acks` once committed (or refused). */
+  append(bodies: readonly string[], ticket: string, nowMs: number): ReplicatorOutput {
+    return this.step(nowMs, () => {
+      const refuse = (code: ResponseCodeName) => this.out.acks.push({ticket, code: RESPONSE_CODES[code], entries: [], leaderId: this.view.leaderId})
+      if (this.leaderTerm === -1) return refuse('NOT_LEADER')
+      // reference §4.2: writes are frozen while a transfer is in progress
+      if (this.view.transferee !== null) return refuse('LEADER_TRANSFERRING')
+      if (bodies.length === 0) return refuse('REQUEST_WITH_EMPTY_BODYS')
+      if (this.pending.has(ticket)) return refuse('REPEATED_REQUEST')
+      if (this.pendingEntries + bodies.length > this.settings.maxPendingRequestsNum) return refuse('LEADER_PENDING_FULL')
+      const added = bodies.map((body) => this.appendLocal(body))
+      this.pending.set(ticket, {ticket, lastIndex: this.ledgerEndIndex, entries: added, deadlineMs: this.now + this.settings.maxWaitAckTimeMs})
+      this.pendingEntries += added.length
+      this.advanceCommit()
+    })
+  }
+
+  receive(message: PushMessage, nowMs: number): ReplicatorOutput {
+    return this.step(nowMs, () => {
+      if (message.kind === 'PushEntryRequest') this.out.messages.push(this.handlePush(message))
+      else this.onResponse(message)
+    })
+  }
+
+  /** Push timeouts, client-append timeouts, and any push that became due. */
+  tick(nowMs: number): ReplicatorOutput {
+    return this.step(nowMs, () => {
+      for (const d of this.dispatchers.values()) {
+        if (d.inflight === null || this.now - d.inflight.sentAtMs < this.settings.maxPushTimeOutMs) continue
+        // reference §4.3: an unanswered push is resent from the follower's water mark
+        if (d.phase !== 'COMPARE') this.backToCompare(d)
+        d.inflight = null
+      }
+      for (const p of [...this.pending.values()]) {
+        if (p.deadlineMs > this.now) break
+        this.resolve(p, 'WAIT_QUORUM_ACK_TIMEOUT')
+      }
+    })
+  }
+
+  // ---------------------------------------------------------------- plumbing
+
+  private step(nowMs: number, body: () => void): ReplicatorOutput {
+    this.now = Math.max(this.now, nowMs)
+    this.out = emptyOutput()
+    const endBefore = this.ledgerEndIndex
+    this.changedFrom = Number.POSITIVE_INFINITY
+    body()
+    this.pump()
+    const out = this.out
+    if (this.changedFrom <= endBefore) out.truncateFrom = this.changedFrom
+    if (this.changedFrom <= this.ledgerEndIndex) out.append = this.log.slice(this.changedFrom)
+    return out
+  }
+
+  private appendLocal(body: string): {index: number; term: number} {
+    const entry = {index: this.ledgerEndIndex + 1, term: this.view.currTerm, body}
+    this.changedFrom = Math.min(this.changedFrom, entry.index)
+    this.log.push(entry)
+    return {index: entry.index, term: entry.term}
+  }
+
+  private truncateLocal(from: number): void {
+    // a committed entry never leaves the log: the leader's log holds it (reference §4.3)
+    invariant(from > this.committed, () => `truncate from ${from} at or below the committed index ${this.committed}`)
+    if (from > this.ledgerEndIndex) return
+    this.changedFrom = Math.min(this.changedFrom, from)
+    this.log.length = from
+  }
+
+  private newReqId(): string {
+    this.reqCounter += 1
+    return `push.${this.reqCounter}`
+  }
+
+  // ---------------------------------------------------------------- leader
+
+  private startLeading(term: number): void {
+    this.leaderTerm = term
+    for (const id of this.settings.peers.map((p) => p.id)) {
+      if (id === this.settings.selfId) continue
+      this.dispatchers.set(id, {
+        peer: id,
+        phase: 'COMPARE',
+        writeIndex: this.ledgerEndIndex + 1,
+        matchIndex: -1,
+        followerEnd: -1,
+        commitSent: -1,
+        inflight: null,
+        notBeforeMs: this.now,
+      })
+    }
+    // DLedger's enableFastAdvanceCommitIndex: a no-op of this term lets earlier entries commit
+    if (this.settings.enableFastAdvanceCommitIndex) this.appendLocal('')
+    this.advanceCommit()
+  }
+
+  private stopLeading(): void {
+    for (const p of [...this.pending.values()]) this.resolve(p, 'EXPIRED_TERM')
+    this.dispatchers.clear()
+    this.leaderTerm = -1
+  }
+
+  private resolve(p: Pending, code: ResponseCodeName): void {
+    this.pending.delete(p.ticket)
+    this.pendingEntries -= p.entries.length
+    this.out.acks.push({ticket: p.ticket, code: RESPONSE_CODES[code], entries: code === 'SUCCESS' ? p.entries : [], leaderId: this.view.leaderId})
+  }
+
+  /**
+   * The QuorumAckChecker: the median of the water marks (the leader's own is its ledger end)
+   * commits, but only an entry of the current term (Raft §5.4.2; DLedger master, reference §4.3).
+   */
+  private advanceCommit(): void {
+    if (this.leaderTerm === -1) return
+    const marks = [this.ledgerEndIndex, ...[...this.dispatchers.values()].map((d) => d.matchIndex)].sort((a, b) => b - a)
+    const quorumIndex = marks[Math.floor(marks.length / 2)] as number
+    if (quorumIndex <= this.committed || this.termAt(quorumIndex) !== this.leaderTerm) return
+    this.committed = quorumIndex
+    for (const p of [...this.pending.values()]) {
+      if (p.lastIndex > this.committed) break
+      this.resolve(p, 'SUCCESS')
+    }
+  }
+
+  private hasWork(d: Dispatcher): boolean {
+    if (d.phase !== 'APPEND') return true
+    return d.writeIndex <= this.ledgerEndIndex || d.commitSent < Math.min(this.committed, d.matchIndex)
+  }
+
+  /** Sends the next push of every idle dispatcher that has something to say. */
+  private pump(): void {
+    // quiet while the log is empty: nothing to replicate, nothing to commit
+    if (this.leaderTerm === -1 || this.ledgerEndIndex < 0) return
+    for (const d of this.dispatchers.values()) {
+      if (d.inflight !== null || this.now < d.notBeforeMs || !this.hasWork(d)) continue
+      switch (d.phase) {
+        case 'COMPARE':
+          this.push(d, 'COMPARE', d.writeIndex - 1, [])
+          break
+        case 'TRUNCATE':
+          this.push(d, 'TRUNCATE', d.matchIndex, [])
+          break
+        case 'APPEND':
+          if (d.writeIndex <= this.ledgerEndIndex) this.push(d, 'APPEND', d.writeIndex - 1, this.batchFrom(d.writeIndex))
+          else this.push(d, 'COMMIT', d.matchIndex, [])
+          break
+      }
+    }
+  }
+
+  /** The entries of one APPEND from `from`: at most maxPushBatchEntries and PUSH_BATCH_BYTES, at least one. */
+  private batchFrom(from: number): LogEntry[] {
+    const batch: LogEntry[] = []
+    let bytes = 0
+    for (let i = from; i <= this.ledgerEndIndex && batch.length < this.settings.maxPushBatchEntries; i++) {
+      const e = this.log[i] as LogEntry
+      bytes += e.body.length * 6 + ENTRY_OVERHEAD_BYTES
+      if (batch.length > 0 && bytes > PUSH_BATCH_BYTES) break
+      batch.push(e)
+    }
+    return batch
+  }
+
+  private push(d: Dispatcher, type: PushType, preLogIndex: number, entries: LogEntry[]): void {
+    const req: PushEntryRequest = {
+      kind: 'PushEntryRequest',
+      group: this.settings.group,
+      remoteId: d.peer,
+      localId: this.settings.selfId,
+      code: RESPONSE_CODES.SUCCESS,
+      leaderId: this.settings.selfId,
+      term: this.leaderTerm,
+      reqId: this.newReqId(),
+      type,
+      preLogIndex,
+      preLogTerm: this.termAt(preLogIndex),
+      commitIndex: this.committed,
+      entries,
+    }
+    const lastIndex = entries.length > 0 ? (entries[entries.length - 1] as LogEntry).index : preLogIndex
+    d.inflight = {reqId: req.reqId, type, lastIndex, commitIndex: this.committed, sentAtMs: this.now}
+    this.out.messages.push(req)
+  }
+
+  /**
+   * Where to COMPARE after the follower's hint (Raft's fast back-up): just after this leader's
+   * last entry of the follower's conflicting term when it has one, else the follower's first
+   * entry of that term. The next COMPARE then lands on the last entry both logs share, so the
+   * TRUNCATE drops only conflicting entries, never one the follower holds like the leader (which
+   * may be committed). Strictly below `preLogIndex`, so COMPARE ends at index -1 at worst.
+   */
+  private nextCompare(xTerm: number, xIndex: number, preLogIndex: number): number {
+    if (xTerm < 0) return xIndex
+    for (let i = Math.min(preLogIndex, this.ledgerEndIndex); i >= 0; i--) {
+      const t = this.termAt(i)
+      if (t === xTerm) return i + 1
+      if (t < xTerm) break
+    }
+    return xIndex
+  }
+
+  /**
+   * Starts over from the leader's end, as after a leader change: the follower may have moved past
+   * the water mark (a push that timed out was applied), and a TRUNCATE planned from a stale water
+   * mark would drop entries it has committed since.
+   */
+  private backToCompare(d: Dispatcher): void {
+    d.phase = 'COMPARE'
+    d.writeIndex = this.ledgerEndIndex + 1
+  }
+
+  private onResponse(resp: PushEntryResponse): void {
+    const d = this.dispatchers.get(resp.remoteId)
+    if (this.leaderTerm === -1 || d === undefined || d.inflight === null || d.inflight.reqId !== resp.reqId) return
+    const sent = d.inflight
+    d.inflight = null
+    if (resp.code !== RESPONSE_CODES.SUCCESS) {
+      if (sent.type === 'COMPARE' && resp.code === RESPONSE_CODES.INCONSISTENT_STATE && resp.xIndex >= 0) {
+        d.writeIndex = Math.max(0, Math.min(d.writeIndex - 1, this.nextCompare(resp.xTerm, resp.xIndex, sent.lastIndex)))
+        return
+      }
+      if (d.phase !== 'COMPARE') this.backToCompare(d)
+      d.notBeforeMs = this.now + PUSH_RETRY_MS
+      return
+    }
+    switch (sent.type) {
+      case 'COMPARE':
+        d.matchIndex = sent.lastIndex
+        d.followerEnd = resp.ledgerEndIndex
+        d.writeIndex = d.matchIndex + 1
+        d.phase = d.followerEnd > d.matchIndex ? 'TRUNCATE' : 'APPEND'
+        break
+      case 'TRUNCATE':
+        d.followerEnd = d.matchIndex
+        d.phase = 'APPEND'
+        break
+      case 'APPEND':
+        d.matchIndex = Math.max(d.matchIndex, sent.lastIndex)
+        d.writeIndex = d.matchIndex + 1
+        d.commitSent = Math.max(d.commitSent, Math.min(sent.commitIndex, sent.lastIndex))
+        break
+      case 'COMMIT':
+        d.commitSent = Math.max(d.commitSent, Math.min(sent.commitIndex, sent.lastIndex))
+        break
+    }
+    this.advanceCommit()
+  }
+
+  // ---------------------------------------------------------------- follower
+
+  /** Whether this log holds (index, term); index -1 is the empty prefix every log holds. */
+  private holds(index: number, term: number): boolean {
+    return index === -1 || (index <= this.ledgerEndIndex && this.termAt(index) === term)
+  }
+
+  /** Where the leader should COMPARE next: the first index of the conflicting term, or end + 1; never a committed index. */
+  private skipBackHint(preLogIndex: number): number {
+    if (preLogIndex > this.ledgerEndIndex) return this.ledgerEndIndex + 1
+    const term = this.termAt(preLogIndex)
+    let first = preLogIndex
+    while (first > 0 && this.termAt(first - 1) === term) first--
+    // entries up to the committed index agree with every later leader: looking below is useless
+    return Math.max(first, this.committed + 1)
+  }
+
+  /** The follower's EntryHandler: the checks of appendAsFollower, then the push (reference §4.3). */
+  private handlePush(req: PushEntryRequest): PushEntryResponse {
+    const v = this.view
+    const refuse = (code: ResponseCodeName, xIndex = -1, xTerm = -1) =>
+      pushResponseTo(req, {code: RESPONSE_CODES[code], term: v.currTerm, leaderId: v.leaderId, ledgerEndIndex: this.ledgerEndIndex, xTerm, xIndex})
+    if (req.group !== this.settings.group) return refuse('UNKNOWN_GROUP')
+    if (req.term < v.currTerm) return refuse('EXPIRED_TERM')
+    if (v.role !== 'FOLLOWER' || req.term !== v.currTerm || req.leaderId !== v.leaderId) return refuse('INCONSISTENT_STATE')
+    let shared: number
+    switch (req.type) {
+      case 'COMPARE':
+        if (!this.holds(req.preLogIndex, req.preLogTerm)) return refuse('INCONSISTENT_STATE', this.skipBackHint(req.preLogIndex), this.termAt(req.preLogIndex))
+        shared = req.preLogIndex
+        break
+      case 'TRUNCATE':
+        if (!this.holds(req.preLogIndex, req.preLogTerm)) return refuse('INCONSISTENT_STATE')
+        // a late push of this leader may have committed more since its COMPARE: those entries are
+        // the leader's own (a committed entry is in every later leader's log), so they stay
+        this.truncateLocal(Math.max(req.preLogIndex, this.committed) + 1)
+        shared = Math.max(req.preLogIndex, this.committed)
+        break
+      case 'APPEND': {
+        if (!this.holds(req.preLogIndex, req.preLogTerm)) return refuse('INCONSISTENT_STATE')
+        let expected = req.preLogIndex + 1
+        let lastTerm = req.preLogTerm
+        for (const e of req.entries) {
+          if (e.index !== expected || e.term < lastTerm || e.term > req.term) return refuse('UNEXPECTED_ARGUMENT')
+          expected++
+          lastTerm = e.term
+        }
+        for (const e of req.entries) {
+          if (e.index <= this.ledgerEndIndex) {
+            if (this.termAt(e.index) === e.term) continue // already held: a resent push
+            return refuse('INCONSISTENT_STATE')
+          }
+          this.changedFrom = Math.min(this.changedFrom, e.index)
+          this.log.push({index: e.index, term: e.term, body: e.body})
+        }
+        shared = expected - 1
+        break
+      }
+      case 'COMMIT':
+        if (!this.holds(req.preLogIndex, req.preLogTerm)) return refuse('INCONSISTENT_STATE')
+        shared = req.preLogIndex
+        break
+    }
+    // follower commit = min(own end, leader's commit), over the prefix this push proved shared
+    const commit = Math.min(req.commitIndex, shared, this.ledgerEndIndex)
+    if (commit > this.committed) this.committed = commit
+    return pushResponseTo(req, {term: v.currTerm, leaderId: v.leaderId, index: shared, ledgerEndIndex: this.ledgerEndIndex})
+  }
+}
+
+function emptyOutput(): ReplicatorOutput {
+  return {truncateFrom: null, append: [], messages: [], acks: []}
+}

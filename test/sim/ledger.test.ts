@@ -1,0 +1,172 @@
+/**
+ * The ledger on simulated clusters: every member runs the replicator on the simulated disk. The
+ * appends of DLedger's testSingleServer and testThreeServer, the stale member that cannot win an
+ * election (the property DLedger exists for), the ledger checkers, and swarm seeds with appends.
+ */
+import assert from 'node:assert/strict'
+import {describe as suite, test} from 'node:test'
+
+import type {NodeId} from '../../src/core/types.js'
+import {Checkers} from '../../src/sim/checkers.js'
+import {checkSwarmSeed, swarmRun} from '../../src/sim/swarm.js'
+import type {TraceLine} from '../../src/sim/simulation.js'
+
+import {awaitLeader, cluster, describe, seeds} from './helpers.js'
+
+function ledgerOf(sim: ReturnType<typeof cluster>, id: NodeId) {
+  const l = sim.ledger(id)
+  assert.ok(l, `${id} is down`)
+  return l
+}
+
+suite('appends on a simulated cluster', () => {
+  test('a single member commits its appends at once (testSingleServer)', () => {
+    const sim = cluster(1, 1, {settings: {timing: 'fast'}})
+    assert.ok(awaitLeader(sim, 3000), describe(sim))
+    sim.append(10)
+    const l = ledgerOf(sim, 'n0')
+    assert.equal(l.entries.length, 10)
+    assert.equal(l.committedIndex, 9)
+    assert.equal(sim.appends.acked, 10)
+  })
+
+  for (const seed of seeds(5)) {
+    test(`three members replicate and commit every append (testThreeServer appends), seed ${seed}`, () => {
+      const sim = cluster(3, seed, {settings: {timing: 'fast'}})
+      assert.ok(awaitLeader(sim, 3000), describe(sim))
+      for (let i = 0; i < 5; i++) sim.append(4)
+      assert.ok(sim.waitFor(() => sim.ids.every((id) => ledgerOf(sim, id).committedIndex === 19), 3000, 10), describe(sim))
+      const leader = sim.leadingMember() as NodeId
+      const term = sim.term(leader)
+      for (const id of sim.ids) assert.deepEqual(ledgerOf(sim, id).entries.map((e) => e.term), Array(20).fill(term))
+      assert.equal(sim.member(leader)?.ledgerEndIndex, 19)
+      assert.equal(sim.member(leader)?.committedIndex, 19)
+      assert.deepEqual(sim.violations, [])
+    })
+  }
+
+  test('a member that missed appends cannot win the next election, and catches up afterwards', () => {
+    for (const seed of seeds(5)) {
+      const events: TraceLine[] = []
+      const sim = cluster(3, seed, {settings: {timing: 'fast'}, trace: (l) => events.push(l)})
+      assert.ok(awaitLeader(sim, 3000), describe(sim))
+      const leader = sim.leadingMember() as NodeId
+      const stale = sim.ids.find((id) => id !== leader) as NodeId
+      // the same term's entries on every member first: then the voters' check is the index one
+      sim.append(5)
+      assert.ok(sim.waitFor(() => sim.ids.every((id) => ledgerOf(sim, id).entries.length === 5), 3000, 10), describe(sim))
+      sim.kill([stale])
+      sim.append(10)
+      assert.ok(sim.waitFor(() => ledgerOf(sim, leader).committedIndex === 14, 3000, 10), describe(sim))
+      sim.restart([stale])
+      sim.kill([leader])
+      assert.ok(awaitLeader(sim, 5000), describe(sim))
+      const next = sim.leadingMember() as NodeId
+      assert.notEqual(next, stale, `seed ${seed}: the stale member won: ${describe(sim)}`)
+      const refused = events.filter((l) => l.kind === 'event' && l.type === 'VOTE_HANDLED' && l.candidate === stale && l.voteResult === 'REJECT_SMALL_LEDGER_END_INDEX')
+      assert.ok(refused.length > 0, `seed ${seed}: no REJECT_SMALL_LEDGER_END_INDEX for ${stale}`)
+      assert.ok(sim.waitFor(() => ledgerOf(sim, stale).entries.length >= 15, 3000, 10), describe(sim))
+      assert.deepEqual(sim.violations, [])
+    }
+  })
+
+  test('an append while a transfer is in progress is refused with LEADER_TRANSFERRING', () => {
+    const sim = cluster(3, 2, {settings: {timing: 'fast'}})
+    assert.ok(awaitLeader(sim, 3000), describe(sim))
+    const leader = sim.leadingMember() as NodeId
+    sim.transfer(sim.ids.find((id) => id !== leader) as NodeId)
+    sim.append(1)
+    assert.ok(sim.timeline.some((t) => t.kind === 'append' && t.text.includes('LEADER_TRANSFERRING')), sim.timeline.map((t) => t.text).join('\n'))
+  })
+
+  test('a crash keeps the durable log: a restarted member recovers its ledger end', () => {
+    const sim = cluster(3, 3, {settings: {timing: 'fast'}})
+    assert.ok(awaitLeader(sim, 3000), describe(sim))
+    sim.append(7)
+    assert.ok(sim.waitFor(() => sim.ids.every((id) => ledgerOf(sim, id).committedIndex === 6), 3000, 10), describe(sim))
+    const follower = sim.ids.find((id) => id !== sim.leadingMember()) as NodeId
+    sim.kill([follower])
+    sim.restart([follower])
+    assert.equal(sim.member(follower)?.ledgerEndIndex, 6)
+  })
+})
+
+suite('the ledger checkers', () => {
+  const entry = (index: number, term: number, body = `b${index}`) => ({index, term, body})
+
+  test('COMMITTED_ENTRY_NEVER_CHANGES: a member drops an entry it committed', () => {
+    const c = new Checkers(['n0', 'n1', 'n2'])
+    c.observe({kind: 'log', node: 'n1', truncateFrom: null, append: [entry(0, 1), entry(1, 1)]}, 0)
+    c.observe({kind: 'commit', node: 'n1', committedIndex: 1}, 0)
+    const found = c.observe({kind: 'log', node: 'n1', truncateFrom: 1, append: []}, 5)
+    assert.deepEqual(found.map((v) => v.invariant), ['COMMITTED_ENTRY_NEVER_CHANGES'])
+  })
+
+  test('COMMITTED_ENTRY_NEVER_CHANGES: two members commit different entries at one index', () => {
+    const c = new Checkers(['n0', 'n1', 'n2'])
+    c.observe({kind: 'log', node: 'n0', truncateFrom: null, append: [entry(0, 1, 'a')]}, 0)
+    c.observe({kind: 'log', node: 'n1', truncateFrom: null, append: [entry(0, 2, 'b')]}, 0)
+    c.observe({kind: 'commit', node: 'n0', committedIndex: 0}, 0)
+    assert.deepEqual(c.observe({kind: 'commit', node: 'n1', committedIndex: 0}, 0).map((v) => v.invariant), ['COMMITTED_ENTRY_NEVER_CHANGES'])
+  })
+
+  test('LOG_MATCHING: two logs agree on an entry of the same index and term but not on what precedes it', () => {
+    const c = new Checkers(['n0', 'n1', 'n2'])
+    c.observe({kind: 'log', node: 'n0', truncateFrom: null, append: [entry(0, 1, 'a'), entry(1, 2)]}, 0)
+    const found = c.observe({kind: 'log', node: 'n1', truncateFrom: null, append: [entry(0, 1, 'z'), entry(1, 2)]}, 0)
+    assert.deepEqual(found.map((v) => v.invariant), ['LOG_MATCHING', 'LOG_MATCHING'])
+  })
+
+  test('COMMIT_INDEX_NEVER_DECREASES: a running member commits less than before', () => {
+    const c = new Checkers(['n0', 'n1', 'n2'])
+    c.observe({kind: 'log', node: 'n0', truncateFrom: null, append: [entry(0, 1), entry(1, 1)]}, 0)
+    c.observe({kind: 'commit', node: 'n0', committedIndex: 1}, 0)
+    assert.deepEqual(c.observe({kind: 'commit', node: 'n0', committedIndex: 0}, 0).map((v) => v.invariant), ['COMMIT_INDEX_NEVER_DECREASES'])
+  })
+
+  test('ACKED_APPEND_IN_LATER_LEADERS: a member leads without an acknowledged entry', () => {
+    const c = new Checkers(['n0', 'n1', 'n2'])
+    c.observe({kind: 'ack', node: 'n0', entries: [{index: 0, term: 1}]}, 0)
+    for (const voter of ['n1', 'n2']) c.observe({kind: 'persist', node: voter, record: {currTerm: 2, currVoteFor: 'n2'}}, 0)
+    const found = c.observe({kind: 'state', node: 'n2', role: 'LEADER', term: 2}, 0)
+    assert.deepEqual(found.map((v) => v.invariant), ['ACKED_APPEND_IN_LATER_LEADERS'])
+  })
+})
+
+suite('swarm runs with appends', () => {
+  test('a swarm script appends at the leader', () => {
+    assert.match(swarmRun(1).script, /^at \d+ms append \d+$/m)
+  })
+
+  test('seeds 1-40 end with no violation of any checker', () => {
+    const failed = seeds(40)
+      .map((seed) => ({seed, problem: checkSwarmSeed(seed)}))
+      .filter((r) => r.problem !== null)
+    assert.deepEqual(failed, [])
+  })
+})
+
+suite('leadership transfer and the ledger', () => {
+  test('a transfer to a lagging member waits for it to catch up, then it leads with the whole log', () => {
+    for (const seed of seeds(3)) {
+      const events: TraceLine[] = []
+      const sim = cluster(3, seed, {settings: {timing: 'fast'}, delayMs: [5, 10], trace: (l) => events.push(l)})
+      assert.ok(awaitLeader(sim, 3000), describe(sim))
+      const leader = sim.leadingMember() as NodeId
+      const lagging = sim.ids.find((id) => id !== leader) as NodeId
+      sim.kill([lagging])
+      sim.append(500)
+      assert.ok(sim.waitFor(() => ledgerOf(sim, leader).committedIndex === 499, 5000, 10), describe(sim))
+      sim.restart([lagging])
+      assert.ok(sim.waitFor(() => sim.role(lagging) === 'FOLLOWER', 3000, 1), describe(sim))
+      const lagAtTransfer = 499 - ledgerOf(sim, lagging).entries.length + 1
+      assert.ok(lagAtTransfer > 0, `seed ${seed}: ${lagging} caught up before the transfer`)
+      sim.transfer(lagging)
+      assert.ok(sim.waitFor(() => sim.leadingMember() === lagging, 3000, 1), `seed ${seed}: ${describe(sim)}`)
+      const received = events.find((l) => l.kind === 'event' && l.node === lagging && l.type === 'LEADERSHIP_TRANSFER' && l.phase === 'TAKE_LEADERSHIP_RECEIVED')
+      assert.ok(received, `seed ${seed}: no take-leadership at ${lagging}`)
+      assert.equal(sim.member(lagging)?.ledgerEndIndex, 499)
+      assert.deepEqual(sim.violations, [])
+    }
+  })
+})
