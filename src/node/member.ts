@@ -24,6 +24,7 @@ import type {MemberStatus} from '../wire/status.js'
 import {type Clock, realClock, Ticker} from './clock.js'
 import {DataDirLock} from './data-dir-lock.js'
 import {errorMessage, StartupError} from './errors.js'
+import {FaultLayer, handleFaultsOp} from './fault-layer.js'
 import {createLogger, type Logger} from './logger.js'
 import {type DropReason, Metrics} from './metrics.js'
 import {RoleHookRunner} from './role-hook.js'
@@ -147,6 +148,8 @@ class Member implements RunningMember {
   private startedAtIso = ''
   private readonly lastDropWarnMs = new Map<string, number>()
   private lock: DataDirLock | null = null
+  /** injected network faults on peer traffic (`dledger fault`); volatile */
+  private readonly faults: FaultLayer
 
   constructor(private readonly opts: MemberOptions) {
     this.settings = opts.settings
@@ -165,6 +168,7 @@ class Member implements RunningMember {
     // --on-role-change: bounded, one run at a time, never blocking the loop (role-hook.ts)
     this.roleHook = opts.onRoleChange !== undefined && opts.onRoleChange.trim() !== '' ? new RoleHookRunner({command: opts.onRoleChange, log: this.log}) : null
     this.peerIds = new Set(opts.settings.peers.map((p) => p.id))
+    this.faults = new FaultLayer(opts.random)
     const self = opts.settings.peers.find((p) => p.id === opts.settings.selfId)
     this.address = self?.address ?? ''
     this.host = self?.host ?? '127.0.0.1'
@@ -269,6 +273,7 @@ class Member implements RunningMember {
       pingIntervalMs,
       log: this.log,
       random: this.opts.random,
+      faults: this.faults,
       onResponse: (resp, info) => {
         if (info.synthetic) this.metrics.requestFailures++
         else if (resp.kind === 'HeartBeatResponse' && info.rttMs !== null) this.metrics.heartbeatRtt(info.rttMs)
@@ -424,7 +429,9 @@ class Member implements RunningMember {
       return
     }
     this.routes.delete(key)
-    if (!route.conn.send(encodeFrame(m))) this.log.debug(`could not answer ${m.localId}: its connection is gone`)
+    this.faults.send(m.localId, () => {
+      if (!route.conn.send(encodeFrame(m))) this.log.debug(`could not answer ${m.localId}: its connection is gone`)
+    })
   }
 
   private onEvents(events: VoteLogEvent[]): void {
@@ -496,7 +503,7 @@ class Member implements RunningMember {
       case 'VoteRequest':
       case 'HeartBeatRequest':
       case 'LeadershipTransferRequest':
-        if (!this.admit(conn, frame)) return
+        if (!this.admit(conn, frame) || this.faults.dropsInbound(frame.localId)) return
         this.remember(conn, frame)
         this.input((t) => this.core.receive(frame, t), frame.kind)
         return
@@ -618,6 +625,16 @@ class Member implements RunningMember {
         this.subscriptions.set(conn, unsubscribe)
         return
       }
+      case 'faults':
+        return reply(
+          handleFaultsOp(this.faults, req.set, {
+            selfId: s.selfId,
+            peerIds: this.peerIds,
+            by: describe(conn),
+            log: this.log,
+            record: (faults) => this.onEvents([{type: 'FAULTS', faults, by: describe(conn), atMs: now, node: s.selfId, term: before.term}]),
+          }),
+        )
       default: {
         const never: never = req
         return reply({ok: false, code: 'UNSUPPORTED', error: `unknown op ${JSON.stringify((never as {op?: unknown}).op)}`})
@@ -651,6 +668,7 @@ class Member implements RunningMember {
       startedAt: this.startedAtIso,
       uptimeMs: Math.round(now - this.startedAtMs),
       version: VERSION,
+      faults: this.faults.current(),
     }
   }
 

@@ -73,6 +73,7 @@ describe('aggregateStatus', () => {
       'preferred',
       'lastHeartbeatAgoMs',
       'error',
+      'faults',
     ])
     assert.equal(s.members[1].pid, 1001)
     assert.equal(confirmedLeader(s)?.id, 'n0')
