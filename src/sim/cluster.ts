@@ -51,6 +51,12 @@ interface SimNode {
   /** role and term after its last step, to notice a change of the cluster view */
   role: Role | null
   term: number
+  /** stopped like SIGSTOP: it handles nothing and its timers wait until it resumes */
+  paused: boolean
+  /** when a `pause … for T` ends (+∞: at an explicit resume) */
+  resumeAtMs: number
+  /** what reached it while paused, handled in order when it resumes */
+  held: Message[]
 }
 
 export class Cluster {
@@ -91,7 +97,7 @@ export class Cluster {
     const {preferredLeaderIds, ...timing} = options.settings ?? {}
     this.nodes = this.ids.map((id) => {
       const settings = buildSettings({selfId: id, peers: this.peers, ...timing, ...(preferredLeaderIds ? {preferredLeaderIds} : {})})
-      return {id, settings, elector: null, incarnations: 0, deadlineMs: Number.POSITIVE_INFINITY, role: null, term: -1}
+      return {id, settings, elector: null, incarnations: 0, deadlineMs: Number.POSITIVE_INFINITY, role: null, term: -1, paused: false, resumeAtMs: Number.POSITIVE_INFINITY, held: []}
     })
     for (const n of this.nodes) this.byId.set(n.id, n)
     const down = new Set(options.down ?? [])
@@ -175,6 +181,10 @@ export class Cluster {
   /** Ticks a member's core now. */
   tick(id: NodeId): void {
     const n = this.node(id)
+    if (n.paused) {
+      if (this.now >= n.resumeAtMs) this.resume([id])
+      return
+    }
     if (n.elector !== null) this.apply(n, n.elector.tick(this.now))
   }
 
@@ -184,11 +194,14 @@ export class Cluster {
     const target = this.byId.get(item.to)
     if (item.refusal) {
       // the requester's own NETWORK_ERROR; lost if the requester crashed meanwhile
-      if (target?.elector != null) this.apply(target, target.elector.receive(item.message, this.now))
+      if (target?.paused === true) target.held.push(item.message)
+      else if (target?.elector != null) this.apply(target, target.elector.receive(item.message, this.now))
       return
     }
     if (this.network.isCut(item.from, item.to)) return this.drop(item.from, item.to, item.message, 'cut')
     if (target === undefined || target.elector === null) return this.undeliverable(item.from, item.to, item.message)
+    // a stopped process's socket still takes the bytes; it reads them when it continues
+    if (target.paused) return void target.held.push(item.message)
     this.messages.delivered++
     this.apply(target, target.elector.receive(item.message, this.now))
   }
@@ -274,6 +287,8 @@ export class Cluster {
       n.elector = null
       n.deadlineMs = Number.POSITIVE_INFINITY
       n.role = null
+      n.paused = false
+      n.held = []
       done.push(id)
       const lost = this.network.dropInbound(id)
       for (const item of lost) this.drop(item.from, item.to, item.message, 'down')
@@ -295,6 +310,52 @@ export class Cluster {
     }
     this.refreshView()
     return done
+  }
+
+  /**
+   * Pauses live members like SIGSTOP: each handles nothing, what reaches it waits, its timers wait.
+   * With `forMs`, it resumes on its own that much later. Returns the members paused.
+   */
+  pause(ids: readonly NodeId[], forMs: number | null = null): NodeId[] {
+    const leader = this.leadingMember()
+    const done: NodeId[] = []
+    for (const id of ids) {
+      const n = this.node(id)
+      if (n.elector === null || n.paused) continue
+      n.paused = true
+      n.resumeAtMs = forMs === null ? Number.POSITIVE_INFINITY : this.now + forMs
+      n.deadlineMs = n.resumeAtMs
+      done.push(id)
+      this.trace({kind: 'pause', node: id, ...(forMs === null ? {} : {forMs})})
+    }
+    if (leader !== null && done.includes(leader)) this.startFailover('pause', leader)
+    return done
+  }
+
+  /** Continues paused members: the late timers fire first, then what reached them is handled in order. */
+  resume(ids: readonly NodeId[]): NodeId[] {
+    const done: NodeId[] = []
+    for (const id of ids) {
+      const n = this.node(id)
+      if (!n.paused || n.elector === null) continue
+      n.paused = false
+      n.resumeAtMs = Number.POSITIVE_INFINITY
+      const held = n.held
+      n.held = []
+      done.push(id)
+      this.trace({kind: 'resume', node: id, held: held.length})
+      this.apply(n, n.elector.tick(this.now))
+      for (const m of held) {
+        if (n.elector === null || n.paused) break
+        this.messages.delivered++
+        this.apply(n, n.elector.receive(m, this.now))
+      }
+    }
+    return done
+  }
+
+  isPaused(id: NodeId): boolean {
+    return this.node(id).paused
   }
 
   /** Symmetric cut between every two groups. */
@@ -337,7 +398,7 @@ export class Cluster {
    */
   elect(id: NodeId): number | null {
     const n = this.node(id)
-    if (n.elector === null) return null
+    if (n.elector === null || n.paused) return null
     const term = this.highestLiveTerm() + 1
     this.trace({kind: 'elect', node: id, term})
     this.apply(n, n.elector.revote(term, this.now))
@@ -368,7 +429,8 @@ export class Cluster {
     }
     this.clientTransfers.set(req.reqId, {line, transfereeId})
     this.trace({kind: 'message', from: CLIENT_ID, to: leader, fate: 'direct', message: req})
-    this.apply(n, (n.elector as Elector).receive(req, this.now))
+    if (n.paused) n.held.push(req)
+    else this.apply(n, (n.elector as Elector).receive(req, this.now))
     return leader
   }
 
@@ -415,6 +477,8 @@ export class Cluster {
     const rng = new Rng(this.seed, `node:${n.id}:${n.incarnations}`)
     n.incarnations++
     n.elector = new Elector(n.settings, durable, rng.fn(), this.now)
+    n.paused = false
+    n.held = []
     const {role, currTerm} = n.elector
     n.deadlineMs = n.elector.nextDeadlineMs()
     n.role = role
@@ -424,7 +488,7 @@ export class Cluster {
   }
 
   /** The last heartbeat of `leader` that one of its followers accepted, then the failover opens. */
-  private startFailover(cause: 'kill' | 'isolate', leader: NodeId): void {
+  private startFailover(cause: 'kill' | 'isolate' | 'pause', leader: NodeId): void {
     let lastHeartbeatAtMs: number | null = null
     for (const n of this.nodes) {
       const m = n.elector?.snapshot(this.now)

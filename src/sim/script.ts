@@ -10,6 +10,7 @@
  *   at 41s loss 0.2             # drop probability from now on
  *   at 45s transfer n2          # leadership transfer to n2 via the current leader
  *   at 50s elect n1             # force n1 to campaign for the next term now
+ *   at 52s pause leader for 5s  # SIGSTOP: handles nothing, its timers fire late (also: resume X)
  *   at 59s expect leader n2     # also: expect leader any|none|n0,n1, expect term >= 3, … within 2s
  *
  * Times take `ms`, `s` or `m`. A target is a member id, several ids (`n0,n1`), `leader` (the
@@ -43,6 +44,9 @@ export type Action =
   | {type: 'loss'; probability: number}
   | {type: 'transfer'; target: Target}
   | {type: 'elect'; target: Target}
+  /** stop the process (SIGSTOP): it handles nothing, its timers fire late; `forMs` null: until `resume` */
+  | {type: 'pause'; targets: Target; forMs: number | null}
+  | {type: 'resume'; targets: Target}
   | {type: 'expect'; expectation: Expectation; withinMs: number}
 
 export interface ScriptLine {
@@ -70,7 +74,7 @@ export class ScriptError extends Error {
   }
 }
 
-const ACTIONS = ['kill', 'restart', 'partition', 'cut', 'isolate', 'heal', 'loss', 'transfer', 'elect', 'expect'] as const
+const ACTIONS = ['kill', 'restart', 'pause', 'resume', 'partition', 'cut', 'isolate', 'heal', 'loss', 'transfer', 'elect', 'expect'] as const
 const TIME_PART_RE = /(\d+(?:\.\d+)?)(ms|s|m)/g
 const TIME_RE = /^(?:\d+(?:\.\d+)?(?:ms|s|m))+$/
 /** Longest script or run: one simulated week is far beyond any useful run, and keeps numbers exact. */
@@ -148,6 +152,15 @@ function parseLine(body: string, line: number, members: ReadonlySet<NodeId>, mem
       break
     case 'isolate':
       action = {type: 'isolate', targets: targets(args)}
+      break
+    case 'pause': {
+      const f = /^(.*?)\s+for\s+(\S+)$/.exec(args)
+      if (f === null && /\bfor\b/.test(args)) throw new Error(`"for" needs a time, e.g. "pause leader for 5s"`)
+      action = {type: 'pause', targets: targets(f === null ? args : f[1]), forMs: f === null ? null : parseTime(f[2])}
+      break
+    }
+    case 'resume':
+      action = {type: 'resume', targets: targets(args)}
       break
     case 'partition': {
       const parts = args.split('|').map((g) => g.trim())
