@@ -23,6 +23,7 @@ export default class Sim extends BaseCommand<typeof Sim> {
   at 41s loss 0.2             # drop probability from now on
   at 45s transfer n2          # leadership transfer to n2 via the current leader
   at 50s elect n1             # force n1 to campaign for the next term now
+  at 52s pause leader for 5s  # SIGSTOP: handles nothing, its timers fire late (also: pause X, resume X)
   at 59s expect leader n2     # also: expect leader any|none, expect term >= 3, ... within 2s
 
 Targets: a member id, several ids (n0,n1), leader, follower (one), followers (all), killed (restart only). Times take ms, s or m.
