@@ -68,7 +68,8 @@ Exit 0 when every expectation held and the check found no violation, 1 otherwise
         timing,
         seed,
         keep: flags.keep,
-        home: flags.home,
+        // only a --home given here: DLEDGER_HOME names the user's own cluster, never a test's
+        home: this.argv.some((a) => a === '--home' || a.startsWith('--home=')) ? flags.home : undefined,
         binPath: join(this.config.root, 'bin', 'run.js'),
         dirs: {configDir: this.config.configDir, dataDir: this.config.dataDir},
         signal: abort.signal,
