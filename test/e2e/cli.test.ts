@@ -54,6 +54,7 @@ const MEMBER_FIELDS = [
   'preferred',
   'lastHeartbeatAgoMs',
   'error',
+  'faults',
 ]
 
 function runRecords(sb: Sandbox): RunRecord[] {
