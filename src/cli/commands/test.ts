@@ -17,6 +17,8 @@ Exit 0 when every expectation held and the check found no violation, 1 otherwise
   ]
 
   static override enableJsonFlag = true
+  /** its own cluster: no --peers or token; --home only from the command line (DLEDGER_HOME names the user's own cluster) */
+  static override baseFlags = {home: {...BaseCommand.baseFlags.home, env: undefined, description: 'a new or empty directory for the cluster (default: a temporary one; DLEDGER_HOME is not used)'}} as typeof BaseCommand.baseFlags
 
   static override args = {script: Args.string({description: 'the fault script, "-" for stdin', required: true})}
 
@@ -68,8 +70,7 @@ Exit 0 when every expectation held and the check found no violation, 1 otherwise
         timing,
         seed,
         keep: flags.keep,
-        // only a --home given here: DLEDGER_HOME names the user's own cluster, never a test's
-        home: this.argv.some((a) => a === '--home' || a.startsWith('--home=')) ? flags.home : undefined,
+        home: flags.home,
         binPath: join(this.config.root, 'bin', 'run.js'),
         dirs: {configDir: this.config.configDir, dataDir: this.config.dataDir},
         signal: abort.signal,
