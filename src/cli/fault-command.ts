@@ -47,6 +47,13 @@ export abstract class FaultCommand<T extends typeof Command> extends BaseCommand
     return result
   }
 
+  /** Applies a network line in the simulator's words (`partition n0 | n1 n2`), its targets resolved now. */
+  protected async applyWords(verb: 'partition' | 'cut' | 'isolate'): Promise<FaultResult> {
+    const {faultOpOf, parseFaultWords} = await import('./faults.js')
+    const words = await this.words()
+    return this.applyOp(async (status, ids) => faultOpOf(await parseFaultWords(verb, words, ids), status)!)
+  }
+
   /** Prints the result (not with --json) and fails when no member answered. */
   protected finish(result: FaultResult, render: (m: MemberFaults[]) => string): void {
     if (!this.jsonEnabled()) {

@@ -21,15 +21,19 @@ export interface RealMemberReport {
   leaderId: NodeId | null
 }
 
-/** What `dledger test --json` prints. */
-export interface RealTestReport {
+/** What the run was: its script, seed, size, timing and length. */
+interface RunInfo {
   script: string
   seed: number
   nodes: number
   timing: string
-  /** from the first script line's time 0 to the last line's end */
+  /** from the script's time 0 to the end of its last line */
   durationMs: number
   wallMs: number
+}
+
+/** What `dledger test --json` prints. */
+export interface RealTestReport extends RunInfo {
   final: {leaderId: NodeId | null; term: number | null; members: RealMemberReport[]}
   leaderChanges: LeaderChange[]
   failovers: Failover[]
@@ -46,13 +50,7 @@ export interface RealTestReport {
   timeline: TimelineEntry[]
 }
 
-export interface ReportInput {
-  script: string
-  seed: number
-  nodes: number
-  timing: string
-  durationMs: number
-  wallMs: number
+export interface ReportInput extends RunInfo {
   /** wall-clock ms (epoch) of the script's time 0 */
   t0WallMs: number
   finalStatus: ClusterStatus

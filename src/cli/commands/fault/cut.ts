@@ -11,8 +11,6 @@ export default class FaultCut extends FaultCommand<typeof FaultCut> {
   ]
 
   async run(): Promise<FaultResult> {
-    const {faultOpOf, parseFaultWords} = await import('../../faults.js')
-    const words = await this.words()
-    return this.applyOp(async (status, ids) => faultOpOf(await parseFaultWords('cut', words, ids), status)!)
+    return this.applyWords('cut')
   }
 }

@@ -11,8 +11,6 @@ export default class FaultIsolate extends FaultCommand<typeof FaultIsolate> {
   ]
 
   async run(): Promise<FaultResult> {
-    const {faultOpOf, parseFaultWords} = await import('../../faults.js')
-    const words = await this.words()
-    return this.applyOp(async (status, ids) => faultOpOf(await parseFaultWords('isolate', words, ids), status)!)
+    return this.applyWords('isolate')
   }
 }

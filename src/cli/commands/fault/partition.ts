@@ -11,8 +11,6 @@ export default class FaultPartition extends FaultCommand<typeof FaultPartition> 
   ]
 
   async run(): Promise<FaultResult> {
-    const {faultOpOf, parseFaultWords} = await import('../../faults.js')
-    const words = await this.words()
-    return this.applyOp(async (status, ids) => faultOpOf(await parseFaultWords('partition', words, ids), status)!)
+    return this.applyWords('partition')
   }
 }
