@@ -21,7 +21,14 @@ export const NO_FAULTS: FaultState = {dropTo: [], dropFrom: [], loss: 0, delayMs
 export class FaultLayer {
   private state: FaultState = NO_FAULTS
 
-  constructor(private readonly random: () => number = Math.random) {}
+  /**
+   * `peers`: the members whose traffic the faults apply to (a client such as the CLI asking for a
+   * transfer is never affected); default: anyone.
+   */
+  constructor(
+    private readonly random: () => number = Math.random,
+    private readonly peers: ReadonlySet<NodeId> | null = null,
+  ) {}
 
   /** Replaces every fault at once (an empty state heals). */
   set(next: FaultState): void {
@@ -35,6 +42,7 @@ export class FaultLayer {
 
   /** Whether a message this member sends to `peer` is lost (cut, partition or loss). */
   dropsOutbound(peer: NodeId): boolean {
+    if (!this.isPeer(peer)) return false
     const s = this.state
     return s.dropTo.includes(peer) || (s.loss > 0 && this.random() < s.loss)
   }
@@ -44,6 +52,10 @@ export class FaultLayer {
     return this.state.dropFrom.includes(peer)
   }
 
+  private isPeer(id: NodeId): boolean {
+    return this.peers === null || this.peers.has(id)
+  }
+
   /**
    * Sends one message to `peer` through the faults: drops it, delays it, or calls `send` at once.
    * Delayed messages keep no order between them, as on a real network.
@@ -51,7 +63,7 @@ export class FaultLayer {
   send(peer: NodeId, send: () => void): void {
     if (this.dropsOutbound(peer)) return
     const delay = this.state.delayMs
-    if (delay === null) return send()
+    if (delay === null || !this.isPeer(peer)) return send()
     const ms = delay[0] + Math.floor(this.random() * (delay[1] - delay[0] + 1))
     setTimeout(send, ms).unref()
   }

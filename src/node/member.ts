@@ -168,7 +168,7 @@ class Member implements RunningMember {
     // --on-role-change: bounded, one run at a time, never blocking the loop (role-hook.ts)
     this.roleHook = opts.onRoleChange !== undefined && opts.onRoleChange.trim() !== '' ? new RoleHookRunner({command: opts.onRoleChange, log: this.log}) : null
     this.peerIds = new Set(opts.settings.peers.map((p) => p.id))
-    this.faults = new FaultLayer(opts.random)
+    this.faults = new FaultLayer(opts.random, this.peerIds)
     const self = opts.settings.peers.find((p) => p.id === opts.settings.selfId)
     this.address = self?.address ?? ''
     this.host = self?.host ?? '127.0.0.1'

@@ -41,6 +41,10 @@ describe('the fault layer', () => {
     assert.ok(sent[0] >= 25, `delayed ${sent[0]} ms`)
     layer.set(healthy)
     assert.equal(layer.current(), null, 'no fault reads as null')
+    const members = new FaultLayer(() => 0, new Set(['n0', 'n1']))
+    members.set({...healthy, loss: 1})
+    assert.equal(members.dropsOutbound('n1'), true)
+    assert.equal(members.dropsOutbound('cli.42'), false, 'a client (a transfer asked by the CLI) is never affected')
   })
 
   it('the faults op refuses ids that are not peers, and records a change once', () => {
