@@ -57,6 +57,8 @@ interface SimNode {
   resumeAtMs: number
   /** what reached it while paused, handled in order when it resumes */
   held: Message[]
+  /** a clean stop in progress (`stop`): it goes down when its hand-off ends or at this time */
+  stopByMs: number | null
 }
 
 export class Cluster {
@@ -97,7 +99,7 @@ export class Cluster {
     const {preferredLeaderIds, ...timing} = options.settings ?? {}
     this.nodes = this.ids.map((id) => {
       const settings = buildSettings({selfId: id, peers: this.peers, ...timing, ...(preferredLeaderIds ? {preferredLeaderIds} : {})})
-      return {id, settings, elector: null, incarnations: 0, deadlineMs: Number.POSITIVE_INFINITY, role: null, term: -1, paused: false, resumeAtMs: Number.POSITIVE_INFINITY, held: []}
+      return {id, settings, elector: null, incarnations: 0, deadlineMs: Number.POSITIVE_INFINITY, role: null, term: -1, paused: false, resumeAtMs: Number.POSITIVE_INFINITY, held: [], stopByMs: null}
     })
     for (const n of this.nodes) this.byId.set(n.id, n)
     const down = new Set(options.down ?? [])
@@ -185,6 +187,10 @@ export class Cluster {
       if (this.now >= n.resumeAtMs) this.resume([id])
       return
     }
+    if (n.stopByMs !== null && n.elector !== null && (!n.elector.transferInProgress || this.now >= n.stopByMs)) {
+      this.kill([id], 'stop')
+      return
+    }
     if (n.elector !== null) this.apply(n, n.elector.tick(this.now))
   }
 
@@ -228,7 +234,7 @@ export class Cluster {
     if (e !== null) {
       const {role, currTerm} = e
       this.recordViolations(this.checkers.observe({kind: 'state', node: n.id, role, term: currTerm}, this.now))
-      n.deadlineMs = e.nextDeadlineMs()
+      n.deadlineMs = n.stopByMs === null ? e.nextDeadlineMs() : e.transferInProgress ? Math.min(e.nextDeadlineMs(), n.stopByMs) : this.now
       if (role !== n.role || currTerm !== n.term) {
         n.role = role
         n.term = currTerm
@@ -289,6 +295,7 @@ export class Cluster {
       n.role = null
       n.paused = false
       n.held = []
+      n.stopByMs = null
       done.push(id)
       const lost = this.network.dropInbound(id)
       for (const item of lost) this.drop(item.from, item.to, item.message, 'down')
@@ -350,6 +357,29 @@ export class Cluster {
         this.messages.delivered++
         this.apply(n, n.elector.receive(m, this.now))
       }
+    }
+    return done
+  }
+
+  /**
+   * Stops members cleanly (SIGTERM): a leader first hands leadership to its most caught-up
+   * follower and goes down when the hand-off ends (at most the transfer deadline); the others go
+   * down at once. Returns the members stopping.
+   */
+  stop(ids: readonly NodeId[]): NodeId[] {
+    const done: NodeId[] = []
+    for (const id of ids) {
+      const n = this.node(id)
+      if (n.elector === null || n.paused || n.stopByMs !== null) continue
+      done.push(id)
+      const target = n.role === 'LEADER' ? n.elector.mostCaughtUpFollower() : null
+      if (target === null) {
+        this.kill([id], 'stop')
+        continue
+      }
+      n.stopByMs = this.now + n.settings.leadershipTransferTimeoutMs
+      this.trace({kind: 'stop', node: id, handoffTo: target})
+      this.apply(n, n.elector.transferLeadership(target, this.now))
     }
     return done
   }
@@ -479,6 +509,7 @@ export class Cluster {
     n.elector = new Elector(n.settings, durable, rng.fn(), this.now)
     n.paused = false
     n.held = []
+    n.stopByMs = null
     const {role, currTerm} = n.elector
     n.deadlineMs = n.elector.nextDeadlineMs()
     n.role = role

@@ -138,6 +138,8 @@ export class ScriptRunner {
         const done = c.restart(ids)
         return say(`${list(done)}${running.length === 0 ? '' : `; warning: ${running.join(', ')} ${running.length === 1 ? 'is' : 'are'} running, not restarted (kill first)`}`)
       }
+      case 'stop':
+        return say(list(c.stop(this.resolve(a.targets))))
       case 'pause': {
         const ids = c.pause(this.resolve(a.targets), a.forMs)
         return say(`${list(ids)}${a.forMs === null || ids.length === 0 ? '' : `, resumes at ${formatTime(c.now + a.forMs)}`}`)

@@ -3,6 +3,7 @@
  *
  *   at 10s kill leader          # crash: volatile state lost, durable record kept
  *   at 17s restart n0
+ *   at 18s stop leader          # clean stop (SIGTERM): a leader hands off first, then goes down
  *   at 20s partition n0 | n1 n2 # symmetric cut between groups
  *   at 25s cut n1 -> n0         # one-way: messages from n1 to n0 are lost
  *   at 30s isolate leader
@@ -37,6 +38,8 @@ export type Expectation =
 export type Action =
   | {type: 'kill'; targets: Target}
   | {type: 'restart'; targets: Target}
+  /** a clean stop (SIGTERM): a leader hands leadership to its most caught-up follower first */
+  | {type: 'stop'; targets: Target}
   | {type: 'partition'; groups: Target[]}
   | {type: 'cut'; from: Target; to: Target}
   | {type: 'isolate'; targets: Target}
@@ -74,7 +77,7 @@ export class ScriptError extends Error {
   }
 }
 
-const ACTIONS = ['kill', 'restart', 'pause', 'resume', 'partition', 'cut', 'isolate', 'heal', 'loss', 'transfer', 'elect', 'expect'] as const
+const ACTIONS = ['kill', 'restart', 'stop', 'pause', 'resume', 'partition', 'cut', 'isolate', 'heal', 'loss', 'transfer', 'elect', 'expect'] as const
 const TIME_PART_RE = /(\d+(?:\.\d+)?)(ms|s|m)/g
 const TIME_RE = /^(?:\d+(?:\.\d+)?(?:ms|s|m))+$/
 /** Longest script or run: one simulated week is far beyond any useful run, and keeps numbers exact. */
@@ -149,6 +152,9 @@ function parseLine(body: string, line: number, members: ReadonlySet<NodeId>, mem
       break
     case 'restart':
       action = {type: 'restart', targets: targets(args, {allowKilled: true})}
+      break
+    case 'stop':
+      action = {type: 'stop', targets: targets(args)}
       break
     case 'isolate':
       action = {type: 'isolate', targets: targets(args)}

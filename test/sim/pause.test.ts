@@ -1,5 +1,5 @@
 /**
- * `pause X [for T]` and `resume X` in simulated time (issue 10, item 2): a paused member is a
+ * `pause X [for T]`, `resume X` and `stop X` in simulated time (issue 10, items 2-3): a paused member is a
  * SIGSTOPped process — it handles nothing, what reaches it waits, its timers fire late.
  */
 import assert from 'node:assert/strict'
@@ -51,4 +51,17 @@ test('pause and resume parse with targets and an optional "for"', () => {
     ],
   )
   assert.throws(() => parseScript('at 1s pause n0 for\n', ['n0']), /line 1: .*for/)
+})
+
+test('a stopped leader hands leadership to a follower before it goes down: no failover, no election timeout', () => {
+  for (const seed of seeds(10)) {
+    const sim = new Simulation({nodes: 3, seed, durationMs: 3000, settings: {timing: 'fast'}, script: 'at 1s stop leader\n'})
+    sim.runUntil(1000)
+    const leader = sim.leadingMember()!
+    sim.runUntil(3000)
+    assert.equal(sim.isAlive(leader), false, `seed ${seed}: ${leader} went down`)
+    assert.notEqual(sim.leadingMember(), null, `seed ${seed}: another member leads`)
+    assert.deepEqual(sim.failovers, [], `seed ${seed}: a hand-off is not a failover`)
+    assert.deepEqual(sim.violations, [])
+  }
 })

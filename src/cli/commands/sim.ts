@@ -16,6 +16,7 @@ export default class Sim extends BaseCommand<typeof Sim> {
 
   at 10s kill leader          # crash: volatile state lost, durable record kept
   at 17s restart n0           # also: restart killed
+  at 18s stop leader          # clean stop (SIGTERM): a leader hands off first, then goes down
   at 20s partition n0 | n1 n2 # symmetric cut between groups
   at 25s cut n1 -> n0         # one-way: messages from n1 to n0 are lost
   at 30s isolate leader

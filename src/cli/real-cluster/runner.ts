@@ -130,6 +130,9 @@ export class RealScriptRunner {
         const done = c.restart(ids)
         return say(`${list(done)}${running.length === 0 ? '' : `; warning: ${running.join(', ')} ${running.length === 1 ? 'is' : 'are'} running, not restarted (kill first)`}`)
       }
+      case 'stop':
+        // SIGTERM: the member stops cleanly, a leader handing leadership off first
+        return say(list(c.signal(await this.resolve(a.targets, status!), 'SIGTERM')))
       case 'pause': {
         const ids = c.signal(await this.resolve(a.targets, status!), 'SIGSTOP')
         hit('pause', ids)
