@@ -10,6 +10,9 @@ import tseslint from 'typescript-eslint'
 /** `../sim`, `../../sim/x.js`, … : a relative import that leaves the current layer. */
 const layer = (...names) => `^(\\.\\./)+(${names.join('|')})(/|$)`
 
+/** The CLI modules that speak the simulator's script language (src/sim/script.ts) on real members. */
+const SCRIPT_USERS = ['src/cli/real-cluster/**/*.ts', 'src/cli/faults.ts', 'src/cli/commands/test.ts', 'src/cli/commands/pause.ts']
+
 const nodeBuiltins = builtinModules.filter((name) => !name.startsWith('_'))
 
 /**
@@ -122,20 +125,23 @@ export default defineConfig(
     rules: {'no-restricted-imports': ['error', {patterns: [coreInternals]}]},
   },
   // The CLI talks to members only through src/wire: it runs src/node only for `start`, and src/sim
-  // only for `sim`. Static and dynamic imports alike (the commands import lazily).
-  ...cliLayerRules('src/cli/**/*.ts', ['node', 'sim'], ['src/cli/commands/start.ts', 'src/cli/commands/sim.ts']),
+  // only for `sim` and for the script language that `dledger test`, `fault` and `pause` share with
+  // it (architecture.md: script.ts and its runner are shared with `dledger test`). Static and
+  // dynamic imports alike (the commands import lazily).
+  ...cliLayerRules('src/cli/**/*.ts', ['node', 'sim'], ['src/cli/commands/start.ts', 'src/cli/commands/sim.ts', ...SCRIPT_USERS]),
   ...cliLayerRules('src/cli/commands/start.ts', ['sim']),
-  ...cliLayerRules('src/cli/commands/sim.ts', ['node']),
+  ...cliLayerRules(['src/cli/commands/sim.ts', ...SCRIPT_USERS], ['node']),
 )
 
 /** The blocks that keep `files` from importing the layers `banned`, statically or with `import()`. */
 function cliLayerRules(files, banned, ignores = []) {
-  const message = `src/cli talks to members through src/wire; it imports src/node only in commands/start.ts and src/sim only in commands/sim.ts (architecture.md, the dependency rule).`
+  files = Array.isArray(files) ? files : [files]
+  const message = `src/cli talks to members through src/wire; it imports src/node only in commands/start.ts and src/sim only in commands/sim.ts and the script language's users (architecture.md, the dependency rule).`
   // \u002F is "/": esquery's regex literals end at the first slash
   const dynamic = `ImportExpression[source.value=/^(\\.\\.\\u002F)+(${banned.join('|')})\\u002F/]`
   return [
     {
-      files: [files],
+      files,
       ignores,
       rules: {
         'no-restricted-imports': ['error', {patterns: [coreInternals, {regex: layer(...banned), message}]}],

@@ -9,6 +9,7 @@ import {request} from 'node:http'
 import type {Peer} from '../core/settings.js'
 import type {NodeId} from '../core/types.js'
 import type {ClusterMember, ClusterStatus, MemberStatus} from '../wire/status.js'
+import {describeFaults} from '../wire/faults.js'
 import type {Style} from './output.js'
 
 /**
@@ -148,6 +149,7 @@ function memberFrom(probe: Probe): ClusterMember {
       preferred: null,
       lastHeartbeatAgoMs: null,
       error: probe.error,
+      faults: null,
     }
   }
   const s = probe.status
@@ -166,6 +168,7 @@ function memberFrom(probe: Probe): ClusterMember {
     preferred: s.preferred === '' ? null : (s.preferred ?? null),
     lastHeartbeatAgoMs: s.lastHeartbeatAgoMs ?? null,
     error: s.error ?? null,
+    faults: s.faults ?? null,
   }
 }
 
@@ -357,7 +360,7 @@ export async function pollCluster(
 }
 
 /** The status table's columns, exactly as spec §4 names them. */
-export const STATUS_COLUMNS = ['ID', 'ADDRESS', 'ROLE', 'TERM', 'LEADER', 'VOTED-FOR', 'LEDGER-END', 'LAST-HEARTBEAT', 'PREFERRED', 'STATUS']
+export const STATUS_COLUMNS = ['ID', 'ADDRESS', 'ROLE', 'TERM', 'LEADER', 'VOTED-FOR', 'LEDGER-END', 'LAST-HEARTBEAT', 'PREFERRED', 'FAULTS', 'STATUS']
 
 const dash = (v: string | number | null) => (v === null ? '-' : String(v))
 
@@ -373,6 +376,7 @@ function statusRows(status: ClusterStatus): string[][] {
     m.ledgerEndIndex === null ? '-' : `${m.ledgerEndIndex}/${m.ledgerEndTerm ?? '-'}`,
     m.lastHeartbeatAgoMs === null ? '-' : `${m.lastHeartbeatAgoMs}ms ago`,
     dash(m.preferred),
+    m.faults === null ? '-' : describeFaults(m.faults),
     m.reachable ? (m.error ?? 'ok') : (m.error ?? 'unreachable'),
   ])
 }
@@ -391,7 +395,7 @@ export async function renderStatus(status: ClusterStatus, opts: {color?: boolean
     for (const [i, m] of status.members.entries()) {
       const style = m.role === null ? undefined : ROLE_STYLES[m.role]
       if (style !== undefined) rows[i][2] = paint(style, rows[i][2])
-      if (!m.reachable) rows[i][9] = paint(['red'], rows[i][9])
+      if (!m.reachable) rows[i][10] = paint(['red'], rows[i][10])
     }
   }
   const lines = [await renderTable(STATUS_COLUMNS, rows)]

@@ -27,7 +27,7 @@ export interface RunRecord {
 }
 
 /** Every run record in the home (unreadable files are skipped). */
-function readRunRecords(paths: DledgerPaths): RunRecord[] {
+export function readRunRecords(paths: DledgerPaths): RunRecord[] {
   if (!existsSync(paths.runDir)) return []
   const records: RunRecord[] = []
   for (const name of readdirSync(paths.runDir).sort()) {

@@ -203,6 +203,8 @@ export function describeEvent(record: VoteLogRecord): string {
       return `${show(r.succNum)}/${show(r.allNum)} acks${typeof r.notReadyNum === 'number' && r.notReadyNum > 0 ? `, ${r.notReadyNum} not ready` : ''}, last quorum ${show(r.lastSuccessAgoMs)} ms ago${r.reason ? ` (${show(r.reason)})` : ''}`
     case 'LEADERSHIP_TRANSFER':
       return `${show(r.phase)} to ${show(r.transferee)}${r.code !== undefined && r.code !== 'SUCCESS' ? ` ${show(r.code)}` : ''}${r.detail ? ` (${show(r.detail)})` : ''}`
+    case 'FAULTS':
+      return `faults now ${show(r.faults)}${r.by ? ` (set by ${show(r.by)})` : ''}`
     default: {
       const never: never = record
       return JSON.stringify(never)

@@ -42,6 +42,8 @@ export type VoteLogEvent = EventBase &
         code: ResponseCodeName
         detail?: string
       }
+    /** the member's injected network faults changed (`dledger fault`); `faults` describes them, `none` after a heal */
+    | {type: 'FAULTS'; faults: string; by: string}
   )
 
 export type VoteLogEventType = VoteLogEvent['type']
@@ -56,6 +58,7 @@ export const VOTE_LOG_EVENT_TYPES: readonly VoteLogEventType[] = [
   'HEARTBEAT_TIMEOUT',
   'HEARTBEAT_QUORUM_LOST',
   'LEADERSHIP_TRANSFER',
+  'FAULTS',
 ]
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never

@@ -2,10 +2,11 @@
  * A member's admin requests (the CLI's AdminRequest frames, already authenticated by the server):
  * `status`, `revote` (DLedger's testRevote), `stepDown`, `setPreferredLeaders` (durable before it
  * is applied), `subscribeLog` (the vote log's tail, then every new event on the connection), and
- * the ledger's `append` and `read` (ledger-admin.ts).
+ * the ledger's `append` and `read` (ledger-admin.ts), and `faults` (the fault layer, fault-layer.ts).
  * Core commands go through the member's one input queue, like every other input.
  */
 import type {Elector, StepOutput} from '../core/elector.js'
+import type {VoteLogEvent} from '../core/events.js'
 import type {ReplicatorOutput} from '../core/replicator.js'
 import {MAX_TERM} from '../core/limits.js'
 import type {Settings} from '../core/settings.js'
@@ -14,6 +15,7 @@ import {type AdminRequest, type AdminResponse, encodeFrame, type LogEventFrame, 
 import type {MemberStatus} from '../wire/status.js'
 import type {Clock} from './clock.js'
 import {errorMessage} from './errors.js'
+import {type FaultLayer, handleFaultsOp} from './fault-layer.js'
 import {adminAppend, adminRead} from './ledger-admin.js'
 import type {Logger} from './logger.js'
 import type {DropReason} from './metrics.js'
@@ -33,6 +35,8 @@ export interface AdminHost {
   readonly peerIds: ReadonlySet<NodeId>
   readonly preferredStore: PreferredStore
   readonly voteLog: VoteLog
+  /** the member's injected network faults */
+  readonly faults: FaultLayer
   /** the member's core (set once the member started) */
   core(): Elector
   /** queues one core input (the member's one input path) */
@@ -41,6 +45,8 @@ export interface AdminHost {
   ledger(): Replication | null
   /** queues one replicator input on the same path */
   ledgerInput(run: (nowMs: number) => ReplicatorOutput, what: string): void
+  /** logs events the member itself records (the vote log, metrics, the role hook) */
+  onEvents(events: VoteLogEvent[]): void
   /** counts and logs a dropped message */
   dropped(reason: DropReason, detail: string): void
   status(): MemberStatus
@@ -118,6 +124,16 @@ export class AdminHandler {
         if (ledger === null) return reply({ok: false, code: 'LEADER_NOT_READY', error: 'the ledger is not loaded yet'})
         return adminAppend(ledger, s.maxEntryBodyBytes, req, reply, (run, what) => host.ledgerInput(run, what))
       }
+      case 'faults':
+        return reply(
+          handleFaultsOp(host.faults, req.set, {
+            selfId: s.selfId,
+            peerIds: host.peerIds,
+            by: describeConnection(conn),
+            log: host.log,
+            record: (faults) => host.onEvents([{type: 'FAULTS', faults, by: describeConnection(conn), atMs: host.clock.now(), node: s.selfId, term: before.term}]),
+          }),
+        )
       case 'read': {
         const ledger = host.ledger()
         if (ledger === null) return reply({ok: false, code: 'LEADER_NOT_READY', error: 'the ledger is not loaded yet'})

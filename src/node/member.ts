@@ -24,6 +24,7 @@ import {AdminHandler, describeConnection as describe} from './admin.js'
 import {type Clock, realClock, Ticker} from './clock.js'
 import {DataDirLock} from './data-dir-lock.js'
 import {errorMessage, StartupError} from './errors.js'
+import {FaultLayer} from './fault-layer.js'
 import {createLogger, type Logger} from './logger.js'
 import {type DropReason, Metrics} from './metrics.js'
 import {ResponseRoutes} from './response-routes.js'
@@ -138,6 +139,8 @@ class Member implements RunningMember {
   private lock: DataDirLock | null = null
   /** ends the hand-off's wait for its transfer's outcome */
   private transferSettled: (() => void) | null = null
+  /** injected network faults on peer traffic (`dledger fault`); volatile */
+  private readonly faults: FaultLayer
 
   constructor(private readonly opts: MemberOptions) {
     this.settings = opts.settings
@@ -156,6 +159,7 @@ class Member implements RunningMember {
     // --on-role-change: bounded, one run at a time, never blocking the loop (role-hook.ts)
     this.roleHook = opts.onRoleChange !== undefined && opts.onRoleChange.trim() !== '' ? new RoleHookRunner({command: opts.onRoleChange, log: this.log}) : null
     this.peerIds = new Set(opts.settings.peers.map((p) => p.id))
+    this.faults = new FaultLayer(opts.random, this.peerIds)
     const self = opts.settings.peers.find((p) => p.id === opts.settings.selfId)
     this.address = self?.address ?? ''
     this.host = self?.host ?? '127.0.0.1'
@@ -167,6 +171,7 @@ class Member implements RunningMember {
       peerIds: this.peerIds,
       preferredStore: this.preferredStore,
       voteLog: this.voteLog,
+      faults: this.faults,
       core: () => this.core,
       input: (fn, what) => this.input(fn, what),
       ledger: () => this.ledger,
@@ -174,6 +179,7 @@ class Member implements RunningMember {
         const ledger = this.ledger
         if (ledger !== null) this.input(ledger.step(this.ledgerHost, (_r, t) => run(t)), what)
       },
+      onEvents: (events) => this.onEvents(events),
       dropped: (reason, detail) => this.dropped(reason, detail),
       status: () => this.status(),
     })
@@ -269,6 +275,7 @@ class Member implements RunningMember {
       pingIntervalMs,
       log: this.log,
       random: this.opts.random,
+      faults: this.faults,
       onResponse: (resp, info) => {
         if (info.synthetic) this.metrics.requestFailures++
         else if (resp.kind === 'HeartBeatResponse' && info.rttMs !== null) this.metrics.heartbeatRtt(info.rttMs)
@@ -436,7 +443,9 @@ class Member implements RunningMember {
       this.log.debug(`no connection to answer ${m.kind} ${m.reqId} for ${m.localId} on (it closed)`)
       return
     }
-    if (!conn.send(encodeFrame(m))) this.log.debug(`could not answer ${m.localId}: its connection is gone`)
+    this.faults.send(m.localId, () => {
+      if (!conn.send(encodeFrame(m))) this.log.debug(`could not answer ${m.localId}: its connection is gone`)
+    })
   }
 
   private onEvents(events: VoteLogEvent[]): void {
@@ -483,13 +492,13 @@ class Member implements RunningMember {
       case 'VoteRequest':
       case 'HeartBeatRequest':
       case 'LeadershipTransferRequest':
-        if (!this.admit(conn, frame)) return
+        if (!this.admit(conn, frame) || this.faults.dropsInbound(frame.localId)) return
         this.routes.remember(conn, frame, this.clock.now())
         this.input((t) => this.core.receive(frame, t), frame.kind)
         return
       case 'PushEntryRequest': {
         const ledger = this.ledger
-        if (ledger === null || !this.admit(conn, frame)) return
+        if (ledger === null || !this.admit(conn, frame) || this.faults.dropsInbound(frame.localId)) return
         this.routes.remember(conn, frame, this.clock.now())
         this.input(ledger.step(this.ledgerHost, (r, t) => r.receive(frame, t)), frame.kind)
         return
@@ -537,6 +546,6 @@ class Member implements RunningMember {
   status(): MemberStatus {
     const now = this.clock.now()
     const info = {address: this.address, pid: process.pid, startedAt: this.startedAtIso, uptimeMs: Math.round(now - this.startedAtMs), version: VERSION}
-    return memberStatus(this.core.snapshot(now), info)
+    return {...memberStatus(this.core.snapshot(now), info), faults: this.faults.current()}
   }
 }

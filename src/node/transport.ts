@@ -21,6 +21,7 @@ import {networkErrorPushResponse, type PushEntryRequest, type PushEntryResponse}
 import {type NodeId, networkErrorResponse, type Request, type Response} from '../core/types.js'
 import {bearer, GROUP_HEADER, MAX_FRAME_BYTES, NODE_HEADER, parseFrame, type ParseFailureReason, WS_PATH} from '../wire/frames.js'
 import {errorMessage} from './errors.js'
+import type {FaultLayer} from './fault-layer.js'
 import {type Logger, silentLogger} from './logger.js'
 import {MAX_BUFFERED_BYTES} from './server.js'
 
@@ -67,6 +68,8 @@ export interface TransportOptions {
   pingIntervalMs: number
   log?: Logger
   random?: () => number
+  /** injected network faults on requests sent and answers received */
+  faults?: FaultLayer
   /** a peer's answer to one of our requests, or a synthetic NETWORK_ERROR; called synchronously */
   onResponse(response: PeerResponse, info: ResponseInfo): void
   /** a frame on an outbound connection that is not an answer we wait for */
@@ -134,14 +137,18 @@ export class Transport {
     }, this.opts.rpcTimeoutMs)
     timer.unref()
     link.pending.set(req.reqId, {req, timer, sentAt: performance.now()})
-    ws.send(JSON.stringify(req), (error) => {
-      if (!error) return
-      const p = link.pending.get(req.reqId)
-      if (p === undefined) return
-      link.pending.delete(req.reqId)
-      clearTimeout(p.timer)
-      this.deliver(networkError(req), {synthetic: true, rttMs: null})
-    })
+    // a request the fault layer drops is never sent: its timeout answers NETWORK_ERROR, as for a lost packet
+    const transmit = () =>
+      ws.send(JSON.stringify(req), (error) => {
+        if (!error) return
+        const p = link.pending.get(req.reqId)
+        if (p === undefined) return
+        link.pending.delete(req.reqId)
+        clearTimeout(p.timer)
+        this.deliver(networkError(req), {synthetic: true, rttMs: null})
+      })
+    if (this.opts.faults === undefined) transmit()
+    else this.opts.faults.send(req.remoteId, transmit)
   }
 
   /** Reconnects to `peer` now if the link is down and waiting out a backoff (the peer just showed up). */
@@ -245,6 +252,7 @@ export class Transport {
       return
     }
     const frame = parsed.frame
+    if (this.opts.faults?.dropsInbound(link.peer.id) === true) return
     const pending = 'reqId' in frame ? link.pending.get(frame.reqId) : undefined
     if (pending === undefined || frame.kind !== RESPONSE_KIND[pending.req.kind]) {
       // a late answer after a timeout is normal; anything else is not for us

@@ -58,9 +58,24 @@ interface SimNode {
   /** role and term after its last step, to notice a change of the cluster view */
   role: Role | null
   term: number
+  /** stopped like SIGSTOP: it handles nothing and its timers wait until it resumes */
+  paused: boolean
+  /** when a `pause … for T` ends (+∞: at an explicit resume) */
+  resumeAtMs: number
+  /** what reached it while paused, handled in order when it resumes */
+  held: (SimMessage | ClientAppend)[]
+  /** a clean stop in progress (`stop`): it goes down when its hand-off ends or at this time */
+  stopByMs: number | null
 }
 
-function isPush(m: SimMessage): m is PushMessage {
+/** A client's append that reached a paused leader: it is read when the process continues. */
+interface ClientAppend {
+  kind: 'ClientAppend'
+  bodies: string[]
+  ticket: string
+}
+
+function isPush(m: SimMessage | ClientAppend): m is PushMessage {
   return m.kind === 'PushEntryRequest' || m.kind === 'PushEntryResponse'
 }
 
@@ -105,7 +120,7 @@ export class Cluster {
     const {preferredLeaderIds, ...timing} = options.settings ?? {}
     this.nodes = this.ids.map((id) => {
       const settings = buildSettings({selfId: id, peers: this.peers, ...timing, ...(preferredLeaderIds ? {preferredLeaderIds} : {})})
-      return {id, settings, elector: null, replicator: null, committedIndex: -1, incarnations: 0, deadlineMs: Number.POSITIVE_INFINITY, role: null, term: -1}
+      return {id, settings, elector: null, replicator: null, committedIndex: -1, incarnations: 0, deadlineMs: Number.POSITIVE_INFINITY, role: null, term: -1, paused: false, resumeAtMs: Number.POSITIVE_INFINITY, held: [], stopByMs: null}
     })
     for (const n of this.nodes) this.byId.set(n.id, n)
     const down = new Set(options.down ?? [])
@@ -189,6 +204,14 @@ export class Cluster {
   /** Ticks a member's core now. */
   tick(id: NodeId): void {
     const n = this.node(id)
+    if (n.paused) {
+      if (this.now >= n.resumeAtMs) this.resume([id])
+      return
+    }
+    if (n.stopByMs !== null && n.elector !== null && (!n.elector.transferInProgress || this.now >= n.stopByMs)) {
+      this.kill([id], 'stop')
+      return
+    }
     if (n.elector !== null) this.apply(n, n.elector.tick(this.now))
     if (n.replicator !== null && n.replicator.nextDeadlineMs() <= this.now) this.applyLedger(n, n.replicator.tick(this.now))
   }
@@ -199,15 +222,26 @@ export class Cluster {
     const target = this.byId.get(item.to)
     if (item.refusal) {
       // the requester's own NETWORK_ERROR; lost if the requester crashed meanwhile
-      if (target?.elector != null && !isPush(item.message)) this.apply(target, target.elector.receive(item.message, this.now))
+      // a push refused by a down member is not answered: the replicator's own timeout covers it
+      if (isPush(item.message)) return
+      if (target?.paused === true) target.held.push(item.message)
+      else if (target?.elector != null) this.apply(target, target.elector.receive(item.message, this.now))
       return
     }
     if (this.network.isCut(item.from, item.to)) return this.drop(item.from, item.to, item.message, 'cut')
     if (target === undefined || target.elector === null) return this.undeliverable(item.from, item.to, item.message)
+    // a stopped process's socket still takes the bytes; it reads them when it continues
+    if (target.paused) return void target.held.push(item.message)
     this.messages.delivered++
-    const m = item.message
-    if (isPush(m)) this.applyLedger(target, (target.replicator as Replicator).receive(m, this.now))
-    else this.apply(target, target.elector.receive(m, this.now))
+    this.handle(target, item.message)
+  }
+
+  /** A live member handles one message: a push goes to its replicator, the rest to its elector. */
+  private handle(n: SimNode, m: SimMessage | ClientAppend): void {
+    if (n.elector === null) return
+    if (m.kind === 'ClientAppend') this.applyLedger(n, (n.replicator as Replicator).append(m.bodies, m.ticket, this.now))
+    else if (isPush(m)) this.applyLedger(n, (n.replicator as Replicator).receive(m, this.now))
+    else this.apply(n, n.elector.receive(m, this.now))
   }
 
   /** Called after every core step, once the step is persisted, routed, logged and checked. */
@@ -268,9 +302,14 @@ export class Cluster {
     if (fed !== null) this.apply(n, fed)
   }
 
+  /** When the member next needs a tick: its core's or replicator's deadline, or its clean stop's. */
   private deadlineOf(n: SimNode): number {
-    if (n.elector === null) return Number.POSITIVE_INFINITY
-    return Math.min(n.elector.nextDeadlineMs(), n.replicator?.nextDeadlineMs() ?? Number.POSITIVE_INFINITY)
+    const e = n.elector
+    if (e === null) return Number.POSITIVE_INFINITY
+    const own = Math.min(e.nextDeadlineMs(), n.replicator?.nextDeadlineMs() ?? Number.POSITIVE_INFINITY)
+    if (n.stopByMs === null) return own
+    // a stopping member goes down once its hand-off ends, at the latest at stopByMs
+    return e.transferInProgress ? Math.min(own, n.stopByMs) : this.now
   }
 
   private onAppendAck(from: NodeId, ack: ReplicatorOutput['acks'][number]): void {
@@ -344,6 +383,9 @@ export class Cluster {
       n.committedIndex = -1
       n.deadlineMs = Number.POSITIVE_INFINITY
       n.role = null
+      n.paused = false
+      n.held = []
+      n.stopByMs = null
       done.push(id)
       const lost = this.network.dropInbound(id)
       for (const item of lost) this.drop(item.from, item.to, item.message, 'down')
@@ -365,6 +407,75 @@ export class Cluster {
     }
     this.refreshView()
     return done
+  }
+
+  /**
+   * Pauses live members like SIGSTOP: each handles nothing, what reaches it waits, its timers wait.
+   * With `forMs`, it resumes on its own that much later. Returns the members paused.
+   */
+  pause(ids: readonly NodeId[], forMs: number | null = null): NodeId[] {
+    const leader = this.leadingMember()
+    const done: NodeId[] = []
+    for (const id of ids) {
+      const n = this.node(id)
+      if (n.elector === null || n.paused) continue
+      n.paused = true
+      n.resumeAtMs = forMs === null ? Number.POSITIVE_INFINITY : this.now + forMs
+      n.deadlineMs = n.resumeAtMs
+      done.push(id)
+      this.trace({kind: 'pause', node: id, ...(forMs === null ? {} : {forMs})})
+    }
+    if (leader !== null && done.includes(leader)) this.startFailover('pause', leader)
+    return done
+  }
+
+  /** Continues paused members: the late timers fire first, then what reached them is handled in order. */
+  resume(ids: readonly NodeId[]): NodeId[] {
+    const done: NodeId[] = []
+    for (const id of ids) {
+      const n = this.node(id)
+      if (!n.paused || n.elector === null) continue
+      n.paused = false
+      n.resumeAtMs = Number.POSITIVE_INFINITY
+      const held = n.held
+      n.held = []
+      done.push(id)
+      this.trace({kind: 'resume', node: id, held: held.length})
+      this.apply(n, n.elector.tick(this.now))
+      for (const m of held) {
+        if (n.elector === null || n.paused) break
+        this.messages.delivered++
+        this.handle(n, m)
+      }
+    }
+    return done
+  }
+
+  /**
+   * Stops members cleanly (SIGTERM): a leader first hands leadership to its most caught-up
+   * follower and goes down when the hand-off ends (at most the transfer deadline); the others go
+   * down at once. Returns the members stopping.
+   */
+  stop(ids: readonly NodeId[]): NodeId[] {
+    const done: NodeId[] = []
+    for (const id of ids) {
+      const n = this.node(id)
+      if (n.elector === null || n.paused || n.stopByMs !== null) continue
+      done.push(id)
+      const target = n.role === 'LEADER' ? n.elector.mostCaughtUpFollower() : null
+      if (target === null) {
+        this.kill([id], 'stop')
+        continue
+      }
+      n.stopByMs = this.now + n.settings.leadershipTransferTimeoutMs
+      this.trace({kind: 'stop', node: id, handoffTo: target})
+      this.apply(n, n.elector.transferLeadership(target, this.now))
+    }
+    return done
+  }
+
+  isPaused(id: NodeId): boolean {
+    return this.node(id).paused
   }
 
   /** Symmetric cut between every two groups. */
@@ -407,7 +518,7 @@ export class Cluster {
    */
   elect(id: NodeId): number | null {
     const n = this.node(id)
-    if (n.elector === null) return null
+    if (n.elector === null || n.paused) return null
     const term = this.highestLiveTerm() + 1
     this.trace({kind: 'elect', node: id, term})
     this.apply(n, n.elector.revote(term, this.now))
@@ -438,7 +549,8 @@ export class Cluster {
     }
     this.clientTransfers.set(req.reqId, {line, transfereeId})
     this.trace({kind: 'message', from: CLIENT_ID, to: leader, fate: 'direct', message: req})
-    this.apply(n, (n.elector as Elector).receive(req, this.now))
+    if (n.paused) n.held.push(req)
+    else this.apply(n, (n.elector as Elector).receive(req, this.now))
     return leader
   }
 
@@ -453,7 +565,8 @@ export class Cluster {
     const ticket = `${CLIENT_ID}.${++this.clientReqs}`
     this.clientAppends.set(ticket, {line, count})
     const bodies = Array.from({length: count}, (_, i) => `${ticket}#${i}`)
-    this.applyLedger(n, (n.replicator as Replicator).append(bodies, ticket, this.now))
+    if (n.paused) n.held.push({kind: 'ClientAppend', bodies, ticket})
+    else this.handle(n, {kind: 'ClientAppend', bodies, ticket})
     return leader
   }
 
@@ -508,6 +621,9 @@ export class Cluster {
     n.elector = new Elector(n.settings, durable, rng.fn(), this.now)
     n.replicator = new Replicator(n.settings, this.disk.readLog(n.id), this.now)
     n.committedIndex = -1
+    n.paused = false
+    n.held = []
+    n.stopByMs = null
     const {role, currTerm} = n.elector
     n.deadlineMs = this.deadlineOf(n)
     n.role = role
@@ -519,7 +635,7 @@ export class Cluster {
   }
 
   /** The last heartbeat of `leader` that one of its followers accepted, then the failover opens. */
-  private startFailover(cause: 'kill' | 'isolate', leader: NodeId): void {
+  private startFailover(cause: 'kill' | 'isolate' | 'pause', leader: NodeId): void {
     let lastHeartbeatAtMs: number | null = null
     for (const n of this.nodes) {
       const m = n.elector?.snapshot(this.now)

@@ -15,13 +15,13 @@ export interface LeaderChange {
 }
 
 export interface Failover {
-  /** when the leader was killed or isolated */
+  /** when the leader was killed, isolated or paused */
   atMs: number
   /** until the next member became leader (or the run ended) */
   leaderlessMs: number
   /** false when no member became leader before the run ended */
   recovered: boolean
-  cause: 'kill' | 'isolate'
+  cause: 'kill' | 'isolate' | 'pause'
   /** the leader that was killed or isolated, and the one that replaced it */
   from: NodeId
   to: NodeId | null

@@ -138,6 +138,14 @@ export class ScriptRunner {
         const done = c.restart(ids)
         return say(`${list(done)}${running.length === 0 ? '' : `; warning: ${running.join(', ')} ${running.length === 1 ? 'is' : 'are'} running, not restarted (kill first)`}`)
       }
+      case 'stop':
+        return say(list(c.stop(this.resolve(a.targets))))
+      case 'pause': {
+        const ids = c.pause(this.resolve(a.targets), a.forMs)
+        return say(`${list(ids)}${a.forMs === null || ids.length === 0 ? '' : `, resumes at ${formatTime(c.now + a.forMs)}`}`)
+      }
+      case 'resume':
+        return say(list(c.resume(this.resolve(a.targets))))
       case 'isolate': {
         const ids = this.resolve(a.targets)
         say(list(ids))
@@ -174,6 +182,7 @@ export class ScriptRunner {
         const [id] = this.resolve(a.target)
         if (id === undefined) return say('no such member now, skipped')
         if (!c.isAlive(id)) return say(`${id} is down, skipped`)
+        if (c.isPaused(id)) return say(`${id} is paused, skipped`)
         say(`${id} campaigns for term ${c.highestLiveTerm() + 1}`)
         c.elect(id)
         return

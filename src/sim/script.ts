@@ -3,6 +3,7 @@
  *
  *   at 10s kill leader          # crash: volatile state lost, durable record kept
  *   at 17s restart n0
+ *   at 18s stop leader          # clean stop (SIGTERM): a leader hands off first, then goes down
  *   at 20s partition n0 | n1 n2 # symmetric cut between groups
  *   at 25s cut n1 -> n0         # one-way: messages from n1 to n0 are lost
  *   at 30s isolate leader
@@ -11,6 +12,7 @@
  *   at 45s transfer n2          # leadership transfer to n2 via the current leader
  *   at 50s elect n1             # force n1 to campaign for the next term now
  *   at 52s append 10            # a client appends 10 entries at the current leader
+ *   at 53s pause leader for 5s  # SIGSTOP: handles nothing, its timers fire late (also: resume X)
  *   at 59s expect leader n2     # also: expect leader any|none|n0,n1, expect term >= 3, … within 2s
  *
  * Times take `ms`, `s` or `m`. A target is a member id, several ids (`n0,n1`), `leader` (the
@@ -37,6 +39,8 @@ export type Expectation =
 export type Action =
   | {type: 'kill'; targets: Target}
   | {type: 'restart'; targets: Target}
+  /** a clean stop (SIGTERM): a leader hands leadership to its most caught-up follower first */
+  | {type: 'stop'; targets: Target}
   | {type: 'partition'; groups: Target[]}
   | {type: 'cut'; from: Target; to: Target}
   | {type: 'isolate'; targets: Target}
@@ -45,6 +49,9 @@ export type Action =
   | {type: 'transfer'; target: Target}
   | {type: 'elect'; target: Target}
   | {type: 'append'; count: number}
+  /** stop the process (SIGSTOP): it handles nothing, its timers fire late; `forMs` null: until `resume` */
+  | {type: 'pause'; targets: Target; forMs: number | null}
+  | {type: 'resume'; targets: Target}
   | {type: 'expect'; expectation: Expectation; withinMs: number}
 
 export interface ScriptLine {
@@ -72,7 +79,7 @@ export class ScriptError extends Error {
   }
 }
 
-const ACTIONS = ['kill', 'restart', 'partition', 'cut', 'isolate', 'heal', 'loss', 'transfer', 'elect', 'append', 'expect'] as const
+const ACTIONS = ['kill', 'restart', 'stop', 'pause', 'resume', 'partition', 'cut', 'isolate', 'heal', 'loss', 'transfer', 'elect', 'append', 'expect'] as const
 /** The most entries one `append` line may add. */
 export const MAX_APPEND_COUNT = 10_000
 const TIME_PART_RE = /(\d+(?:\.\d+)?)(ms|s|m)/g
@@ -150,8 +157,20 @@ function parseLine(body: string, line: number, members: ReadonlySet<NodeId>, mem
     case 'restart':
       action = {type: 'restart', targets: targets(args, {allowKilled: true})}
       break
+    case 'stop':
+      action = {type: 'stop', targets: targets(args)}
+      break
     case 'isolate':
       action = {type: 'isolate', targets: targets(args)}
+      break
+    case 'pause': {
+      const f = /^(.*?)\s+for\s+(\S+)$/.exec(args)
+      if (f === null && /\bfor\b/.test(args)) throw new Error(`"for" needs a time, e.g. "pause leader for 5s"`)
+      action = {type: 'pause', targets: targets(f === null ? args : f[1]), forMs: f === null ? null : parseTime(f[2])}
+      break
+    }
+    case 'resume':
+      action = {type: 'resume', targets: targets(args)}
       break
     case 'partition': {
       const parts = args.split('|').map((g) => g.trim())

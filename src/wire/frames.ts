@@ -33,6 +33,7 @@ import {
   type VoteRequest,
   type VoteResponse,
 } from '../core/types.js'
+import type {FaultState} from './faults.js'
 import type {MemberStatus} from './status.js'
 
 /** The path of the WebSocket endpoint on a member's HTTP server. */
@@ -128,6 +129,17 @@ export const MAX_APPEND_BODIES = 10_000
 /** The most vote-log records a `subscribeLog` answer carries (keeps it well under 1 MiB). */
 export const MAX_LOG_TAIL = 1000
 
+const faultIds = z.array(z.string().regex(MEMBER_ID_PATTERN)).max(64)
+const delayBound = z.int().min(0).max(60_000)
+const faultStateSchema = z.object({
+  dropTo: faultIds,
+  dropFrom: faultIds,
+  loss: z.number().min(0).max(1),
+  delayMs: z.tuple([delayBound, delayBound]).refine(([a, b]) => a <= b, 'the delay range must be MIN-MAX with MIN <= MAX').nullable(),
+})
+const faultShape: Same<z.infer<typeof faultStateSchema>, FaultState> = true
+void faultShape
+
 const adminRequestSchema = z.discriminatedUnion('op', [
   /** → result: MemberStatus */
   z.object({...adminBase, op: z.literal('status')}),
@@ -155,6 +167,8 @@ const adminRequestSchema = z.discriminatedUnion('op', [
    * from `from` to `to` (the whole log with `uncommitted`), cut short (`more`) to fit one frame
    */
   z.object({...adminBase, op: z.literal('read'), from: indexField.optional(), to: indexField.optional(), uncommitted: z.boolean().optional()}),
+  /** the fault layer (src/node/fault-layer.ts): with `set`, replace the faults (all empty heals) → result {faults} */
+  z.object({...adminBase, op: z.literal('faults'), set: faultStateSchema.optional()}),
 ])
 export type AdminRequest = z.infer<typeof adminRequestSchema>
 
@@ -293,6 +307,7 @@ const memberStatusSchema = z.object({
   startedAt: z.string().max(64),
   uptimeMs: z.number(),
   version: z.string().max(64),
+  faults: faultStateSchema.nullable().optional(),
 })
 const statusShape: Same<z.infer<typeof memberStatusSchema>, MemberStatus> = true
 void statusShape

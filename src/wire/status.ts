@@ -4,6 +4,7 @@
  */
 import type {MemberSnapshot} from '../core/elector.js'
 import type {NodeId, Role} from '../core/types.js'
+import type {FaultState} from './faults.js'
 
 /** One live member's entry, as that member reports it: its core's snapshot and what the process adds. */
 export interface MemberStatus extends Omit<MemberSnapshot, 'preferredLeaderIds'> {
@@ -19,6 +20,8 @@ export interface MemberStatus extends Omit<MemberSnapshot, 'preferredLeaderIds'>
   uptimeMs: number
   /** dledger's version */
   version: string
+  /** the network faults injected on its peer traffic (`dledger fault`); null or absent: none */
+  faults?: FaultState | null
 }
 
 /** What the process adds to its core's snapshot in a status report. */
@@ -73,6 +76,8 @@ export interface ClusterMember {
   lastHeartbeatAgoMs: number | null
   /** why the member could not be asked; null when it answered */
   error: string | null
+  /** the network faults injected on its peer traffic (`dledger fault`); null: none or unknown */
+  faults: FaultState | null
 }
 
 /** `dledger status --json` (spec §4). */

@@ -73,6 +73,7 @@ describe('aggregateStatus', () => {
       'preferred',
       'lastHeartbeatAgoMs',
       'error',
+      'faults',
     ])
     assert.equal(s.members[1].pid, 1001)
     assert.equal(confirmedLeader(s)?.id, 'n0')
@@ -185,9 +186,9 @@ describe('renderStatus', () => {
     const text = await renderStatus(aggregateStatus([up('n0', {role: 'LEADER', lastHeartbeatAgoMs: null}), up('n1'), down('n2')]))
     const lines = text.split('\n')
     assert.deepEqual(lines[0].split(/\s+/), STATUS_COLUMNS)
-    assert.match(lines[1], /^n0\s+127\.0\.0\.1:7001\s+LEADER\s+3\s+n0\s+n0\s+-1\/-1\s+-\s+-\s+ok$/)
-    assert.match(lines[2], /^n1\s+127\.0\.0\.1:7002\s+FOLLOWER\s+3\s+n0\s+n0\s+-1\/-1\s+40ms ago\s+-\s+ok$/)
-    assert.match(lines[3], /^n2\s+127\.0\.0\.1:7003(\s+-){7}\s+unreachable: connection refused$/)
+    assert.match(lines[1], /^n0\s+127\.0\.0\.1:7001\s+LEADER\s+3\s+n0\s+n0\s+-1\/-1\s+-\s+-\s+-\s+ok$/)
+    assert.match(lines[2], /^n1\s+127\.0\.0\.1:7002\s+FOLLOWER\s+3\s+n0\s+n0\s+-1\/-1\s+40ms ago\s+-\s+-\s+ok$/)
+    assert.match(lines[3], /^n2\s+127\.0\.0\.1:7003(\s+-){8}\s+unreachable: connection refused$/)
     assert.match(lines[4], /^warning: /)
   })
 })

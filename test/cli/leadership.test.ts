@@ -39,6 +39,7 @@ function member(id: string, over: Partial<ClusterMember> = {}): ClusterMember {
     preferred: null,
     lastHeartbeatAgoMs: 10,
     error: null,
+    faults: null,
     ...over,
   }
 }

@@ -54,6 +54,7 @@ const MEMBER_FIELDS = [
   'preferred',
   'lastHeartbeatAgoMs',
   'error',
+  'faults',
 ]
 
 function runRecords(sb: Sandbox): RunRecord[] {
@@ -105,7 +106,7 @@ async function freePortRange(n: number): Promise<number> {
 /** The rows of the status table: the first whitespace-separated fields of each line after the header. */
 function tableRows(stdout: string): string[][] {
   const lines = stdout.split('\n')
-  const header = lines.findIndex((l) => /^ID\s+ADDRESS\s+ROLE\s+TERM\s+LEADER\s+VOTED-FOR\s+LEDGER-END\s+LAST-HEARTBEAT\s+PREFERRED\s+STATUS$/.test(l))
+  const header = lines.findIndex((l) => /^ID\s+ADDRESS\s+ROLE\s+TERM\s+LEADER\s+VOTED-FOR\s+LEDGER-END\s+LAST-HEARTBEAT\s+PREFERRED\s+FAULTS\s+STATUS$/.test(l))
   assert.ok(header >= 0, `no status table in:\n${stdout}`)
   const rows: string[][] = []
   for (const line of lines.slice(header + 1)) {

@@ -119,7 +119,7 @@ const ERRORS: [string, number, RegExp][] = [
   ['at 1s heal\n\nat soon heal', 3, /invalid time "soon"/],
   ['at 10 heal', 1, /needs a unit/],
   ['at 1s', 1, /missing action after "at 1s"/],
-  ['# c\nat 1s explode n0', 2, /unknown action "explode" \(expected kill, restart, partition, cut, isolate, heal, loss, transfer, elect, append or expect\)/],
+  ['# c\nat 1s explode n0', 2, /unknown action "explode" \(expected kill, restart, stop, pause, resume, partition, cut, isolate, heal, loss, transfer, elect, append or expect\)/],
   ['at 1s kill', 1, /kill needs a target/],
   ['at 1s kill n7', 1, /unknown member "n7" \(members: n0, n1, n2\)/],
   ['at 1s kill killed', 1, /"killed" is a target of restart only/],

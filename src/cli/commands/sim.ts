@@ -16,6 +16,7 @@ export default class Sim extends BaseCommand<typeof Sim> {
 
   at 10s kill leader          # crash: volatile state lost, durable record kept
   at 17s restart n0           # also: restart killed
+  at 18s stop leader          # clean stop (SIGTERM): a leader hands off first, then goes down
   at 20s partition n0 | n1 n2 # symmetric cut between groups
   at 25s cut n1 -> n0         # one-way: messages from n1 to n0 are lost
   at 30s isolate leader
@@ -24,6 +25,7 @@ export default class Sim extends BaseCommand<typeof Sim> {
   at 45s transfer n2          # leadership transfer to n2 via the current leader
   at 50s elect n1             # force n1 to campaign for the next term now
   at 52s append 10            # a client appends 10 entries at the current leader
+  at 53s pause leader for 5s  # SIGSTOP: handles nothing, its timers fire late (also: pause X, resume X)
   at 59s expect leader n2     # also: expect leader any|none, expect term >= 3, ... within 2s
 
 Targets: a member id, several ids (n0,n1), leader, follower (one), followers (all), killed (restart only). Times take ms, s or m.

@@ -7,7 +7,7 @@ import {OperationError} from '../errors.js'
 /** `dledger status`: every member's view at once, as a table or JSON (spec §4). */
 export default class Status extends MemberCommand<typeof Status> {
   static override summary = 'Show every member of the cluster: role, term, leader, vote, ledger end'
-  static override description = `Asks every member's /status at once (each bounded by --timeout) and prints one row per member: ID, ADDRESS, ROLE, TERM, LEADER, VOTED-FOR, LEDGER-END, LAST-HEARTBEAT, PREFERRED, STATUS. A member that does not answer is a row with the reason in STATUS. Warnings follow the table, the most important first: no leader, or a leader without a majority (\`dledger health\` turns that into an exit code), two leaders in one term, members that disagree on the leader or the preferred leader, unreachable members.
+  static override description = `Asks every member's /status at once (each bounded by --timeout) and prints one row per member: ID, ADDRESS, ROLE, TERM, LEADER, VOTED-FOR, LEDGER-END, LAST-HEARTBEAT, PREFERRED, FAULTS (the network faults injected with \`dledger fault\`, "-" for none), STATUS. A member that does not answer is a row with the reason in STATUS. Warnings follow the table, the most important first: no leader, or a leader without a majority (\`dledger health\` turns that into an exit code), two leaders in one term, members that disagree on the leader or the preferred leader, unreachable members.
 
 The cluster comes from the profile in the home, or from --peers for any cluster without one. Exit 0 when at least one member answered, 1 when none did.`
 
