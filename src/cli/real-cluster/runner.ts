@@ -140,8 +140,10 @@ export class RealScriptRunner {
           const forMs = a.forMs
           this.background.push(
             sleep(forMs, this.signal).then(() => {
+              // the time before SIGCONT: a resumed member may log its first event before we look again
+              const atMs = this.now()
               const resumed = c.signal(ids, 'SIGCONT')
-              this.note('script', `line ${line.line}: ${list(resumed)} resumed after ${formatTime(forMs)}`)
+              this.note('script', `line ${line.line}: ${list(resumed)} resumed after ${formatTime(forMs)}`, atMs)
             }),
           )
         }
