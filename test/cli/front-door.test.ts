@@ -31,6 +31,15 @@ describe("bin/run.js's front door (commands that skip loading oclif)", () => {
     })
   }
 
+  it('a member that cannot start says so as oclif would: same lines, same exit code', async () => {
+    const args = ['start', '--id', 'n0', '--peers', 'n0-127.0.0.1:1;n1-127.0.0.1:2', '--heartbeat-ms', '5']
+    const failed = (p: Promise<unknown>) => p.then(() => assert.fail('expected a failure'), (e: {code: number; stdout: string; stderr: string}) => e)
+    const [fast, slow] = await Promise.all([failed(dledger(args)), failed(oclif(args))])
+    assert.deepEqual({code: fast.code, stdout: fast.stdout, stderr: fast.stderr}, {code: slow.code, stdout: slow.stdout, stderr: slow.stderr})
+    assert.equal(fast.code, 2)
+    assert.match(fast.stderr, /^Error: heartbeatIntervalMs must be greater than 10 \(got 5\)$/m)
+  })
+
   it('`start --help` still goes to oclif', async () => {
     const {stdout} = await dledger(['start', '--help'])
     assert.match(stdout, /^USAGE\n {2}\$ dledger start --id <value>/m)
