@@ -6,7 +6,7 @@
 // - the root help (`--help`, `-h`, `help` or nothing) written to a pipe: oclif's own rendering,
 //   kept by `npm run build` in dist/root-help.txt. A terminal (its width), OCLIF_COLUMNS,
 //   FORCE_COLOR or a help theme still go through oclif;
-// - `start`: a member (src/cli/member-main.ts, bundled in dist/cli/member/) with the flags `up` and people pass; anything else
+// - `start`: a member (src/cli/member-main.ts, bundled in dist/member/) with the flags `up` and people pass; anything else
 //   (`start --help`, a bad or unknown flag) goes to oclif for its usual message.
 import {existsSync, readFileSync} from 'node:fs'
 import {homedir} from 'node:os'
@@ -47,7 +47,7 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
       const {setFlagsFromString} = await import('node:v8')
       setFlagsFromString('--lite-mode')
       setFlagsFromString('--max-semi-space-size=1')
-      const {runMemberFromArgv} = await import('../dist/cli/member/member-main.js')
+      const {runMemberFromArgv} = await import('../dist/member/member-main.js')
       done = await runMemberFromArgv(argv.slice(1))
     }
     if (!done) {

@@ -3,7 +3,7 @@
 // 1. oclif.manifest.json: oclif's own description of every command. Without it oclif imports
 //    every command module on each run just to list them; with it, only the one that runs. It is
 //    written from dist/ on every build, so it never goes stale (a stale one hides commands).
-// 2. dist/cli/member/: the member's light path (src/cli/member-main.ts) bundled by esbuild, so a
+// 2. dist/member/: the member's light path (src/cli/member-main.ts) bundled by esbuild, so a
 //    member parses a few files instead of about a hundred, and only the parts of zod and ws it
 //    uses: about 2 MB less resident and a quicker start for each member `up` spawns at once.
 //    Code only a command needs (conf, tables) stays in chunks the member never loads;
@@ -30,7 +30,9 @@ const plugin = config.getPluginsList().find((p) => p.isRoot)
 if (plugin === undefined || Object.keys(plugin.manifest.commands).length === 0) throw new Error('no commands found in dist/: run tsc first')
 writeFileSync(manifestFile, `${JSON.stringify(plugin.manifest)}\n`)
 
-const memberDir = `${root}dist/cli/member`
+// as deep as dist/node/, so the member's `new URL('../../package.json', import.meta.url)` (its
+// version) still finds package.json
+const memberDir = `${root}dist/member`
 rmSync(memberDir, {recursive: true, force: true})
 await build({
   entryPoints: [`${root}dist/cli/member-main.js`],
@@ -52,8 +54,8 @@ await build({
     {
       name: 'oclif-stays-out',
       setup(b) {
-        b.onResolve({filter: /\/base-command\.js$/}, () => ({path: '../base-command.js', external: true}))
-        b.onResolve({filter: /^\.\/errors\.js$/}, (args) => (args.resolveDir === `${root}dist/cli` ? {path: '../errors.js', external: true} : undefined))
+        b.onResolve({filter: /\/base-command\.js$/}, () => ({path: '../cli/base-command.js', external: true}))
+        b.onResolve({filter: /^\.\/errors\.js$/}, (args) => (args.resolveDir === `${root}dist/cli` ? {path: '../cli/errors.js', external: true} : undefined))
       },
     },
   ],
