@@ -159,6 +159,8 @@ export function parseStartArgv(argv: readonly string[], env: NodeJS.ProcessEnv =
  * one way every dledger error looks, through BaseCommand's printer, loaded only then).
  */
 export async function runMemberFromArgv(argv: readonly string[]): Promise<boolean> {
+  // debugging asks for oclif's extras (stack traces of unexpected errors): oclif runs it then
+  if (process.env.DLEDGER_DEBUG || process.env.DEBUG) return false
   const flags = parseStartArgv(argv)
   if (flags === null) return false
   const {endOnClosedStdout} = await import('./output.js')
