@@ -10,6 +10,9 @@ import tseslint from 'typescript-eslint'
 /** `../sim`, `../../sim/x.js`, … : a relative import that leaves the current layer. */
 const layer = (...names) => `^(\\.\\./)+(${names.join('|')})(/|$)`
 
+/** `start` and its light path (bin/run.js runs a member without oclif): the CLI modules that run a member. */
+const MEMBER_RUNNERS = ['src/cli/commands/start.ts', 'src/cli/member-main.ts']
+
 /** The CLI modules that speak the simulator's script language (src/sim/script.ts) on real members. */
 const SCRIPT_USERS = ['src/cli/real-cluster/**/*.ts', 'src/cli/faults.ts', 'src/cli/commands/test.ts', 'src/cli/commands/pause.ts']
 
@@ -128,15 +131,15 @@ export default defineConfig(
   // only for `sim` and for the script language that `dledger test`, `fault` and `pause` share with
   // it (architecture.md: script.ts and its runner are shared with `dledger test`). Static and
   // dynamic imports alike (the commands import lazily).
-  ...cliLayerRules('src/cli/**/*.ts', ['node', 'sim'], ['src/cli/commands/start.ts', 'src/cli/commands/sim.ts', ...SCRIPT_USERS]),
-  ...cliLayerRules('src/cli/commands/start.ts', ['sim']),
+  ...cliLayerRules('src/cli/**/*.ts', ['node', 'sim'], [...MEMBER_RUNNERS, 'src/cli/commands/sim.ts', ...SCRIPT_USERS]),
+  ...cliLayerRules(MEMBER_RUNNERS, ['sim']),
   ...cliLayerRules(['src/cli/commands/sim.ts', ...SCRIPT_USERS], ['node']),
 )
 
 /** The blocks that keep `files` from importing the layers `banned`, statically or with `import()`. */
 function cliLayerRules(files, banned, ignores = []) {
   files = Array.isArray(files) ? files : [files]
-  const message = `src/cli talks to members through src/wire; it imports src/node only in commands/start.ts and src/sim only in commands/sim.ts and the script language's users (architecture.md, the dependency rule).`
+  const message = `src/cli talks to members through src/wire; it imports src/node only to run a member (commands/start.ts, member-main.ts) and src/sim only in commands/sim.ts and the script language's users (architecture.md, the dependency rule).`
   // \u002F is "/": esquery's regex literals end at the first slash
   const dynamic = `ImportExpression[source.value=/^(\\.\\.\\u002F)+(${banned.join('|')})\\u002F/]`
   return [

@@ -15,4 +15,5 @@ const root = dirname(dirname(fileURLToPath(import.meta.url)))
 const pjson = JSON.parse(readFileSync(`${root}/package.json`, 'utf8'))
 pjson.oclif.commands = './src/cli/commands'
 
-await execute({development: true, loadOptions: {root, pjson}})
+// and past the manifest `npm run build` writes: it points at dist/
+await execute({development: true, loadOptions: {root, pjson, ignoreManifest: true}})

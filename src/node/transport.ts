@@ -11,8 +11,11 @@
  * - a closed connection answers all its pending requests with NETWORK_ERROR at once;
  * - a peer that stops reading (send buffer full) or goes silent (no ping from its server) gets
  *   its connection terminated;
- * - reconnects use full-jitter exponential backoff (base 100 ms, cap 5 s), and `nudge` skips the
+ * - reconnects use full-jitter exponential backoff (base 10 ms, cap 5 s), and `nudge` skips the
  *   wait when the peer has just connected to us (so a restarted member is reached at once).
+ *   Members spawned together (`dledger up`) find each other within a few ms of listening: the
+ *   first retries come after 0–10, 0–20, 0–40 ms, jittered so they do not retry in step, and
+ *   still back off to the cap against a peer that stays down.
  */
 import {type RawData, WebSocket} from 'ws'
 
@@ -25,7 +28,7 @@ import type {FaultLayer} from './fault-layer.js'
 import {type Logger, silentLogger} from './logger.js'
 import {MAX_BUFFERED_BYTES} from './server.js'
 
-const BACKOFF_BASE_MS = 100
+export const BACKOFF_BASE_MS = 10
 export const BACKOFF_CAP_MS = 5000
 
 /** Full-jitter backoff: a uniform delay in [0, min(cap, base × 2^attempt)). */

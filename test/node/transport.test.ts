@@ -7,7 +7,7 @@ import {WebSocketServer} from 'ws'
 
 import {parsePeers} from '../../src/core/settings.js'
 import {RESPONSE_CODES, type VoteRequest} from '../../src/core/types.js'
-import {BACKOFF_CAP_MS, backoffDelayMs, type PeerResponse, Transport} from '../../src/node/transport.js'
+import {BACKOFF_BASE_MS, BACKOFF_CAP_MS, backoffDelayMs, type PeerResponse, Transport} from '../../src/node/transport.js'
 import {freePorts, waitFor} from '../helpers/processes.js'
 
 function voteTo(remoteId: string, reqId: string): VoteRequest {
@@ -19,9 +19,15 @@ describe('the peer transport', () => {
     fc.assert(
       fc.property(fc.nat(100), fc.double({min: 0, max: 1, maxExcluded: true, noNaN: true}), (attempt, r) => {
         const d = backoffDelayMs(attempt, () => r)
-        return d >= 0 && d < Math.min(BACKOFF_CAP_MS, 100 * 2 ** attempt) + 1e-9 && Number.isInteger(d)
+        return d >= 0 && d < Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempt) + 1e-9 && Number.isInteger(d)
       }),
     )
+  })
+
+  it('members spawned together retry a refused peer within a few ms, then back off to the cap', () => {
+    assert.ok(backoffDelayMs(0, () => 0.999) < 10)
+    assert.ok(backoffDelayMs(1, () => 0.999) < 20)
+    assert.ok(backoffDelayMs(30, () => 0.999) > BACKOFF_CAP_MS * 0.99)
   })
 
   it('a request to a peer that is not connected is answered at once with NETWORK_ERROR', async (t) => {

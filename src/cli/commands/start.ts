@@ -1,7 +1,6 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../base-command.js'
-import {OperationError} from '../errors.js'
 import {onRoleChangeFlag} from '../member-flags.js'
 import {timingFlags} from '../timing-flags.js'
 
@@ -44,66 +43,8 @@ Three terminals running \`dledger start --id n0\`, \`--id n1\` and \`--id n2\` f
   }
 
   async run(): Promise<void> {
-    const {resolvePaths, memberDataDir} = await import('../paths.js')
-    const {loadProfile, memberSettings, settingsUsageError} = await import('../profile.js')
-    const {timingOverrides} = await import('../timing-flags.js')
-    const {SettingsError} = await import('../../core/settings.js')
-    const flags = this.flags
-    const paths = resolvePaths(flags.home, this.config)
-
-    // settings first: nothing listens until they are valid (spec S3)
-    const profile = flags.peers === undefined ? await loadProfile(paths) : null
-    let settings
-    try {
-      settings = memberSettings({selfId: flags.id, profile, peers: flags.peers, group: flags.group, flags: timingOverrides(flags)})
-    } catch (error) {
-      if (error instanceof SettingsError) {
-        const noPeers = profile === null && flags.peers === undefined
-        throw settingsUsageError(error, {
-          hint: noPeers ? `no cluster profile in ${paths.home ?? paths.configDir}; run \`dledger init\` or pass --peers` : undefined,
-        })
-      }
-      throw error
-    }
-    const token = flags.token ?? profile?.token
-    const dataDir = flags['data-dir'] ?? memberDataDir(paths, settings.group, settings.selfId)
-
-    const {startMember, StartupError} = await import('../../node/member.js')
-    const {runUntilStopped} = await import('../../node/run-until-stopped.js')
-    const {createLogger} = await import('../../node/logger.js')
-    const log = createLogger({name: settings.selfId})
-    let member
-    try {
-      member = await startMember({settings, dataDir, token, onRoleChange: flags['on-role-change'], acceptRolledBackState: flags['accept-rolled-back-state'], log})
-    } catch (error) {
-      if (error instanceof StartupError && error.code === 'EADDRINUSE') {
-        // say who holds the port: this very member started before, another member, or a connection
-        const {whyPortInUse} = await import('../port-owner.js')
-        const why = await whyPortInUse(settings.peers.find((p) => p.id === settings.selfId)!, {token})
-        throw new OperationError(why.problem, {code: 'PORT_IN_USE', hint: why.hint})
-      }
-      if (error instanceof StartupError) throw new OperationError(error.message, {code: 'STARTUP_FAILED', hint: error.hint})
-      throw error
-    }
-
-    const self = settings.peers.find((p) => p.id === settings.selfId)
-    this.log(`${settings.selfId} listening on ${self?.host}:${member.port} (group ${settings.group}, term ${member.status().term}, data ${dataDir})`)
-    // recorded like the members `up` spawns, so `down` and `up` know it runs
-    const {recordSelf} = await import('../local-members.js')
-    const forget = recordSelf(paths, {id: settings.selfId, port: member.port, address: `${self?.host}:${member.port}`})
-
-    // until SIGINT/SIGTERM (a clean stop; a second signal exits at once) or a fail-stop
-    let code: number
-    try {
-      code = await runUntilStopped(member, {log, handoff: flags.handoff})
-    } finally {
-      forget()
-    }
-    if (code !== 0) {
-      const cause = await member.closed
-      throw new OperationError(`${settings.selfId} stopped: ${cause?.message ?? 'fail-stop'}`, {code: 'MEMBER_FAILED'})
-    }
-    // the member closed its sockets and timers; should anything linger, do not hang on it
-    setTimeout(() => process.exit(0), 2000).unref()
+    // shared with bin/run.js's light path, which runs a member without loading oclif
+    const {runStart} = await import('../member-main.js')
+    await runStart(this.flags, this.config, (line) => this.log(line))
   }
 }

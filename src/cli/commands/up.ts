@@ -162,7 +162,7 @@ With an existing profile, \`up\` starts the members it lists that are not runnin
     }
     const {status} = await pollCluster(cluster, settled, {
       timeoutMs: flags.wait,
-      everyMs: 100,
+      everyMs: 20, // a cluster spawned at once settles within a few hundred ms: 100 ms polls would add up to 100
       onPoll: (s) => {
         if (spawned.some((m) => m.exit !== null)) return false
         const leader = confirmedLeader(s)
