@@ -150,8 +150,20 @@ describe('the member runtime', () => {
     const first = await waitForOneLeader(members)
     const leader = members.find((m) => m.settings.selfId === first.leaderId)!
     const rest = members.filter((m) => m !== leader)
-    // the leader learns its followers are live from a heartbeat round
-    await waitFor('a heartbeat round', () => (leader.status().lastHeartbeatAgoMs ?? 1e9) < 150)
+    // the leader learns its followers are live when it decides a heartbeat round, and it sends the
+    // next round only after deciding the last: a follower that hears a second heartbeat was
+    // counted live (a hand-off target) by the round before, however slow the machine is
+    for (const m of rest) {
+      // the time since the last heartbeat only grows between two heartbeats: a drop is a new one
+      let previousAgoMs: number | null = null
+      await waitFor(`${m.settings.selfId} to hear a second heartbeat`, () => {
+        const st = m.status()
+        if (st.lastHeartbeatAgoMs === null || st.leaderId !== first.leaderId) return false
+        const renewed = previousAgoMs !== null && st.lastHeartbeatAgoMs < previousAgoMs
+        previousAgoMs = st.lastHeartbeatAgoMs
+        return renewed
+      }, 10_000, 10)
+    }
     const stoppedAt = performance.now()
     await leader.stop({handoff: true})
     const handedOffMs = performance.now() - stoppedAt
