@@ -10,7 +10,6 @@
  */
 import {Elector, type ElectorView, type MemberSnapshot, type StepOutput} from '../core/elector.js'
 import {feedElector} from '../core/ledger-feed.js'
-import type {PushMessage} from '../core/push.js'
 import {Replicator, type ReplicatorOutput} from '../core/replicator.js'
 import {buildSettings, type Peer, type Settings} from '../core/settings.js'
 import {codeName, isRequest, type LeadershipTransferRequest, type Message, networkErrorResponse, type NodeId, type Request, RESPONSE_CODES, type Role} from '../core/types.js'
@@ -21,63 +20,9 @@ import {type DropReason, type InFlight, Network, type SimMessage} from './networ
 import {Observer} from './observer.js'
 import {DEFAULT_DELAY_MS, type SimOptions, SimOptionsError, type TraceLine, validateSimOptions} from './options.js'
 import {Rng} from './random.js'
+import {type ClientAppend, CLIENT_ID, isPush, type MessageCounts, nextTickMs, type SimNode, SimulationError} from './sim-node.js'
 
-/** The id the simulated CLI client uses for `transfer`; member ids never contain `-`. */
-export const CLIENT_ID = 'sim-client'
-
-export interface MessageCounts {
-  /** every message a member handed to the network */
-  sent: number
-  /** lost, cut, refused, or dropped by a crash */
-  dropped: number
-  /** requests to a crashed member, answered NETWORK_ERROR by the sender's side */
-  refused: number
-  delivered: number
-}
-
-/** A run stopped because it could not make progress in simulated time. */
-export class SimulationError extends Error {
-  constructor(message: string) {
-    super(message)
-    this.name = 'SimulationError'
-  }
-}
-
-interface SimNode {
-  id: NodeId
-  settings: Settings
-  elector: Elector | null
-  /** the member's ledger, on the simulated disk; null when down */
-  replicator: Replicator | null
-  /** its committed index after its last ledger step */
-  committedIndex: number
-  /** how many cores this member has had (the next restart's random stream) */
-  incarnations: number
-  /** the core's nextDeadlineMs() after its last step (+∞ when down) */
-  deadlineMs: number
-  /** role and term after its last step, to notice a change of the cluster view */
-  role: Role | null
-  term: number
-  /** stopped like SIGSTOP: it handles nothing and its timers wait until it resumes */
-  paused: boolean
-  /** when a `pause … for T` ends (+∞: at an explicit resume) */
-  resumeAtMs: number
-  /** what reached it while paused, handled in order when it resumes */
-  held: (SimMessage | ClientAppend)[]
-  /** a clean stop in progress (`stop`): it goes down when its hand-off ends or at this time */
-  stopByMs: number | null
-}
-
-/** A client's append that reached a paused leader: it is read when the process continues. */
-interface ClientAppend {
-  kind: 'ClientAppend'
-  bodies: string[]
-  ticket: string
-}
-
-function isPush(m: SimMessage | ClientAppend): m is PushMessage {
-  return m.kind === 'PushEntryRequest' || m.kind === 'PushEntryResponse'
-}
+export {CLIENT_ID, type MessageCounts, SimulationError} from './sim-node.js'
 
 export class Cluster {
   readonly ids: NodeId[]
@@ -266,7 +211,7 @@ export class Cluster {
     if (e !== null) {
       const {role, currTerm} = e
       this.recordViolations(this.checkers.observe({kind: 'state', node: n.id, role, term: currTerm}, this.now))
-      n.deadlineMs = this.deadlineOf(n)
+      n.deadlineMs = nextTickMs(n, this.now)
       if (role !== n.role || currTerm !== n.term) {
         n.role = role
         n.term = currTerm
@@ -297,19 +242,9 @@ export class Cluster {
       n.committedIndex = r.committedIndex
       this.recordViolations(this.checkers.observe({kind: 'commit', node: n.id, committedIndex: r.committedIndex}, this.now))
     }
-    n.deadlineMs = this.deadlineOf(n)
+    n.deadlineMs = nextTickMs(n, this.now)
     const fed = feedElector(e, r, this.now, logChanged || recovering)
     if (fed !== null) this.apply(n, fed)
-  }
-
-  /** When the member next needs a tick: its core's or replicator's deadline, or its clean stop's. */
-  private deadlineOf(n: SimNode): number {
-    const e = n.elector
-    if (e === null) return Number.POSITIVE_INFINITY
-    const own = Math.min(e.nextDeadlineMs(), n.replicator?.nextDeadlineMs() ?? Number.POSITIVE_INFINITY)
-    if (n.stopByMs === null) return own
-    // a stopping member goes down once its hand-off ends, at the latest at stopByMs
-    return e.transferInProgress ? Math.min(own, n.stopByMs) : this.now
   }
 
   private onAppendAck(from: NodeId, ack: ReplicatorOutput['acks'][number]): void {
@@ -625,7 +560,7 @@ export class Cluster {
     n.held = []
     n.stopByMs = null
     const {role, currTerm} = n.elector
-    n.deadlineMs = this.deadlineOf(n)
+    n.deadlineMs = nextTickMs(n, this.now)
     n.role = role
     n.term = currTerm
     this.trace({kind: 'start', node: n.id, incarnation: n.incarnations - 1, currTerm: durable.currTerm, currVoteFor: durable.currVoteFor})
