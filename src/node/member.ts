@@ -15,23 +15,23 @@ import {chmodSync, mkdirSync} from 'node:fs'
 
 import {Elector, type StepOutput} from '../core/elector.js'
 import type {VoteLogEvent} from '../core/events.js'
-import type {PushEntryRequest, PushEntryResponse} from '../core/push.js'
+import type {PushEntryResponse} from '../core/push.js'
 import {type Settings, validateSettings} from '../core/settings.js'
-import {isRequest, type Message, type NodeId, type Request} from '../core/types.js'
-import {encodeFrame, parseFrame} from '../wire/frames.js'
+import {isRequest, type Message, type NodeId} from '../core/types.js'
 import {memberStatus, type MemberStatus} from '../wire/status.js'
-import {AdminHandler, describeConnection as describe} from './admin.js'
+import {AdminHandler} from './admin.js'
 import {type Clock, realClock, Ticker} from './clock.js'
 import {DataDirLock} from './data-dir-lock.js'
 import {errorMessage, StartupError} from './errors.js'
 import {FaultLayer} from './fault-layer.js'
 import {createLogger, type Logger} from './logger.js'
-import {type DropReason, Metrics} from './metrics.js'
-import {ResponseRoutes} from './response-routes.js'
+import {HandOff} from './handoff.js'
+import {Inbound} from './inbound.js'
+import {Metrics} from './metrics.js'
 import {narrate} from './event-notes.js'
 import {type LedgerHost, Replication} from './replication.js'
 import {RoleHookRunner} from './role-hook.js'
-import {type InboundConnection, MemberServer} from './server.js'
+import {MemberServer} from './server.js'
 import {type DurableStore, StateStore} from './state-store.js'
 import {Transport} from './transport.js'
 import {describeIds, PreferredStore} from './preferred-store.js'
@@ -95,9 +95,6 @@ export async function startMember(opts: MemberOptions): Promise<RunningMember> {
   return member
 }
 
-/** At most one warning per drop reason in this period; the rest go to debug. */
-const DROP_WARN_EVERY_MS = 10_000
-
 class Member implements RunningMember {
   readonly settings: Settings
   readonly dataDir: string
@@ -126,8 +123,9 @@ class Member implements RunningMember {
   private server!: MemberServer
   private transport!: Transport
   private ticker!: Ticker
-  private readonly routes = new ResponseRoutes()
   private readonly admin: AdminHandler
+  private readonly inbound: Inbound
+  private readonly handOff: HandOff
   private readonly queue: {fn: (nowMs: number) => StepOutput; what: string}[] = []
   private draining = false
   private state: 'new' | 'running' | 'stopped' = 'new'
@@ -135,10 +133,7 @@ class Member implements RunningMember {
   private resolveClosed!: (cause: Error | null) => void
   private startedAtMs = 0
   private startedAtIso = ''
-  private readonly lastDropWarnMs = new Map<string, number>()
   private lock: DataDirLock | null = null
-  /** ends the hand-off's wait for its transfer's outcome */
-  private transferSettled: (() => void) | null = null
   /** injected network faults on peer traffic (`dledger fault`); volatile */
   private readonly faults: FaultLayer
 
@@ -164,25 +159,32 @@ class Member implements RunningMember {
     this.address = self?.address ?? ''
     this.host = self?.host ?? '127.0.0.1'
     this.port = self?.port ?? 0
-    this.admin = new AdminHandler({
+    // what admin, the inbound side and the hand-off share of their member
+    const shared = {
       settings: this.settings,
       log: this.log,
       clock: this.clock,
       peerIds: this.peerIds,
-      preferredStore: this.preferredStore,
-      voteLog: this.voteLog,
       faults: this.faults,
       core: () => this.core,
-      input: (fn, what) => this.input(fn, what),
+      input: (fn: (nowMs: number) => StepOutput, what: string) => this.input(fn, what),
       ledger: () => this.ledger,
+      running: () => this.state === 'running',
+    }
+    this.admin = new AdminHandler({
+      ...shared,
+      preferredStore: this.preferredStore,
+      voteLog: this.voteLog,
       ledgerInput: (run, what) => {
         const ledger = this.ledger
         if (ledger !== null) this.input(ledger.step(this.ledgerHost, (_r, t) => run(t)), what)
       },
       onEvents: (events) => this.onEvents(events),
-      dropped: (reason, detail) => this.dropped(reason, detail),
+      dropped: (reason, detail) => this.inbound.dropped(reason, detail),
       status: () => this.status(),
     })
+    this.inbound = new Inbound({...shared, admin: this.admin, ledgerHost: this.ledgerHost, metrics: () => this.metrics, nudge: (peer) => this.transport?.nudge(peer)})
+    this.handOff = new HandOff(shared)
     this.closed = new Promise((resolve) => {
       this.resolveClosed = resolve
     })
@@ -245,18 +247,7 @@ class Member implements RunningMember {
       handlers: {
         status: () => this.status(),
         metrics: () => this.metrics.render(this.clock.now(), {node: s.selfId, group: s.group, version: VERSION}),
-        onConnection: (conn) => this.onConnection(conn),
-        onFrame: (conn, data) => this.onFrame(conn, data),
-        onClose: (conn) => this.onConnectionClosed(conn),
-        onOversized: (conn) => this.dropped('oversized', `a frame over 1 MiB from ${describe(conn)}`),
-        onDropped: (conn, reason) => this.dropped(reason, `a ${reason} frame from ${describe(conn)}`),
-        onThrottled: () => this.metrics.throttled++,
-        onJunkClosed: (conn) => {
-          this.metrics.junkClosed++
-          this.log.warn(`closed the connection from ${describe(conn)}: it keeps sending unusable frames`)
-        },
-        onUnauthorized: () => this.metrics.unauthorized++,
-        onInternalError: () => this.metrics.internalErrors++,
+        ...this.inbound.serverHandlers(),
       },
     })
     try {
@@ -282,7 +273,7 @@ class Member implements RunningMember {
         if (resp.kind === 'PushEntryResponse') this.input(ledger.step(this.ledgerHost, (r, t) => r.receive(resp, t)), resp.kind)
         else this.input((t) => this.core.receive(resp, t), resp.kind)
       },
-      onDropped: (reason) => this.dropped(reason, 'on an outbound connection'),
+      onDropped: (reason) => this.inbound.dropped(reason, 'on an outbound connection'),
       onPeerState: (peer, connected) => this.metrics.setPeerConnected(peer, connected),
     })
     this.ticker = new Ticker({
@@ -311,45 +302,15 @@ class Member implements RunningMember {
   }
 
   stop(options: StopOptions = {}): Promise<void> {
-    if (this.stopping === null) this.stopping = (options.handoff ? this.handOff() : Promise.resolve()).then(() => this.shutdown(null))
+    if (this.stopping === null) this.stopping = (options.handoff ? this.handOff.run() : Promise.resolve()).then(() => this.shutdown(null))
     return this.stopping
-  }
-
-  /**
-   * A leader's last act (spec §2): transfer leadership, then let the caller stop. Never throws.
-   * The core retries a lost take-leadership race within its one deadline (src/core/transfer.ts);
-   * this waits for the transfer's COMPLETED or FAILED event.
-   */
-  private async handOff(): Promise<void> {
-    try {
-      if (this.state !== 'running') return
-      const target = this.core.mostCaughtUpFollower()
-      if (target === null) return
-      this.log.info(`stopping: handing leadership to ${target} first`)
-      const settled = new Promise<void>((resolve) => {
-        const timer = setTimeout(() => this.transferSettled?.(), this.settings.leadershipTransferTimeoutMs + 100)
-        this.transferSettled = () => {
-          clearTimeout(timer)
-          this.transferSettled = null
-          resolve()
-        }
-      })
-      this.input((t) => this.core.transferLeadership(target, t), 'handoff')
-      if (this.state === 'running' && this.core.transferInProgress) await settled
-      this.transferSettled?.()
-      const snap = this.core.snapshot(this.clock.now())
-      if (snap.role === 'LEADER') this.log.warn(`the hand-off to ${target} did not complete; stopping anyway`)
-      else this.log.info(`handed leadership to ${snap.leaderId ?? target} in term ${snap.term}`)
-    } catch (error) {
-      this.log.warn(`hand-off failed: ${errorMessage(error)}`)
-    }
   }
 
   private async shutdown(cause: Error | null): Promise<void> {
     const wasRunning = this.state === 'running'
     this.state = 'stopped'
     this.queue.length = 0
-    this.transferSettled?.()
+    this.handOff.settle()
     try {
       this.ticker?.stop()
       this.transport?.close()
@@ -434,23 +395,13 @@ class Member implements RunningMember {
 
   /** Requests go to the peer named by remoteId; responses go back on the socket their request came in on. */
   private route(m: Message | PushEntryResponse): void {
-    if (m.kind !== 'PushEntryResponse' && isRequest(m)) {
-      this.transport.send(m)
-      return
-    }
-    const conn = this.routes.take(m.localId, m.reqId)
-    if (conn === undefined) {
-      this.log.debug(`no connection to answer ${m.kind} ${m.reqId} for ${m.localId} on (it closed)`)
-      return
-    }
-    this.faults.send(m.localId, () => {
-      if (!conn.send(encodeFrame(m))) this.log.debug(`could not answer ${m.localId}: its connection is gone`)
-    })
+    if (m.kind !== 'PushEntryResponse' && isRequest(m)) this.transport.send(m)
+    else this.inbound.answer(m)
   }
 
   private onEvents(events: VoteLogEvent[]): void {
     this.metrics.onEvents(events)
-    if (events.some((e) => e.type === 'LEADERSHIP_TRANSFER' && (e.phase === 'COMPLETED' || e.phase === 'FAILED'))) this.transferSettled?.()
+    this.handOff.onEvents(events)
     try {
       this.voteLog.append(events)
     } catch (error) {
@@ -463,82 +414,6 @@ class Member implements RunningMember {
     this.metrics.internalErrors++
     this.log.error(`${what}: ${errorMessage(error)}`)
     if (this.log.enabled('debug') && error instanceof Error && error.stack) this.log.debug(error.stack)
-  }
-
-  // ---------------------------------------------------------------- inbound
-
-  private onConnection(conn: InboundConnection): void {
-    this.log.debug(`connection from ${describe(conn)}`)
-    // a member that connects to us is up: reconnect to it now instead of waiting out a backoff
-    if (conn.name !== null && this.peerIds.has(conn.name) && conn.name !== this.settings.selfId) this.transport?.nudge(conn.name)
-  }
-
-  private onConnectionClosed(conn: InboundConnection): void {
-    this.admin.onConnectionClosed(conn)
-    this.routes.forget(conn)
-  }
-
-  private onFrame(conn: InboundConnection, data: Parameters<typeof parseFrame>[0]): void {
-    if (this.state !== 'running') return
-    const parsed = parseFrame(data)
-    if (!parsed.ok) {
-      this.dropped(parsed.reason, `${parsed.detail} from ${describe(conn)}`)
-      this.admin.rejectMalformed(conn, parsed)
-      conn.junk()
-      return
-    }
-    const frame = parsed.frame
-    switch (frame.kind) {
-      case 'VoteRequest':
-      case 'HeartBeatRequest':
-      case 'LeadershipTransferRequest':
-        if (!this.admit(conn, frame) || this.faults.dropsInbound(frame.localId)) return
-        this.routes.remember(conn, frame, this.clock.now())
-        this.input((t) => this.core.receive(frame, t), frame.kind)
-        return
-      case 'PushEntryRequest': {
-        const ledger = this.ledger
-        if (ledger === null || !this.admit(conn, frame) || this.faults.dropsInbound(frame.localId)) return
-        this.routes.remember(conn, frame, this.clock.now())
-        this.input(ledger.step(this.ledgerHost, (r, t) => r.receive(frame, t)), frame.kind)
-        return
-      }
-      case 'AdminRequest':
-        this.admin.handle(conn, frame)
-        return
-      default:
-        this.dropped('unexpected', `a ${frame.kind} on an inbound connection from ${describe(conn)}`)
-    }
-  }
-
-  /**
-   * Election requests must come from a member (and the one the connection named); a client
-   * (the CLI, no member name) may only ask for a leadership transfer. A request for another
-   * group is still answered by the core (UNKNOWN_GROUP, as DLedger does), and counted.
-   */
-  private admit(conn: InboundConnection, req: Request | PushEntryRequest): boolean {
-    const self = this.settings.selfId
-    const named = conn.name !== null && conn.name !== self && this.peerIds.has(conn.name) ? conn.name : null
-    if (req.kind !== 'LeadershipTransferRequest' || named !== null) {
-      if (!this.peerIds.has(req.localId) || req.localId === self || (named !== null && req.localId !== named)) {
-        this.dropped('non_member', `${req.kind} from "${req.localId}" on a connection from ${describe(conn)}`)
-        return false
-      }
-    }
-    if (req.group !== this.settings.group) this.dropped('wrong_group', `${req.kind} for group "${req.group}" from ${describe(conn)} (answered UNKNOWN_GROUP)`)
-    return true
-  }
-
-  private dropped(reason: DropReason, detail: string): void {
-    this.metrics.drop(reason)
-    const now = this.clock.now()
-    const last = this.lastDropWarnMs.get(reason)
-    if (last === undefined || now - last >= DROP_WARN_EVERY_MS) {
-      this.lastDropWarnMs.set(reason, now)
-      this.log.warn(`dropped a message (${reason}): ${detail}`)
-    } else {
-      this.log.debug(`dropped a message (${reason}): ${detail}`)
-    }
   }
 
   // ---------------------------------------------------------------- status and hooks
