@@ -1,15 +1,14 @@
 /**
- * The member runtime (`dledger start`): hosts one election core and does its I/O.
+ * The member runtime (`dledger start`): hosts one election core and wires its I/O — the
+ * term/vote record and the data directory's lock, the vote log, the ledger and its replication,
+ * the transport to the peers (through the fault layer), the server and what it admits
+ * (inbound.ts), admin requests, metrics, the role hook and the hand-off on a clean stop.
  *
- * The loop, for every input (a tick of the monotonic clock, a peer's message, a peer's answer or
- * a synthetic NETWORK_ERROR, an admin command):
- *   step the core → write the durable record, and only if that succeeded send the messages →
- *   append the events to the vote log (architecture.md "How the core is driven", spec S1).
- * A failed record write sends nothing and stops the member (fail-stop): continuing could hand
- * out a vote that a restart forgets.
- *
- * Inputs are queued while a step runs (a send can produce an immediate NETWORK_ERROR), so the
- * core is never re-entered. No exception escapes into the event loop: each is logged and counted.
+ * Every input (a tick, a peer's message or answer, a synthetic NETWORK_ERROR, an admin command)
+ * goes through one loop (step-loop.ts): step the core → write the durable record, and only if
+ * that succeeded send the messages → append the events to the vote log (spec S1). A failed record
+ * write sends nothing and stops the member (fail-stop): continuing could hand out a vote that a
+ * restart forgets. No exception escapes into the event loop: each is logged and counted.
  */
 import {chmodSync, mkdirSync} from 'node:fs'
 
@@ -27,7 +26,9 @@ import {FaultLayer} from './fault-layer.js'
 import {createLogger, type Logger} from './logger.js'
 import {HandOff} from './handoff.js'
 import {Inbound} from './inbound.js'
+import type {MemberOptions, RunningMember, StopOptions} from './member-options.js'
 import {Metrics} from './metrics.js'
+import {StepLoop} from './step-loop.js'
 import {narrate} from './event-notes.js'
 import {type LedgerHost, Replication} from './replication.js'
 import {RoleHookRunner} from './role-hook.js'
@@ -40,53 +41,7 @@ import {VERSION} from './version.js'
 import {VoteLog} from './vote-log.js'
 
 export {StartupError} from './errors.js'
-
-export interface MemberOptions {
-  /** from buildSettings(), already validated (validated again before anything listens) */
-  settings: Settings
-  /** created if missing (mkdir -p) */
-  dataDir: string
-  /** cluster token; undefined = no auth */
-  token?: string
-  /** shell command run (not awaited) on every role change, with DLEDGER_* variables describing it */
-  onRoleChange?: string
-  /**
-   * start even when the vote log proves the term/vote record was rolled back or lost (the
-   * operator knows this member may vote again in those terms); default false: refuse
-   */
-  acceptRolledBackState?: boolean
-  /** default: a stderr logger named after the member id */
-  log?: Logger
-  // ---- for tests and embedding
-  clock?: Clock
-  random?: () => number
-  /** default: StateStore(dataDir) */
-  stateStore?: DurableStore
-  /** default 10 MiB */
-  voteLogMaxBytes?: number
-}
-
-export interface RunningMember {
-  readonly settings: Settings
-  /** the port the member listens on */
-  readonly port: number
-  readonly dataDir: string
-  /** the same object GET /status returns */
-  status(): MemberStatus
-  /**
-   * Clean stop: close the server and peer sockets, flush the vote log; idempotent. With
-   * `handoff`, a leader first transfers leadership to its most caught-up live follower (spec §2)
-   * and waits for the outcome (at most the transfer deadline) before it closes anything.
-   */
-  stop(options?: StopOptions): Promise<void>
-  /** settles when the member has stopped: null after stop(), the cause after a fail-stop */
-  readonly closed: Promise<Error | null>
-}
-
-export interface StopOptions {
-  /** a leader hands leadership to its most caught-up live follower first (default false) */
-  handoff?: boolean
-}
+export type {MemberOptions, RunningMember, StopOptions} from './member-options.js'
 
 /** Starts a member; resolves once it listens. Throws StartupError (one line + hint) when it cannot. */
 export async function startMember(opts: MemberOptions): Promise<RunningMember> {
@@ -126,8 +81,7 @@ class Member implements RunningMember {
   private readonly admin: AdminHandler
   private readonly inbound: Inbound
   private readonly handOff: HandOff
-  private readonly queue: {fn: (nowMs: number) => StepOutput; what: string}[] = []
-  private draining = false
+  private readonly loop: StepLoop
   private state: 'new' | 'running' | 'stopped' = 'new'
   private stopping: Promise<void> | null = null
   private resolveClosed!: (cause: Error | null) => void
@@ -159,7 +113,7 @@ class Member implements RunningMember {
     this.address = self?.address ?? ''
     this.host = self?.host ?? '127.0.0.1'
     this.port = self?.port ?? 0
-    // what admin, the inbound side and the hand-off share of their member
+    // what admin, the inbound side, the hand-off and the loop share of their member
     const shared = {
       settings: this.settings,
       log: this.log,
@@ -170,6 +124,7 @@ class Member implements RunningMember {
       input: (fn: (nowMs: number) => StepOutput, what: string) => this.input(fn, what),
       ledger: () => this.ledger,
       running: () => this.state === 'running',
+      metrics: () => this.metrics,
     }
     this.admin = new AdminHandler({
       ...shared,
@@ -183,8 +138,19 @@ class Member implements RunningMember {
       dropped: (reason, detail) => this.inbound.dropped(reason, detail),
       status: () => this.status(),
     })
-    this.inbound = new Inbound({...shared, admin: this.admin, ledgerHost: this.ledgerHost, metrics: () => this.metrics, nudge: (peer) => this.transport?.nudge(peer)})
+    this.inbound = new Inbound({...shared, admin: this.admin, ledgerHost: this.ledgerHost, nudge: (peer) => this.transport?.nudge(peer)})
     this.handOff = new HandOff(shared)
+    this.loop = new StepLoop({
+      ...shared,
+      store: this.store,
+      lock: () => this.lock,
+      follow: () => this.ledger?.follow(this.ledgerHost),
+      route: (m) => this.route(m),
+      onEvents: (events) => this.onEvents(events),
+      internalError: (what, error) => this.internalError(what, error),
+      failStop: (cause) => this.failStop(cause),
+      poke: () => this.ticker.poke(),
+    })
     this.closed = new Promise((resolve) => {
       this.resolveClosed = resolve
     })
@@ -309,7 +275,7 @@ class Member implements RunningMember {
   private async shutdown(cause: Error | null): Promise<void> {
     const wasRunning = this.state === 'running'
     this.state = 'stopped'
-    this.queue.length = 0
+    this.loop.clear()
     this.handOff.settle()
     try {
       this.ticker?.stop()
@@ -335,62 +301,9 @@ class Member implements RunningMember {
     this.stopping = this.shutdown(cause)
   }
 
-  // ---------------------------------------------------------------- the loop
-
-  /** Queues one core input and runs the queue unless a step is already running. */
+  /** Queues one core input (step-loop.ts). */
   private input(fn: (nowMs: number) => StepOutput, what: string): void {
-    if (this.state !== 'running') return
-    this.queue.push({fn, what})
-    if (this.draining) return
-    this.draining = true
-    try {
-      for (let next = this.queue.shift(); next !== undefined && this.state === 'running'; next = this.queue.shift()) this.runStep(next.fn, next.what)
-    } finally {
-      this.draining = false
-    }
-    if (this.state === 'running') this.ticker.poke()
-  }
-
-  private runStep(fn: (nowMs: number) => StepOutput, what: string): void {
-    const now = this.clock.now()
-    let out: StepOutput
-    try {
-      out = fn(now)
-    } catch (error) {
-      this.internalError(`the core failed on ${what}`, error)
-      return
-    }
-    // spec S1: the record is on disk before any message that depends on it leaves
-    if (out.persist !== null) {
-      if (this.lock !== null && !this.lock.held()) {
-        this.failStop(new Error(`the lock ${this.lock.file} is no longer this member's; another process took the data directory; nothing was sent`))
-        return
-      }
-      try {
-        this.store.write(out.persist)
-      } catch (error) {
-        this.metrics.persistFailures++
-        this.failStop(new Error(`cannot write the term/vote record ${this.store.file}: ${errorMessage(error)}; nothing was sent`))
-        return
-      }
-    }
-    for (const m of out.messages) {
-      try {
-        this.route(m)
-      } catch (error) {
-        this.internalError(`cannot send ${m.kind} to ${m.remoteId}`, error)
-      }
-    }
-    if (out.events.length > 0) this.onEvents(out.events)
-    try {
-      const snap = this.core.snapshot(now)
-      this.metrics.observe({term: snap.term, role: snap.role, leaderId: snap.leaderId}, now)
-    } catch (error) {
-      this.internalError('cannot read the core state', error)
-    }
-    // after a change of role, term, leader or transferee the replicator follows, next in the queue
-    const follow = this.ledger?.follow(this.ledgerHost)
-    if (follow) this.queue.push({fn: follow, what: 'ledger follows the role'})
+    this.loop.input(fn, what)
   }
 
   /** Requests go to the peer named by remoteId; responses go back on the socket their request came in on. */
