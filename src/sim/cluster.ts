@@ -1,7 +1,7 @@
 /**
  * The simulated cluster: N real election cores (`Elector`) on a simulated clock, network and
  * disk, all chosen by one seed, with launch, kill and restart, the network faults, the commands
- * an operator or a client would send, and ONE delivery path for every core step:
+ * an operator or a client would send (client.ts), and ONE delivery path for every core step:
  * persist → route → log → check. A crash drops the core and every message on its way to it and
  * keeps its durable record; a restart builds a new core from that record with a fresh random
  * stream. A request to a crashed member is refused: the sender's side answers NETWORK_ERROR after
@@ -12,9 +12,10 @@ import {Elector, type ElectorView, type MemberSnapshot, type StepOutput} from '.
 import {feedElector} from '../core/ledger-feed.js'
 import {Replicator, type ReplicatorOutput} from '../core/replicator.js'
 import {buildSettings, type Peer, type Settings} from '../core/settings.js'
-import {codeName, isRequest, type LeadershipTransferRequest, type Message, networkErrorResponse, type NodeId, type Request, RESPONSE_CODES, type Role} from '../core/types.js'
+import {isRequest, type Message, networkErrorResponse, type NodeId, type Request, type Role} from '../core/types.js'
 
 import {Checkers, type Violation} from './checkers.js'
+import {SimClient} from './client.js'
 import {Disk} from './disk.js'
 import {type DropReason, type InFlight, Network, type SimMessage} from './network.js'
 import {Observer} from './observer.js'
@@ -44,11 +45,8 @@ export class Cluster {
   private readonly maxStepsPerMs: number
   private stepsAtMs = 0
   private stepsAtMsTime = -1
-  private clientReqs = 0
-  private readonly clientTransfers = new Map<string, {line: number; transfereeId: NodeId}>()
-  private readonly clientAppends = new Map<string, {line: number; count: number}>()
-  /** client appends acknowledged SUCCESS / refused or failed */
-  readonly appends = {acked: 0, failed: 0}
+  /** the simulated client (`elect`, `transfer-leader`, `append`) */
+  private readonly client: SimClient
 
   constructor(options: SimOptions) {
     const problems = validateSimOptions(options)
@@ -62,6 +60,18 @@ export class Cluster {
     this.checkers = new Checkers(this.ids)
     this.traceSink = options.trace
     this.maxStepsPerMs = options.maxStepsPerMs ?? 20_000 + 2_000 * options.nodes
+    this.client = new SimClient({
+      observer: this.observer,
+      now: () => this.now,
+      tracing: this.traceSink !== undefined,
+      trace: (fields) => this.trace(fields),
+      leadingMember: () => this.leadingMember(),
+      highestLiveTerm: () => this.highestLiveTerm(),
+      node: (id) => this.node(id),
+      apply: (n, out) => this.apply(n, out),
+      handle: (n, m) => this.handle(n, m),
+      checkAck: (from, entries) => this.recordViolations(this.checkers.observe({kind: 'ack', node: from, entries}, this.now)),
+    })
     const {preferredLeaderIds, ...timing} = options.settings ?? {}
     this.nodes = this.ids.map((id) => {
       const settings = buildSettings({selfId: id, peers: this.peers, ...timing, ...(preferredLeaderIds ? {preferredLeaderIds} : {})})
@@ -75,6 +85,11 @@ export class Cluster {
   }
 
   // ---------------------------------------------------------------- inspection
+
+  /** client appends acknowledged SUCCESS / refused or failed */
+  get appends(): {acked: number; failed: number} {
+    return this.client.appends
+  }
 
   get violations(): Violation[] {
     return this.checkers.violations
@@ -237,7 +252,7 @@ export class Cluster {
       this.recordViolations(this.checkers.observe({kind: 'log', node: n.id, truncateFrom: out.truncateFrom, append: out.append}, this.now))
     }
     for (const m of out.messages) this.route(n.id, m)
-    for (const ack of out.acks) this.onAppendAck(n.id, ack)
+    for (const ack of out.acks) this.client.onAck(n.id, ack)
     if (r.committedIndex !== n.committedIndex || logChanged) {
       n.committedIndex = r.committedIndex
       this.recordViolations(this.checkers.observe({kind: 'commit', node: n.id, committedIndex: r.committedIndex}, this.now))
@@ -247,28 +262,9 @@ export class Cluster {
     if (fed !== null) this.apply(n, fed)
   }
 
-  private onAppendAck(from: NodeId, ack: ReplicatorOutput['acks'][number]): void {
-    const req = this.clientAppends.get(ack.ticket)
-    this.clientAppends.delete(ack.ticket)
-    const where = req !== undefined && req.line > 0 ? `line ${req.line}: ` : ''
-    const n = req?.count ?? ack.entries.length
-    if (ack.code === RESPONSE_CODES.SUCCESS) {
-      this.appends.acked += ack.entries.length
-      this.recordViolations(this.checkers.observe({kind: 'ack', node: from, entries: ack.entries}, this.now))
-      const first = ack.entries[0]
-      const last = ack.entries[ack.entries.length - 1]
-      if (first !== undefined && last !== undefined)
-        this.observer.note('append', `${where}${n} ${n === 1 ? 'entry' : 'entries'} committed by ${from} at ${first.index}${last.index === first.index ? '' : `..${last.index}`} (term ${last.term})`, this.now)
-    } else {
-      this.appends.failed += n
-      this.observer.note('append', `${where}append of ${n} refused by ${from}: ${codeName(ack.code)}`, this.now)
-    }
-    if (this.traceSink) this.trace({kind: 'ack', node: from, ticket: ack.ticket, code: codeName(ack.code), entries: ack.entries})
-  }
-
   private route(from: NodeId, m: SimMessage): void {
     const to = isPush(m) ? (m.kind === 'PushEntryRequest' ? m.remoteId : m.localId) : isRequest(m) ? m.remoteId : m.localId
-    if (to === CLIENT_ID) return this.onClientResponse(from, m)
+    if (to === CLIENT_ID) return this.client.onResponse(from, m)
     this.messages.sent++
     if (this.network.isCut(from, to)) return this.drop(from, to, m, 'cut', true)
     if (this.network.drawLoss()) return this.drop(from, to, m, 'loss', true)
@@ -293,15 +289,6 @@ export class Cluster {
   private drop(from: NodeId, to: NodeId, m: SimMessage, reason: DropReason, atSend = false): void {
     this.messages.dropped++
     if (this.traceSink) this.trace({kind: 'message', from, to, fate: reason, ...(atSend ? {} : {inFlight: true}), message: m})
-  }
-
-  private onClientResponse(from: NodeId, m: SimMessage): void {
-    if (this.traceSink) this.trace({kind: 'message', from, to: CLIENT_ID, fate: 'direct', message: m})
-    const req = this.clientTransfers.get(m.reqId)
-    if (req === undefined || m.kind !== 'LeadershipTransferResponse') return
-    this.clientTransfers.delete(m.reqId)
-    const where = req.line > 0 ? `line ${req.line}: ` : ''
-    this.observer.note('transfer', `${where}transfer to ${req.transfereeId} answered by ${from}: ${codeName(m.code)} (term ${m.term})`, this.now)
   }
 
   // ---------------------------------------------------------------- faults
@@ -447,62 +434,19 @@ export class Cluster {
 
   // ---------------------------------------------------------------- commands
 
-  /**
-   * Forces `id` to campaign for the next term now (DLedger's testRevote): the term is one more
-   * than the highest term of any live member. Returns the term, or null if `id` is down.
-   */
+  /** Forces `id` to campaign for the next term now (DLedger's testRevote; client.ts); null if `id` is down. */
   elect(id: NodeId): number | null {
-    const n = this.node(id)
-    if (n.elector === null || n.paused) return null
-    const term = this.highestLiveTerm() + 1
-    this.trace({kind: 'elect', node: id, term})
-    this.apply(n, n.elector.revote(term, this.now))
-    return term
+    return this.client.elect(id)
   }
 
-  /**
-   * Asks the current leader, as a client would (`dledger transfer-leader`), to hand leadership to
-   * `transfereeId`. Returns the leader asked, or null when there is none. The answer arrives
-   * later and is logged in the timeline.
-   */
+  /** Asks the current leader to hand leadership to `transfereeId` (client.ts); the leader asked, or null. */
   transfer(transfereeId: NodeId, line = 0): NodeId | null {
-    const leader = this.leadingMember()
-    if (leader === null) return null
-    const n = this.node(leader)
-    const req: LeadershipTransferRequest = {
-      kind: 'LeadershipTransferRequest',
-      group: n.settings.group,
-      localId: CLIENT_ID,
-      remoteId: leader,
-      leaderId: leader,
-      term: n.term,
-      code: RESPONSE_CODES.SUCCESS,
-      transferId: leader,
-      transfereeId,
-      takeLeadershipLedgerIndex: 0,
-      reqId: `${CLIENT_ID}.${++this.clientReqs}`,
-    }
-    this.clientTransfers.set(req.reqId, {line, transfereeId})
-    this.trace({kind: 'message', from: CLIENT_ID, to: leader, fate: 'direct', message: req})
-    if (n.paused) n.held.push(req)
-    else this.apply(n, (n.elector as Elector).receive(req, this.now))
-    return leader
+    return this.client.transfer(transfereeId, line)
   }
 
-  /**
-   * A client appends `count` entries at the current leader (`dledger append --count N`). Returns
-   * the leader asked, or null when there is none. The outcome is logged in the timeline.
-   */
+  /** A client appends `count` entries at the current leader (client.ts); the leader asked, or null. */
   append(count: number, line = 0): NodeId | null {
-    const leader = this.leadingMember()
-    if (leader === null) return null
-    const n = this.node(leader)
-    const ticket = `${CLIENT_ID}.${++this.clientReqs}`
-    this.clientAppends.set(ticket, {line, count})
-    const bodies = Array.from({length: count}, (_, i) => `${ticket}#${i}`)
-    if (n.paused) n.held.push({kind: 'ClientAppend', bodies, ticket})
-    else this.handle(n, {kind: 'ClientAppend', bodies, ticket})
-    return leader
+    return this.client.append(count, line)
   }
 
   /** A live member's ledger (for tests and reports): entries and committed index, or null when down. */
