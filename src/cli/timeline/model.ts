@@ -183,16 +183,21 @@ export function buildTimeline(input: TimelineInput): TimelineModel {
   const markers: Marker[] = []
   /** leaders that followers stopped hearing from: node → when the last heartbeat was heard */
   const lostAt = new Map<string, number>()
+  /** members an `isolate` fault cut off (until a heal): their heartbeat timeouts say nothing about the leader */
+  const isolated = new Set<string>()
 
   for (const item of items) {
     const t = rel(item.t)
     if ('fault' in item) {
       const f = item.fault
       if (f.nodes.length === 0) markers.push({kind: f.kind, node: null, atMs: t, label: f.label})
+      if (f.kind === 'heal') isolated.clear()
       for (const node of f.nodes) {
         markers.push({kind: f.kind, node, atMs: t, label: f.label})
         if (f.kind === 'kill') openBand(node, 'DOWN', termOf.get(node) ?? 0, t, f.label)
         else if (f.kind === 'restart') openBand(node, 'FOLLOWER', termOf.get(node) ?? 0, t, f.label)
+        if (f.kind === 'isolate') isolated.add(node)
+        else if (f.kind === 'kill' || f.kind === 'restart') isolated.delete(node)
         lostAt.delete(node)
       }
       continue
@@ -263,7 +268,7 @@ export function buildTimeline(input: TimelineInput): TimelineModel {
         const leaderId = str(r.leaderId)
         const ago = num(r.lastHeartbeatAgoMs)
         markers.push({kind: 'heartbeat-timeout', node, atMs: t, label: `no heartbeat from ${leaderId ?? 'the leader'} for ${ago ?? '?'} ms`})
-        if (leaderId !== null && leaderId !== node && ago !== null && open.get(leaderId)?.role === 'LEADER') {
+        if (leaderId !== null && leaderId !== node && ago !== null && !isolated.has(node) && open.get(leaderId)?.role === 'LEADER') {
           const heard = Math.max(open.get(leaderId)?.fromMs ?? 0, t - ago)
           lostAt.set(leaderId, Math.min(lostAt.get(leaderId) ?? heard, heard))
         }
