@@ -116,7 +116,7 @@ describe('timeline model', () => {
         {ts: at(1300), node: 'n2', term: 1, type: 'HEARTBEAT_TIMEOUT', leaderId: 'n0', lastHeartbeatAgoMs: 300},
         roleChange('n2', 1300, 1, 'FOLLOWER', 'CANDIDATE', ''),
         // the leader logs on: it never went away
-        {ts: at(1500), node: 'n0', term: 1, type: 'HEARTBEAT_QUORUM_LOST', succNum: 1, allNum: 3},
+        {ts: at(1500), node: 'n0', term: 1, type: 'HEARTBEAT_QUORUM_LOST', succNum: 1, notReadyNum: 0, allNum: 3, lastSuccessAgoMs: 400, reason: 'acks'},
       ],
       faults: [
         {kind: 'isolate', atMs: T0 + 900, nodes: ['n2'], label: 'isolate n2'},
