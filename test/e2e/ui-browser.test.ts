@@ -1,7 +1,8 @@
 /**
  * `dledger ui` end to end: a real local cluster (`dledger up`, fast timing, a token, OS-chosen
  * ports, a temp home) and the UI on an OS-chosen port. In headless Chromium the page shows the
- * leader, and a click on "transfer here" moves leadership, as `status --json` confirms. Without
+ * leader, a click on "transfer here" moves leadership, and "isolate" then "heal all faults" set and
+ * clear a member's faults (the FAULTS column), as `status --json` confirms each time. Without
  * Chromium only the browser test skips (the reason is printed); the token and --host rules and
  * Ctrl-C are checked over plain HTTP.
  */
@@ -19,7 +20,7 @@ const TOKEN = 'ui-s3cret'
 interface StatusJson {
   leaderId: string | null
   term: number | null
-  members: {id: string; reachable: boolean; role: string | null}[]
+  members: {id: string; reachable: boolean; role: string | null; faults: {dropTo: string[]; dropFrom: string[]} | null}[]
 }
 
 function explain(r: CliResult): string {
@@ -101,10 +102,38 @@ describe('dledger ui', () => {
     assert.equal(moved.leaderId, target)
     await waitFor('the page to show the new leader', async () => (await page.locator('#leader').getAttribute('data-leader')) === target, 15_000, 100)
     await waitFor('the result line', async () => /→/.test((await page.locator('#result').textContent()) ?? ''), 15_000, 100)
+    assert.deepEqual(errors, [])
+  })
+
+  it('isolates a member with a click, shows it under FAULTS, and heals every fault', {skip: browserSkipReason()}, async (t) => {
+    const {page} = await launchBrowser(t)
+    const errors: string[] = []
+    page.on('pageerror', (e) => errors.push(String(e)))
+    await page.goto(url)
+    const leader = await waitFor('the page to show a leader', async () => (await page.locator('#leader').getAttribute('data-leader')) || null, 15_000, 100)
+    const target = ['n0', 'n1', 'n2'].find((id) => id !== leader) as string
+    const others = ['n0', 'n1', 'n2'].filter((id) => id !== target)
+    const faultsCell = page.locator(`tr[data-member="${target}"] td[data-col=faults]`)
+    assert.equal(await faultsCell.textContent(), '-')
+
+    await page.click(`button[data-action=isolate][data-member="${target}"]`)
+    await waitFor('the FAULTS cell to show the isolation', async () => (await faultsCell.textContent()) === `cut off ${others.join(',')}`, 15_000, 100)
+    const isolated = (await status()).members.find((m) => m.id === target)
+    assert.deepEqual(isolated?.faults && [isolated.faults.dropTo, isolated.faults.dropFrom], [others, others], 'status --json agrees')
+    assert.match((await page.locator('#result').textContent()) ?? '', new RegExp(`^isolate ${target}: set on n0, n1, n2$`))
 
     const file = join(screenshotDir(), 'ui.png')
     await page.screenshot({path: file, fullPage: true})
     t.diagnostic(`screenshot: ${file}`)
+
+    await page.click('#heal')
+    await waitFor('every FAULTS cell to clear', async () => (await page.locator('td[data-col=faults]').allTextContents()).every((c) => c === '-'), 15_000, 100)
+    const healed = await status()
+    assert.deepEqual(
+      healed.members.map((m) => m.faults),
+      [null, null, null],
+      'status --json agrees',
+    )
     assert.deepEqual(errors, [])
   })
 
