@@ -8,9 +8,11 @@ import assert from 'node:assert/strict'
 import {readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {it} from 'node:test'
+import {pathToFileURL} from 'node:url'
 
 import type {RealTestReport} from '../../src/cli/real-cluster/report.js'
 import type {TimelineModel} from '../../src/cli/timeline/model.js'
+import {browserSkipReason, launchBrowser, screenshotDir} from '../helpers/browser.js'
 import {testRunSandbox, trackUpMembers} from '../helpers/cluster.js'
 import {explain, freePorts, peersFor, Sandbox, waitFor} from '../helpers/processes.js'
 
@@ -112,4 +114,18 @@ it('draws a failing dledger test run as the same page: a lane per member, the sc
     ['pause', hit(6)],
     ['resume', hit(6)],
   ])
+
+  // and in a real browser, when there is one: the lanes and the markers are drawn
+  const skip = browserSkipReason()
+  if (skip !== undefined) return t.diagnostic(`browser check skipped: ${skip}`)
+  const {page} = await launchBrowser(t)
+  const errors: string[] = []
+  page.on('pageerror', (e) => errors.push(String(e)))
+  await page.goto(pathToFileURL(out).href)
+  assert.deepEqual(await page.locator('[data-lane]').allTextContents(), ['n0', 'n1', 'n2'])
+  for (const [kind, node] of marks) assert.equal(await page.locator(`g.marker[data-kind="${kind}"]${node === null ? '' : `[data-node="${node}"]`}`).count(), 1, `${kind} ${node ?? ''}`)
+  const file = join(screenshotDir(), 'test-run.png')
+  await page.screenshot({path: file, fullPage: true})
+  t.diagnostic(`screenshot: ${file}`)
+  assert.deepEqual(errors, [])
 })

@@ -42,7 +42,7 @@ export const TIMELINE_SCRIPT = String.raw`
 (function () {
   var NS = 'http://www.w3.org/2000/svg';
   var LANE = 34, TOP = 46, LEFT = 64, RIGHT = 16, BOTTOM = 22;
-  var SYMBOL = {kill: '\u2715', restart: '\u21bb', 'heartbeat-timeout': '\u25cb', 'quorum-lost': '!', transfer: '\u21c4', elect: '\u2605', pause: '\u23f8', resume: '\u25b6', isolate: '\u2298'};
+  var SYMBOL = {kill: '\u2715', restart: '\u21bb', 'heartbeat-timeout': '\u25cb', 'quorum-lost': '!', transfer: '\u21c4', elect: '\u2605', pause: '\u2016', resume: '\u25b6', isolate: '\u2298'};
   var CLUSTER_WIDE = {partition: 1, cut: 1, heal: 1, loss: 1};
   var root = document.getElementById('timeline');
   var svg = root.querySelector('svg.tl-svg');
