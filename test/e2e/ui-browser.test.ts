@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict'
 import {request} from 'node:http'
 import {join} from 'node:path'
-import {after, before, describe, it} from 'node:test'
+import {after, before, describe, it, type TestContext} from 'node:test'
 
 import {browserSkipReason, launchBrowser, screenshotDir} from '../helpers/browser.js'
 import {trackUpMembers} from '../helpers/cluster.js'
@@ -83,12 +83,18 @@ describe('dledger ui', () => {
     assert.match(r.stderr, /--host 0\.0\.0\.0: refusing .* without a token/)
   })
 
-  it('shows the leader, and a click on "transfer here" moves leadership', {skip: browserSkipReason()}, async (t) => {
+  /** The page in a fresh Chromium, once it shows a leader; `errors` collects the page's script errors. */
+  const openPage = async (t: TestContext) => {
     const {page} = await launchBrowser(t)
     const errors: string[] = []
     page.on('pageerror', (e) => errors.push(String(e)))
     await page.goto(url)
-    const leaderOnPage = await waitFor('the page to show a leader', async () => (await page.locator('#leader').getAttribute('data-leader')) || null, 15_000, 100)
+    const leader = await waitFor('the page to show a leader', async () => (await page.locator('#leader').getAttribute('data-leader')) || null, 15_000, 100)
+    return {page, errors, leader}
+  }
+
+  it('shows the leader, and a click on "transfer here" moves leadership', {skip: browserSkipReason()}, async (t) => {
+    const {page, errors, leader: leaderOnPage} = await openPage(t)
     assert.equal(await page.locator('table.status tbody tr').count(), 3)
     assert.equal(await page.locator(`tr[data-member="${leaderOnPage}"] td[data-col=role]`).textContent(), 'LEADER')
     await waitFor('the timeline to draw the leader band', async () => (await page.locator('rect.band-LEADER').count()) > 0, 15_000, 100)
@@ -106,11 +112,7 @@ describe('dledger ui', () => {
   })
 
   it('isolates a member with a click, shows it under FAULTS, and heals every fault', {skip: browserSkipReason()}, async (t) => {
-    const {page} = await launchBrowser(t)
-    const errors: string[] = []
-    page.on('pageerror', (e) => errors.push(String(e)))
-    await page.goto(url)
-    const leader = await waitFor('the page to show a leader', async () => (await page.locator('#leader').getAttribute('data-leader')) || null, 15_000, 100)
+    const {page, errors, leader} = await openPage(t)
     const target = ['n0', 'n1', 'n2'].find((id) => id !== leader) as string
     const others = ['n0', 'n1', 'n2'].filter((id) => id !== target)
     const faultsCell = page.locator(`tr[data-member="${target}"] td[data-col=faults]`)
