@@ -5,7 +5,7 @@
  * cluster's run as the same page, failing or not. Real processes, fast timing, a temp home.
  */
 import assert from 'node:assert/strict'
-import {readFileSync, writeFileSync} from 'node:fs'
+import {existsSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {it} from 'node:test'
 import {pathToFileURL} from 'node:url'
@@ -80,7 +80,8 @@ it('draws a failing dledger test run as the same page: a lane per member, the sc
       'at 2500ms restart killed',
       'at 3s isolate follower',
       'at 4s heal',
-      'at 4500ms pause leader for 1s',
+      // a follower: right after the heal the cluster may be between leaders
+      'at 4500ms pause follower for 1s',
       // fails: the page matters most when the run does
       'at 6s expect term >= 99',
     ].join('\n'),
@@ -128,4 +129,14 @@ it('draws a failing dledger test run as the same page: a lane per member, the sc
   await page.screenshot({path: file, fullPage: true})
   t.diagnostic(`screenshot: ${file}`)
   assert.deepEqual(errors, [])
+})
+
+it('refuses dledger test --html into a missing directory before it starts a cluster (exit 2)', async (t) => {
+  const sb = testRunSandbox(t, 'dledger-timeline-test-run-')
+  const script = join(sb.home, 'kill.txt')
+  writeFileSync(script, 'at 1s kill leader\n')
+  const r = await sb.run(['test', script, '--html', join(sb.home, 'missing', 'run.html'), '--home', join(sb.home, 'home')])
+  assert.equal(r.code, 2, explain(r))
+  assert.match(r.stderr, /--html: no directory ".*missing" for ".*run\.html"/)
+  assert.equal(existsSync(join(sb.home, 'home')), false, 'no cluster was started')
 })
