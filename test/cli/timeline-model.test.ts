@@ -127,6 +127,26 @@ describe('timeline model', () => {
     assert.deepEqual(m.gaps.map((g) => g.fromMs), [0])
   })
 
+  it('marks a real member’s FAULTS records on its lane, unless the run gives its own faults', () => {
+    const records = [
+      {ts: at(500), node: 'n1', term: 1, type: 'FAULTS' as const, faults: 'cut off n0,n2', by: 'cli'},
+      {ts: at(900), node: 'n1', term: 1, type: 'FAULTS' as const, faults: 'none', by: 'cli'},
+    ]
+    const m = buildTimeline({title: 'f', clock: 'wall', records})
+    assert.deepEqual(
+      m.markers.map((k) => [k.kind, k.node, k.atMs, k.label]),
+      [
+        ['fault-set', 'n1', 0, 'n1: cut off n0,n2 (by cli)'],
+        ['fault-cleared', 'n1', 400, 'n1: faults cleared (by cli)'],
+      ],
+    )
+    const scripted = buildTimeline({title: 'f', clock: 'wall', records, faults: [{kind: 'isolate', atMs: Date.parse(at(500)), nodes: ['n1'], label: 'isolate n1'}]})
+    assert.deepEqual(
+      scripted.markers.map((k) => k.kind),
+      ['isolate'],
+    )
+  })
+
   it('leaves a run that ends without a leader with an open gap', () => {
     const m = buildTimeline({title: 't', clock: 'wall', records: [roleChange('n0', 0, 1, 'FOLLOWER', 'CANDIDATE', '')], endMs: Date.parse(at(500))})
     assert.deepEqual(m.gaps, [{fromMs: 0, toMs: 500, durationMs: 500, open: true}])
