@@ -2,7 +2,8 @@
  * `dledger ui` end to end: a real local cluster (`dledger up`, fast timing, a token, OS-chosen
  * ports, a temp home) and the UI on an OS-chosen port. In headless Chromium the page shows the
  * leader, a click on "transfer here" moves leadership, and "isolate" then "heal all faults" set and
- * clear a member's faults (the FAULTS column), as `status --json` confirms each time. Without
+ * clear a member's faults (the FAULTS column and the timeline's markers), as `status --json`
+ * confirms each time. Without
  * Chromium only the browser test skips (the reason is printed); the token and --host rules and
  * Ctrl-C are checked over plain HTTP.
  */
@@ -123,6 +124,9 @@ describe('dledger ui', () => {
     const isolated = (await status()).members.find((m) => m.id === target)
     assert.deepEqual(isolated?.faults && [isolated.faults.dropTo, isolated.faults.dropFrom], [others, others], 'status --json agrees')
     assert.match((await page.locator('#result').textContent()) ?? '', new RegExp(`^isolate ${target}: set on n0, n1, n2$`))
+    // the member's FAULTS record streams into the timeline as a marker on its lane
+    const marker = (kind: string) => page.locator(`g.marker[data-kind="${kind}"][data-node="${target}"]`)
+    await waitFor('the timeline to mark the isolation', async () => (await marker('fault-set').count()) > 0, 15_000, 100)
 
     const file = join(screenshotDir(), 'ui.png')
     await page.screenshot({path: file, fullPage: true})
@@ -130,6 +134,7 @@ describe('dledger ui', () => {
 
     await page.click('#heal')
     await waitFor('every FAULTS cell to clear', async () => (await page.locator('td[data-col=faults]').allTextContents()).every((c) => c === '-'), 15_000, 100)
+    await waitFor('the timeline to mark the heal', async () => (await marker('fault-cleared').count()) > 0, 15_000, 100)
     const healed = await status()
     assert.deepEqual(
       healed.members.map((m) => m.faults),
