@@ -364,6 +364,11 @@ export const STATUS_COLUMNS = ['ID', 'ADDRESS', 'ROLE', 'TERM', 'LEADER', 'VOTED
 
 const dash = (v: string | number | null) => (v === null ? '-' : String(v))
 
+/** A member's FAULTS cell (the table's and `dledger ui`'s): "-" when it reports none. */
+export function faultsCell(m: Pick<ClusterMember, 'faults'>): string {
+  return m.faults === null ? '-' : describeFaults(m.faults)
+}
+
 /** One table row per member. */
 function statusRows(status: ClusterStatus): string[][] {
   return status.members.map((m) => [
@@ -376,7 +381,7 @@ function statusRows(status: ClusterStatus): string[][] {
     m.ledgerEndIndex === null ? '-' : `${m.ledgerEndIndex}/${m.ledgerEndTerm ?? '-'}`,
     m.lastHeartbeatAgoMs === null ? '-' : `${m.lastHeartbeatAgoMs}ms ago`,
     dash(m.preferred),
-    m.faults === null ? '-' : describeFaults(m.faults),
+    faultsCell(m),
     m.reachable ? (m.error ?? 'ok') : (m.error ?? 'unreachable'),
   ])
 }

@@ -107,6 +107,46 @@ describe('timeline model', () => {
     ])
   })
 
+  it('keeps the leader leading when only an isolated follower stops hearing it', () => {
+    const input = killRun()
+    const m = buildTimeline({
+      ...input,
+      records: [
+        ...input.records.filter((r) => r.node === 'n0'),
+        {ts: at(1300), node: 'n2', term: 1, type: 'HEARTBEAT_TIMEOUT', leaderId: 'n0', lastHeartbeatAgoMs: 300},
+        roleChange('n2', 1300, 1, 'FOLLOWER', 'CANDIDATE', ''),
+        // the leader logs on: it never went away
+        {ts: at(1500), node: 'n0', term: 1, type: 'HEARTBEAT_QUORUM_LOST', succNum: 1, notReadyNum: 0, allNum: 3, lastSuccessAgoMs: 400, reason: 'acks'},
+      ],
+      faults: [
+        {kind: 'isolate', atMs: T0 + 900, nodes: ['n2'], label: 'isolate n2'},
+        {kind: 'heal', atMs: T0 + 2000, nodes: [], label: 'heal'},
+      ],
+    })
+    assert.deepEqual(bandsOf(m, 'n0').slice(2), [['LEADER', 100, 3000]])
+    assert.deepEqual(m.gaps.map((g) => g.fromMs), [0])
+  })
+
+  it('marks a real member’s FAULTS records on its lane, unless the run gives its own faults', () => {
+    const records = [
+      {ts: at(500), node: 'n1', term: 1, type: 'FAULTS' as const, faults: 'cut off n0,n2', by: 'cli'},
+      {ts: at(900), node: 'n1', term: 1, type: 'FAULTS' as const, faults: 'none', by: 'cli'},
+    ]
+    const m = buildTimeline({title: 'f', clock: 'wall', records})
+    assert.deepEqual(
+      m.markers.map((k) => [k.kind, k.node, k.atMs, k.label]),
+      [
+        ['fault-set', 'n1', 0, 'n1: cut off n0,n2 (by cli)'],
+        ['fault-cleared', 'n1', 400, 'n1: faults cleared (by cli)'],
+      ],
+    )
+    const scripted = buildTimeline({title: 'f', clock: 'wall', records, faults: [{kind: 'isolate', atMs: Date.parse(at(500)), nodes: ['n1'], label: 'isolate n1'}]})
+    assert.deepEqual(
+      scripted.markers.map((k) => k.kind),
+      ['isolate'],
+    )
+  })
+
   it('leaves a run that ends without a leader with an open gap', () => {
     const m = buildTimeline({title: 't', clock: 'wall', records: [roleChange('n0', 0, 1, 'FOLLOWER', 'CANDIDATE', '')], endMs: Date.parse(at(500))})
     assert.deepEqual(m.gaps, [{fromMs: 0, toMs: 500, durationMs: 500, open: true}])
@@ -122,6 +162,9 @@ describe('timeline sources', () => {
       {ts: at(20), atMs: 20, kind: 'crash', node: 'n0', cause: 'kill', inboundDropped: 0},
       {ts: at(30), atMs: 30, kind: 'start', node: 'n0', incarnation: 1, currTerm: 1, currVoteFor: 'n0'},
       {ts: at(40), atMs: 40, kind: 'partition', groups: [['n0'], ['n1', 'n2']]},
+      {ts: at(50), atMs: 50, kind: 'pause', node: 'n1', forMs: 2000},
+      {ts: at(60), atMs: 60, kind: 'resume', node: 'n1', held: 3},
+      {ts: at(70), atMs: 70, kind: 'crash', node: 'n2', cause: 'stop', inboundDropped: 0},
     ]
       .map((l) => JSON.stringify(l))
       .join('\n')
@@ -138,6 +181,9 @@ describe('timeline sources', () => {
         ['kill', ['n0'], 'n0 killed'],
         ['restart', ['n0'], 'n0 restarted (term 1)'],
         ['partition', [], 'partition n0 | n1 n2'],
+        ['pause', ['n1'], 'n1 paused for 2000 ms'],
+        ['resume', ['n1'], 'n1 resumed'],
+        ['kill', ['n2'], 'n2 stopped'],
       ],
     )
   })

@@ -15,8 +15,8 @@ function context(t: import('node:test').TestContext): ActionContext {
   return {paths: resolvePaths(home, {configDir: home, dataDir: home}), peers: parsePeers('n0-127.0.0.1:1;n1-127.0.0.1:2'), binPath: '/nonexistent/run.js'}
 }
 
-it('knows exactly the five buttons', () => {
-  assert.deepEqual(['transfer', 'elect', 'stop', 'kill', 'restart', 'partition'].map(isUiAction), [true, true, true, true, true, false])
+it('knows exactly the seven buttons', () => {
+  assert.deepEqual(['transfer', 'elect', 'stop', 'kill', 'restart', 'isolate', 'heal', 'partition'].map(isUiAction), [true, true, true, true, true, true, true, false])
 })
 
 it('refuses an unknown member, naming the members', async (t) => {

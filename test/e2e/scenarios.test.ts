@@ -7,12 +7,13 @@
  * never two leaders in one term. Needs `npm run build` first (`npm test` does it).
  */
 import assert from 'node:assert/strict'
-import {readdirSync, readFileSync} from 'node:fs'
+import {readdirSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, it, type TestContext} from 'node:test'
 
 import type {RealTestReport} from '../../src/cli/real-cluster/report.js'
 import type {SimReport} from '../../src/sim/report.js'
+import {testRunSandbox} from '../helpers/cluster.js'
 import {type CliResult, REPO_ROOT, Sandbox} from '../helpers/processes.js'
 
 const DIR = join(REPO_ROOT, 'test', 'scenarios')
@@ -22,33 +23,8 @@ function explain(r: CliResult): string {
   return `exit ${r.code} ${r.signal ?? ''}\nstdout:\n${r.stdout.slice(-4000)}\nstderr:\n${r.stderr.slice(-2000)}`
 }
 
-/** A sandbox whose cleanup also kills the members `dledger test` spawned, should the run be cut short. */
-function sandbox(t: TestContext): Sandbox {
-  const sb = new Sandbox('dledger-e2e-scenario-')
-  t.after(async () => {
-    const runDir = join(sb.home, 'home', 'run')
-    let files: string[] = []
-    try {
-      files = readdirSync(runDir)
-    } catch {
-      // no member left running
-    }
-    for (const f of files) {
-      try {
-        const {pid} = JSON.parse(readFileSync(join(runDir, f), 'utf8')) as {pid: number}
-        process.kill(pid, 'SIGCONT')
-        process.kill(pid, 'SIGKILL')
-      } catch {
-        // gone already
-      }
-    }
-    await sb.cleanup()
-  })
-  return sb
-}
-
 async function realRun(t: TestContext, file: string): Promise<RealTestReport> {
-  const sb = sandbox(t)
+  const sb = testRunSandbox(t)
   const r = await sb.run(['test', join(DIR, file), '--seed', '1', '--json', '--home', join(sb.home, 'home')], {timeoutMs: 90_000})
   assert.equal(r.code, 0, explain(r))
   const report = JSON.parse(r.stdout) as RealTestReport

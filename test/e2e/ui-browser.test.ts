@@ -1,14 +1,16 @@
 /**
  * `dledger ui` end to end: a real local cluster (`dledger up`, fast timing, a token, OS-chosen
  * ports, a temp home) and the UI on an OS-chosen port. In headless Chromium the page shows the
- * leader, and a click on "transfer here" moves leadership, as `status --json` confirms. Without
+ * leader, a click on "transfer here" moves leadership, and "isolate" then "heal all faults" set and
+ * clear a member's faults (the FAULTS column and the timeline's markers), as `status --json`
+ * confirms each time. Without
  * Chromium only the browser test skips (the reason is printed); the token and --host rules and
  * Ctrl-C are checked over plain HTTP.
  */
 import assert from 'node:assert/strict'
 import {request} from 'node:http'
 import {join} from 'node:path'
-import {after, before, describe, it} from 'node:test'
+import {after, before, describe, it, type TestContext} from 'node:test'
 
 import {browserSkipReason, launchBrowser, screenshotDir} from '../helpers/browser.js'
 import {trackUpMembers} from '../helpers/cluster.js'
@@ -19,7 +21,7 @@ const TOKEN = 'ui-s3cret'
 interface StatusJson {
   leaderId: string | null
   term: number | null
-  members: {id: string; reachable: boolean; role: string | null}[]
+  members: {id: string; reachable: boolean; role: string | null; faults: {dropTo: string[]; dropFrom: string[]} | null}[]
 }
 
 function explain(r: CliResult): string {
@@ -82,12 +84,18 @@ describe('dledger ui', () => {
     assert.match(r.stderr, /--host 0\.0\.0\.0: refusing .* without a token/)
   })
 
-  it('shows the leader, and a click on "transfer here" moves leadership', {skip: browserSkipReason()}, async (t) => {
+  /** The page in a fresh Chromium, once it shows a leader; `errors` collects the page's script errors. */
+  const openPage = async (t: TestContext) => {
     const {page} = await launchBrowser(t)
     const errors: string[] = []
     page.on('pageerror', (e) => errors.push(String(e)))
     await page.goto(url)
-    const leaderOnPage = await waitFor('the page to show a leader', async () => (await page.locator('#leader').getAttribute('data-leader')) || null, 15_000, 100)
+    const leader = await waitFor('the page to show a leader', async () => (await page.locator('#leader').getAttribute('data-leader')) || null, 15_000, 100)
+    return {page, errors, leader}
+  }
+
+  it('shows the leader, and a click on "transfer here" moves leadership', {skip: browserSkipReason()}, async (t) => {
+    const {page, errors, leader: leaderOnPage} = await openPage(t)
     assert.equal(await page.locator('table.status tbody tr').count(), 3)
     assert.equal(await page.locator(`tr[data-member="${leaderOnPage}"] td[data-col=role]`).textContent(), 'LEADER')
     await waitFor('the timeline to draw the leader band', async () => (await page.locator('rect.band-LEADER').count()) > 0, 15_000, 100)
@@ -101,10 +109,38 @@ describe('dledger ui', () => {
     assert.equal(moved.leaderId, target)
     await waitFor('the page to show the new leader', async () => (await page.locator('#leader').getAttribute('data-leader')) === target, 15_000, 100)
     await waitFor('the result line', async () => /→/.test((await page.locator('#result').textContent()) ?? ''), 15_000, 100)
+    assert.deepEqual(errors, [])
+  })
+
+  it('isolates a member with a click, shows it under FAULTS, and heals every fault', {skip: browserSkipReason()}, async (t) => {
+    const {page, errors, leader} = await openPage(t)
+    const target = ['n0', 'n1', 'n2'].find((id) => id !== leader) as string
+    const others = ['n0', 'n1', 'n2'].filter((id) => id !== target)
+    const faultsCell = page.locator(`tr[data-member="${target}"] td[data-col=faults]`)
+    assert.equal(await faultsCell.textContent(), '-')
+
+    await page.click(`button[data-action=isolate][data-member="${target}"]`)
+    await waitFor('the FAULTS cell to show the isolation', async () => (await faultsCell.textContent()) === `cut off ${others.join(',')}`, 15_000, 100)
+    const isolated = (await status()).members.find((m) => m.id === target)
+    assert.deepEqual(isolated?.faults && [isolated.faults.dropTo, isolated.faults.dropFrom], [others, others], 'status --json agrees')
+    assert.match((await page.locator('#result').textContent()) ?? '', new RegExp(`^isolate ${target}: set on n0, n1, n2$`))
+    // the member's FAULTS record streams into the timeline as a marker on its lane
+    const marker = (kind: string) => page.locator(`g.marker[data-kind="${kind}"][data-node="${target}"]`)
+    await waitFor('the timeline to mark the isolation', async () => (await marker('fault-set').count()) > 0, 15_000, 100)
 
     const file = join(screenshotDir(), 'ui.png')
     await page.screenshot({path: file, fullPage: true})
     t.diagnostic(`screenshot: ${file}`)
+
+    await page.click('#heal')
+    await waitFor('every FAULTS cell to clear', async () => (await page.locator('td[data-col=faults]').allTextContents()).every((c) => c === '-'), 15_000, 100)
+    await waitFor('the timeline to mark the heal', async () => (await marker('fault-cleared').count()) > 0, 15_000, 100)
+    const healed = await status()
+    assert.deepEqual(
+      healed.members.map((m) => m.faults),
+      [null, null, null],
+      'status --json agrees',
+    )
     assert.deepEqual(errors, [])
   })
 

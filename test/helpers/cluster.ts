@@ -221,3 +221,31 @@ export function watchLeaderGap(ports: number[], opts: {everyMs?: number; token?:
     },
   }
 }
+
+/**
+ * A sandbox for `dledger test … --home <sb.home>/home`, whose cleanup also kills the members the
+ * run spawned (by the PIDs of their run records), should the run be cut short.
+ */
+export function testRunSandbox(t: TestContext, prefix = 'dledger-e2e-scenario-'): Sandbox {
+  const sb = new Sandbox(prefix)
+  t.after(async () => {
+    const runDir = join(sb.home, 'home', 'run')
+    let files: string[] = []
+    try {
+      files = readdirSync(runDir)
+    } catch {
+      // no member left running
+    }
+    for (const f of files) {
+      try {
+        const {pid} = JSON.parse(readFileSync(join(runDir, f), 'utf8')) as {pid: number}
+        process.kill(pid, 'SIGCONT')
+        process.kill(pid, 'SIGKILL')
+      } catch {
+        // gone already
+      }
+    }
+    await sb.cleanup()
+  })
+  return sb
+}

@@ -10,8 +10,8 @@ const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost'])
 
 /** `dledger ui`: a live page of the local cluster. */
 export default class Ui extends MemberCommand<typeof Ui> {
-  static override summary = 'Serve a live page of the cluster: status, a growing timeline, and operator buttons'
-  static override description = `Serves one page on http://127.0.0.1:7070/ (--host, --port): the status table (refreshed every second), the election timeline growing as the members' vote-log events stream in (as \`dledger timeline\` draws it), and per member the buttons transfer here (transfer-leader --to), elect (elect --node), stop (down --id), kill (SIGKILL) and restart. Stop, kill and restart act on the members \`dledger up\` started in this home.
+  static override summary = 'Serve a live page of the cluster: status with faults, a growing timeline, and operator buttons'
+  static override description = `Serves one page on http://127.0.0.1:7070/ (--host, --port): the status table (refreshed every second), the election timeline growing as the members' vote-log events stream in (as \`dledger timeline\` draws it), the FAULTS column as \`dledger status\` shows it, per member the buttons transfer here (transfer-leader --to), elect (elect --node), stop (down --id), kill (SIGKILL), restart and isolate (fault isolate), and one button "heal all faults" (fault heal). Stop, kill and restart act on the members \`dledger up\` started in this home.
 
 With a cluster token (profile, --token or DLEDGER_TOKEN) the page needs it too: open the address printed, which carries it once and leaves a cookie. Without a token the UI only listens on a loopback address; a --host elsewhere is refused. Ctrl-C stops the UI; the cluster keeps running.`
 

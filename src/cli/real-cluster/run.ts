@@ -12,6 +12,7 @@ import {parseScript, type Script} from '../../sim/script.js'
 import {collectMemberDirs, readMemberHistory} from '../history-source.js'
 import {type OclifDirs, resolvePaths} from '../paths.js'
 import {checkHistories, renderCheckReport} from '../safety-check.js'
+import type {TimelineModel} from '../timeline/model.js'
 import {LocalCluster} from './local-cluster.js'
 import {buildRealReport, realReportPassed, type RealTestReport} from './report.js'
 import {RealScriptRunner} from './runner.js'
@@ -33,6 +34,8 @@ export interface RealTestOptions {
   signal: AbortSignal
   /** progress lines (stderr) */
   progress?: (line: string) => void
+  /** also draw the run as a timeline page (`--html`) */
+  timeline?: boolean
 }
 
 export interface RealTestOutcome {
@@ -40,6 +43,8 @@ export interface RealTestOutcome {
   /** the safety check in `dledger check`'s words, shown when it found violations */
   checkText: string
   passed: boolean
+  /** the run as a timeline page's model, when asked for */
+  timeline?: TimelineModel
 }
 
 /** Parses the script for `nodes` members; throws the simulator's ScriptError on a bad one. */
@@ -95,7 +100,19 @@ export async function runRealTest(opts: RealTestOptions): Promise<RealTestOutcom
     })
     passed = realReportPassed(report) && !opts.signal.aborted
     report.kept = opts.keep || !passed
-    return {report, checkText: renderCheckReport(check), passed}
+    let timeline: TimelineModel | undefined
+    if (opts.timeline === true) {
+      const {testRunTimeline} = await import('../timeline/load.js')
+      timeline = testRunTimeline({
+        title: `dledger test ${opts.scriptName} (seed ${opts.seed})`,
+        records: histories.flatMap((h) => h.records.map((r) => r.record)),
+        faults: runner.faults,
+        members: cluster.ids,
+        t0WallMs,
+        durationMs,
+      })
+    }
+    return {report, checkText: renderCheckReport(check), passed, timeline}
   } finally {
     await cluster.stop().catch(() => undefined)
     if (!opts.keep && (passed || opts.signal.aborted)) rmSync(home, {recursive: true, force: true})

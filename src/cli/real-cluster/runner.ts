@@ -11,7 +11,9 @@ import {holds} from '../../sim/runner.js'
 import {type Action, describeExpectation, type Expectation, formatTime, type Script, type ScriptLine, type Target} from '../../sim/script.js'
 import type {ClusterView, TimelineEntry} from '../../sim/observer.js'
 import type {ClusterStatus} from '../../wire/status.js'
-import {faultOpOf, resolveTargetIds} from '../faults.js'
+import {faultOpOf, type FaultOp, resolveTargetIds} from '../faults.js'
+import type {FaultInput} from '../timeline/model.js'
+import {traceFault} from '../timeline/sources.js'
 import type {LocalCluster} from './local-cluster.js'
 
 export interface RealExpectation {
@@ -30,6 +32,8 @@ export interface LeaderHit {
 
 /** How often expectations poll the status. */
 const POLL_MS = 100
+/** How long a stopped member may take to exit (a leader hands off first) before the run stops watching. */
+const STOP_WATCH_MS = 15_000
 
 /** The cluster view of a real status: the highest term a member reports and the member leading it. */
 export function viewOf(status: ClusterStatus): ClusterView {
@@ -60,6 +64,8 @@ export class RealScriptRunner {
   readonly expectations: RealExpectation[] = []
   readonly timeline: TimelineEntry[] = []
   readonly hits: LeaderHit[] = []
+  /** the faults as they hit the members, for the timeline page (`--html`) */
+  readonly faults: FaultInput[] = []
   private readonly background: Promise<void>[] = []
   private readonly rng: Rng
   private t0 = 0
@@ -98,6 +104,19 @@ export class RealScriptRunner {
     this.timeline.push({atMs, kind, text})
   }
 
+  /** A fault in `sim --trace`'s words (`crash`, `start`, `pause`, …): the page draws both runs alike. */
+  private fault(line: {kind: string} & Record<string, unknown>, atMs = this.now()): void {
+    const f = traceFault(line, atMs)
+    if (f !== null) this.faults.push(f)
+  }
+
+  /** Waits (bounded) until a member that was sent SIGTERM is gone, and marks when it went down. */
+  private async watchStop(id: NodeId): Promise<void> {
+    const until = this.now() + STOP_WATCH_MS
+    while (this.cluster.pidOf(id) !== null && this.now() < until && !this.signal.aborted) await sleep(50, this.signal)
+    if (this.cluster.pidOf(id) === null) this.fault({kind: 'crash', node: id, cause: 'stop'})
+  }
+
   private async resolve(t: Target, status: ClusterStatus): Promise<NodeId[]> {
     if (t.kind === 'killed') return this.cluster.ids.filter((id) => this.cluster.pidOf(id) === null)
     if (t.kind === 'follower') {
@@ -122,20 +141,26 @@ export class RealScriptRunner {
       case 'kill': {
         const ids = c.kill(await this.resolve(a.targets, status!))
         hit('kill', ids)
+        for (const id of ids) this.fault({kind: 'crash', node: id}, at)
         return say(list(ids))
       }
       case 'restart': {
         const ids = await this.resolve(a.targets, status!)
         const running = ids.filter((id) => c.pidOf(id) !== null)
         const done = c.restart(ids)
+        for (const id of done) this.fault({kind: 'start', node: id}, at)
         return say(`${list(done)}${running.length === 0 ? '' : `; warning: ${running.join(', ')} ${running.length === 1 ? 'is' : 'are'} running, not restarted (kill first)`}`)
       }
-      case 'stop':
-        // SIGTERM: the member stops cleanly, a leader handing leadership off first
-        return say(list(c.signal(await this.resolve(a.targets, status!), 'SIGTERM')))
+      case 'stop': {
+        // SIGTERM: the member stops cleanly, a leader handing leadership off first; it is down once it exits
+        const ids = c.signal(await this.resolve(a.targets, status!), 'SIGTERM')
+        for (const id of ids) this.background.push(this.watchStop(id))
+        return say(list(ids))
+      }
       case 'pause': {
         const ids = c.signal(await this.resolve(a.targets, status!), 'SIGSTOP')
         hit('pause', ids)
+        for (const id of ids) this.fault({kind: 'pause', node: id, ...(a.forMs === null ? {} : {forMs: a.forMs})}, at)
         if (a.forMs !== null && ids.length > 0) {
           const forMs = a.forMs
           this.background.push(
@@ -143,14 +168,18 @@ export class RealScriptRunner {
               // the time before SIGCONT: a resumed member may log its first event before we look again
               const atMs = this.now()
               const resumed = c.signal(ids, 'SIGCONT')
+              for (const id of resumed) this.fault({kind: 'resume', node: id}, atMs)
               this.note('script', `line ${line.line}: ${list(resumed)} resumed after ${formatTime(forMs)}`, atMs)
             }),
           )
         }
         return say(`${list(ids)}${a.forMs === null || ids.length === 0 ? '' : `, resumes at ${formatTime(at + a.forMs)}`}`)
       }
-      case 'resume':
-        return say(list(c.signal(await this.resolve(a.targets, status!), 'SIGCONT')))
+      case 'resume': {
+        const ids = c.signal(await this.resolve(a.targets, status!), 'SIGCONT')
+        for (const id of ids) this.fault({kind: 'resume', node: id}, at)
+        return say(list(ids))
+      }
       case 'partition':
       case 'cut':
       case 'isolate':
@@ -164,6 +193,7 @@ export class RealScriptRunner {
           if (own !== undefined && own.length <= c.ids.length / 2) hit('isolate', [leader])
         }
         const members = await c.faults(op)
+        this.fault(traceLineOf(op), at)
         const missed = members.filter((m) => m.error !== null).map((m) => m.id)
         const shown = op.kind === 'partition' ? op.groups.map((g) => list(g)).join(' | ') : op.kind === 'cut' ? `${list(op.from)} -> ${list(op.to)}` : op.kind === 'isolate' ? list(op.ids) : ''
         const note = missed.length > 0 ? `not set on ${missed.join(', ')} (no answer)` : ''
@@ -185,6 +215,7 @@ export class RealScriptRunner {
         if (c.pidOf(id) === null) return say(`${id} is down, skipped`)
         if (c.isPaused(id)) return say(`${id} is paused, skipped`)
         say(`${id} campaigns for the next term`)
+        this.fault({kind: 'elect', node: id}, at)
         this.background.push(c.cli(['elect', '--node', id, '--timeout', '5000']).then((r) => this.note('leader', `line ${line.line}: elect ${id}: ${firstLine(r.code === 0 ? r.stdout : r.stderr)}`)))
         return
       }
@@ -221,6 +252,23 @@ export class RealScriptRunner {
       }
       await sleep(Math.min(POLL_MS, fromMs + withinMs - now), this.signal)
     }
+  }
+}
+
+/** A network fault in the trace's words (the simulator's `heal` and `loss` span the cluster, as here). */
+function traceLineOf(op: FaultOp): {kind: string} & Record<string, unknown> {
+  switch (op.kind) {
+    case 'partition':
+      return {kind: 'partition', groups: op.groups}
+    case 'cut':
+      return {kind: 'cut', from: op.from, to: op.to}
+    case 'isolate':
+      return {kind: 'isolate', nodes: op.ids}
+    case 'loss':
+      return {kind: 'loss', probability: op.probability}
+    case 'delay':
+    case 'heal':
+      return {kind: op.kind}
   }
 }
 

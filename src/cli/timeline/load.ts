@@ -7,7 +7,7 @@ import {basename} from 'node:path'
 
 import type {VoteLogRecord} from '../../wire/frames.js'
 import {UsageError} from '../errors.js'
-import {buildTimeline, type TimelineModel} from './model.js'
+import {buildTimeline, type FaultInput, type TimelineModel} from './model.js'
 import {renderTimelinePage} from './render.js'
 import {fromJsonLines, fromSimReport, isSimReport, reportFrame} from './sources.js'
 
@@ -40,6 +40,16 @@ export function timelineFromFile(file: string): TimelineModel {
 /** The timeline of vote logs (a live or stopped cluster's members); `endMs`: draw up to then (a live page: now). */
 export function timelineFromRecords(records: readonly VoteLogRecord[], members: readonly string[], title: string, endMs?: number): TimelineModel {
   return buildTimeline({title, clock: 'wall', records, members, endMs})
+}
+
+/**
+ * The page of a `dledger test` run: the members' own vote logs (roles, ballots, votes) with the
+ * script's faults, which are in ms from the script's start (`t0WallMs` on the wall clock). The
+ * page begins with the first election, before the script, and ends with the script.
+ */
+export function testRunTimeline(opts: {title: string; records: readonly VoteLogRecord[]; faults: readonly FaultInput[]; members: readonly string[]; t0WallMs: number; durationMs: number}): TimelineModel {
+  const faults = opts.faults.map((f) => ({...f, atMs: f.atMs + opts.t0WallMs}))
+  return buildTimeline({title: opts.title, clock: 'wall', records: opts.records, faults, members: opts.members, endMs: opts.t0WallMs + opts.durationMs})
 }
 
 /** Writes the page; a UsageError (exit 2) when the file cannot be written. */

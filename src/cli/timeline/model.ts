@@ -10,7 +10,8 @@
  * - term boundaries (the first moment any member was in the term) and who led each term;
  * - ballots (VOTE_REQUEST … PARSE_VOTE_RESULT) with their outcome and counters;
  * - accepted votes (voter → candidate);
- * - markers: heartbeat timeouts, quorum lost, transfers, faults;
+ * - markers: heartbeat timeouts, quorum lost, transfers, faults (a run's, or the FAULTS records
+ *   real members write when their fault layer changes);
  * - leaderless gaps: every stretch in which no member was leader, with its duration.
  */
 import type {VoteLogRecord} from '../../wire/frames.js'
@@ -68,6 +69,9 @@ export type MarkerKind =
   | 'heal'
   | 'loss'
   | 'elect'
+  /** a real member's FAULTS record: its fault layer now drops or delays something, or nothing */
+  | 'fault-set'
+  | 'fault-cleared'
 
 export interface Marker {
   kind: MarkerKind
@@ -183,16 +187,23 @@ export function buildTimeline(input: TimelineInput): TimelineModel {
   const markers: Marker[] = []
   /** leaders that followers stopped hearing from: node → when the last heartbeat was heard */
   const lostAt = new Map<string, number>()
+  /** members an `isolate` fault cut off (until a heal): their heartbeat timeouts say nothing about the leader */
+  const isolated = new Set<string>()
+  // a run that says its faults (sim, dledger test) draws those; the members' FAULTS records would repeat them
+  const drawFaultRecords = (input.faults ?? []).length === 0
 
   for (const item of items) {
     const t = rel(item.t)
     if ('fault' in item) {
       const f = item.fault
       if (f.nodes.length === 0) markers.push({kind: f.kind, node: null, atMs: t, label: f.label})
+      if (f.kind === 'heal') isolated.clear()
       for (const node of f.nodes) {
         markers.push({kind: f.kind, node, atMs: t, label: f.label})
         if (f.kind === 'kill') openBand(node, 'DOWN', termOf.get(node) ?? 0, t, f.label)
         else if (f.kind === 'restart') openBand(node, 'FOLLOWER', termOf.get(node) ?? 0, t, f.label)
+        if (f.kind === 'isolate') isolated.add(node)
+        else if (f.kind === 'kill' || f.kind === 'restart') isolated.delete(node)
         lostAt.delete(node)
       }
       continue
@@ -263,7 +274,7 @@ export function buildTimeline(input: TimelineInput): TimelineModel {
         const leaderId = str(r.leaderId)
         const ago = num(r.lastHeartbeatAgoMs)
         markers.push({kind: 'heartbeat-timeout', node, atMs: t, label: `no heartbeat from ${leaderId ?? 'the leader'} for ${ago ?? '?'} ms`})
-        if (leaderId !== null && leaderId !== node && ago !== null && open.get(leaderId)?.role === 'LEADER') {
+        if (leaderId !== null && leaderId !== node && ago !== null && !isolated.has(node) && open.get(leaderId)?.role === 'LEADER') {
           const heard = Math.max(open.get(leaderId)?.fromMs ?? 0, t - ago)
           lostAt.set(leaderId, Math.min(lostAt.get(leaderId) ?? heard, heard))
         }
@@ -278,6 +289,12 @@ export function buildTimeline(input: TimelineInput): TimelineModel {
           const code = str(r.code)
           markers.push({kind: 'transfer', node, atMs: t, label: `transfer ${phase} to ${str(r.transferee) ?? '?'}${code !== null && code !== 'SUCCESS' ? ` ${code}` : ''}`})
         }
+        break
+      }
+      case 'FAULTS': {
+        const text = str(r.faults) ?? '?'
+        const by = str(r.by)
+        if (drawFaultRecords) markers.push({kind: text === 'none' ? 'fault-cleared' : 'fault-set', node, atMs: t, label: `${node}: ${text === 'none' ? 'faults cleared' : text}${by === null ? '' : ` (by ${by})`}`})
         break
       }
       case 'INCREASE_TERM':

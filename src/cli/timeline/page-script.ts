@@ -32,7 +32,7 @@ export const TIMELINE_STYLE = `
 .marker text { font-size: 13px; font-weight: 700; text-anchor: middle; dominant-baseline: central; }
 .mk-kill text { fill: #c00; } .mk-restart text { fill: #1b7f2a; } .mk-heartbeat-timeout text { fill: #7a4b00; font-size: 11px; }
 .mk-quorum-lost text { fill: #7a4b00; } .mk-transfer text { fill: #6a1b9a; } .mk-elect text { fill: #6a1b9a; }
-.mk-pause text, .mk-resume text, .mk-isolate text { fill: #c00; }
+.mk-pause text, .mk-resume text, .mk-isolate text, .mk-fault-set text { fill: #c00; } .mk-fault-cleared text { fill: #1b7f2a; }
 .fault-line { stroke: #c00; stroke-width: 1.5; stroke-dasharray: 6 3; } .fault-label { fill: #c00; font-size: 11px; }
 .tl-empty { fill: #888; font-size: 14px; }
 `
@@ -42,7 +42,7 @@ export const TIMELINE_SCRIPT = String.raw`
 (function () {
   var NS = 'http://www.w3.org/2000/svg';
   var LANE = 34, TOP = 46, LEFT = 64, RIGHT = 16, BOTTOM = 22;
-  var SYMBOL = {kill: '\u2715', restart: '\u21bb', 'heartbeat-timeout': '\u25cb', 'quorum-lost': '!', transfer: '\u21c4', elect: '\u2605', pause: '\u23f8', resume: '\u25b6', isolate: '\u2298'};
+  var SYMBOL = {kill: '\u2715', restart: '\u21bb', 'heartbeat-timeout': '\u25cb', 'quorum-lost': '!', transfer: '\u21c4', elect: '\u2605', pause: '\u2016', resume: '\u25b6', isolate: '\u2298', 'fault-set': '\u2298', 'fault-cleared': '\u2713'};
   var CLUSTER_WIDE = {partition: 1, cut: 1, heal: 1, loss: 1};
   var root = document.getElementById('timeline');
   var svg = root.querySelector('svg.tl-svg');

@@ -34,8 +34,10 @@ export function timelineSection(model: TimelineModel | null, heading: string): s
     '<span><b style="color:#7a4b00">&#9675;</b> heartbeat timeout</span>',
     '<span><b style="color:#6a1b9a">&#8644;</b> transfer</span>',
     '<span><b style="color:#6a1b9a">&#9733;</b> forced election</span>',
-    '<span><b style="color:#c00">&#10005;</b> kill</span>',
+    '<span><b style="color:#c00">&#10005;</b> kill / stop</span>',
     '<span><b style="color:#1b7f2a">&#8635;</b> restart</span>',
+    '<span><b style="color:#c00">&#8214;</b> pause / <b style="color:#c00">&#9654;</b> resume</span>',
+    '<span><b style="color:#c00">&#8856;</b> isolate, faults set / <b style="color:#1b7f2a">&#10003;</b> cleared</span>',
     '<span><b style="color:#c00">&#8942;</b> partition / heal</span>',
     '<span>&#8942; term boundary</span>',
   ].join('')

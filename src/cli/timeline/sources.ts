@@ -66,22 +66,34 @@ export function fromJsonLines(text: string): JsonLines {
       if (isRecord(rest)) out.records.push(rest)
       continue
     }
-    const fault = traceFault(kind, v, atMs)
+    const fault = traceFault(v, atMs)
     if (fault !== null) out.faults.push(fault)
   }
   return out
 }
 
-function traceFault(kind: string, v: Obj, atMs: number): FaultInput | null {
+/**
+ * The timeline marker of a fault line in `sim --trace`'s words (`crash`, `start`, `pause`,
+ * `resume`, `partition`, `cut`, `isolate`, `heal`, `loss`, `elect`), or null for any other line.
+ * `dledger test` records its real faults in the same words, so both runs draw the same markers.
+ */
+export function traceFault(v: Obj, atMs: number): FaultInput | null {
   const node = str(v.node)
-  switch (kind) {
+  switch (str(v.kind)) {
     case 'crash':
-      return node === null ? null : {kind: 'kill', atMs, nodes: [node], label: `${node} killed`}
+      return node === null ? null : {kind: 'kill', atMs, nodes: [node], label: `${node} ${v.cause === 'stop' ? 'stopped' : 'killed'}`}
     case 'start': {
-      // incarnation 0 is the member's first start, not a restart
-      if (node === null || (num(v.incarnation) ?? 0) === 0) return null
-      return {kind: 'restart', atMs, nodes: [node], label: `${node} restarted (term ${num(v.currTerm) ?? '?'})`}
+      // incarnation 0 is a simulated member's first start, not a restart
+      if (node === null || v.incarnation === 0) return null
+      const term = num(v.currTerm)
+      return {kind: 'restart', atMs, nodes: [node], label: `${node} restarted${term === null ? '' : ` (term ${term})`}`}
     }
+    case 'pause': {
+      const forMs = num(v.forMs)
+      return node === null ? null : {kind: 'pause', atMs, nodes: [node], label: `${node} paused${forMs === null ? '' : ` for ${forMs} ms`}`}
+    }
+    case 'resume':
+      return node === null ? null : {kind: 'resume', atMs, nodes: [node], label: `${node} resumed`}
     case 'partition': {
       const groups = Array.isArray(v.groups) ? v.groups.map(strings) : []
       return {kind: 'partition', atMs, nodes: [], label: `partition ${groups.map((g) => g.join(' ')).join(' | ')}`}
@@ -96,8 +108,10 @@ function traceFault(kind: string, v: Obj, atMs: number): FaultInput | null {
       return {kind: 'heal', atMs, nodes: [], label: 'heal'}
     case 'loss':
       return {kind: 'loss', atMs, nodes: [], label: `loss ${num(v.probability) ?? '?'}`}
-    case 'elect':
-      return node === null ? null : {kind: 'elect', atMs, nodes: [node], label: `elect ${node} (term ${num(v.term) ?? '?'})`}
+    case 'elect': {
+      const term = num(v.term)
+      return node === null ? null : {kind: 'elect', atMs, nodes: [node], label: `elect ${node}${term === null ? '' : ` (term ${term})`}`}
+    }
     default:
       return null
   }

@@ -1,20 +1,27 @@
 /**
- * The buttons of `dledger ui`, carried out by the workflows the CLI already has: transfer-leader
- * and elect run as the commands themselves (a child `dledger … --json`, so their retries, checks
- * and error codes are the commands'), stop/kill/restart use local-members.ts on this home's run
- * records. Only members recorded in this home are ever signalled.
+ * The buttons of `dledger ui`, carried out by the workflows the CLI already has: transfer-leader,
+ * elect, and the network faults isolate and heal run as the commands themselves (a child
+ * `dledger … --json`, so their retries, checks, token and error codes are the commands'),
+ * stop/kill/restart use local-members.ts on this home's run records. Only members recorded in
+ * this home are ever signalled.
  */
 import {spawn} from 'node:child_process'
 
 import type {Peer} from '../../core/settings.js'
+import type {FaultResult} from '../fault-command.js'
 import type {ElectResult} from '../forced-election.js'
 import {electLine, transferLine, type TransferResult} from '../leadership.js'
 import {findMembers, isRecordedMember, spawnMember, stopMembers} from '../local-members.js'
 import {checkPortFree} from '../port-owner.js'
 import type {DledgerPaths} from '../paths.js'
 
-const UI_ACTIONS = ['transfer', 'elect', 'stop', 'kill', 'restart'] as const
+const UI_ACTIONS = ['transfer', 'elect', 'stop', 'kill', 'restart', 'isolate', 'heal'] as const
 export type UiAction = (typeof UI_ACTIONS)[number]
+
+/** Whether an action is on one member (all but heal, which clears every member's faults). */
+export function onMember(action: UiAction): boolean {
+  return action !== 'heal'
+}
 
 /** What a button did: one line for the page, and whether it worked. */
 export interface ActionOutcome {
@@ -39,16 +46,19 @@ export function isUiAction(value: unknown): value is UiAction {
   return typeof value === 'string' && (UI_ACTIONS as readonly string[]).includes(value)
 }
 
-/** Carries out one button press. Never throws: a failure is `{ok: false, message}`. */
-export async function runAction(action: UiAction, id: string, ctx: ActionContext): Promise<ActionOutcome> {
+/** Carries out one button press (`id`: the member; none for heal). Never throws: a failure is `{ok: false, message}`. */
+export async function runAction(action: UiAction, id: string | null, ctx: ActionContext): Promise<ActionOutcome> {
+  if (action === 'heal') return runCli(['fault', 'heal'], ctx)
   const peer = ctx.peers.find((p) => p.id === id)
-  if (peer === undefined) return {ok: false, message: `unknown member "${id}" (members: ${ctx.peers.map((p) => p.id).join(', ')})`}
+  if (id === null || peer === undefined) return {ok: false, message: `unknown member "${id ?? ''}" (members: ${ctx.peers.map((p) => p.id).join(', ')})`}
   try {
     switch (action) {
       case 'transfer':
         return await runCli(['transfer-leader', '--to', id], ctx)
       case 'elect':
         return await runCli(['elect', '--node', id], ctx)
+      case 'isolate':
+        return await runCli(['fault', 'isolate', id], ctx)
       case 'stop':
       case 'kill': {
         const record = (await findMembers(ctx.paths, [peer], {token: ctx.token})).running.find((r) => r.id === id)
@@ -104,12 +114,21 @@ function runCli(args: string[], ctx: ActionContext): Promise<ActionOutcome> {
         // not JSON: fall through to the exit code
       }
       const error = body.error as {message?: string; hint?: string | null} | undefined
+      const command = args[0] === 'fault' ? `fault ${args[1]}` : args[0]
       if (code === 0) resolve({ok: true, message: describeResult(args[0], body)})
-      else resolve({ok: false, message: error?.message ? `${error.message}${error.hint ? ` (${error.hint})` : ''}` : `${args[0]} exited with ${code}`})
+      else resolve({ok: false, message: error?.message ? `${error.message}${error.hint ? ` (${error.hint})` : ''}` : `${command} exited with ${code}`})
     })
   })
 }
 
 function describeResult(command: string, r: Record<string, unknown>): string {
+  if (command === 'fault') return faultLine(r as unknown as FaultResult)
   return command === 'transfer-leader' ? transferLine(r as unknown as TransferResult) : electLine(r as unknown as ElectResult, 'forced election')
+}
+
+/** `isolate n2: set on n0, n1, n2` (and who did not answer). */
+function faultLine(r: FaultResult): string {
+  const set = r.members.filter((m) => m.error === null).map((m) => m.id)
+  const missed = r.members.filter((m) => m.error !== null).map((m) => m.id)
+  return `${r.operation ?? 'faults'}: set on ${set.join(', ')}${missed.length > 0 ? `; no answer from ${missed.join(', ')}` : ''}`
 }

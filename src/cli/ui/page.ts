@@ -1,6 +1,7 @@
 /**
- * The live page of `dledger ui`: the status table with a row of buttons per member, the result of
- * the last button, and the timeline (render.ts) that grows as the server pushes models over /ws.
+ * The live page of `dledger ui`: the status table (FAULTS as `dledger status` words it, sent by the
+ * server) with a row of buttons per member, a button that heals every fault, the result of the
+ * last button, and the timeline (render.ts) that grows as the server pushes models over /ws.
  */
 import {escapeHtml, htmlPage, timelineScript, timelineSection} from '../timeline/render.js'
 
@@ -13,7 +14,8 @@ table.status { border-collapse: collapse; margin: 6px 0 4px; font: 12px ui-monos
 table.status th, table.status td { border-bottom: 1px solid #e4e4e4; padding: 3px 9px; text-align: left; white-space: nowrap; }
 table.status th { background: #f5f5f5; }
 tr.role-LEADER td { background: #e3f3e6; } tr.unreachable td { color: #b3261e; }
-td.actions button { font: 11px system-ui, sans-serif; margin-right: 3px; cursor: pointer; }
+td.actions button, #heal { font: 11px system-ui, sans-serif; margin-right: 3px; cursor: pointer; }
+td.faulted { color: #b3261e; font-weight: 600; }
 #warnings { color: #8a5300; margin: 2px 0; } #result { margin: 4px 0 10px; min-height: 1.3em; }
 #result.ok { color: #1b7f2a; } #result.fail { color: #b3261e; }
 `
@@ -21,17 +23,19 @@ td.actions button { font: 11px system-ui, sans-serif; margin-right: 3px; cursor:
 const SCRIPT = String.raw`
 (function () {
   var COLUMNS = [['id', 'ID'], ['address', 'ADDRESS'], ['role', 'ROLE'], ['term', 'TERM'], ['leaderId', 'LEADER'], ['votedFor', 'VOTED-FOR'],
-    ['lastHeartbeatAgoMs', 'LAST-HEARTBEAT'], ['preferred', 'PREFERRED'], ['error', 'STATUS']];
+    ['lastHeartbeatAgoMs', 'LAST-HEARTBEAT'], ['preferred', 'PREFERRED'], ['faults', 'FAULTS'], ['error', 'STATUS']];
   var ACTIONS = [['transfer', 'transfer here', 'hand leadership to this member (transfer-leader --to)'], ['elect', 'elect', 'this member campaigns for the next term now (elect --node)'],
-    ['stop', 'stop', 'stop it cleanly; a leader hands off first (down --id)'], ['kill', 'kill', 'SIGKILL, no hand-off'], ['restart', 'restart', 'start it again (or stop and start)']];
+    ['stop', 'stop', 'stop it cleanly; a leader hands off first (down --id)'], ['kill', 'kill', 'SIGKILL, no hand-off'], ['restart', 'restart', 'start it again (or stop and start)'],
+    ['isolate', 'isolate', 'cut it off from every other member, both ways (fault isolate); "heal all faults" ends it']];
   var busy = false;
-  function cell(m, key) {
+  function cell(m, key, faults) {
+    if (key === 'faults') return faults[m.id] || '-';
     var v = m[key];
     if (key === 'lastHeartbeatAgoMs') return v === null || v === undefined ? '-' : v + 'ms ago';
     if (key === 'error') return m.reachable ? (v || 'ok') : (v || 'unreachable');
     return v === null || v === undefined ? '-' : String(v);
   }
-  function renderStatus(s) {
+  function renderStatus(s, faults) {
     var leader = document.getElementById('leader');
     leader.textContent = s.leaderId ? s.leaderId + ' leads term ' + s.term : 'no leader';
     leader.className = s.leaderId ? '' : 'none';
@@ -45,7 +49,8 @@ const SCRIPT = String.raw`
       COLUMNS.forEach(function (c) {
         var td = document.createElement('td');
         td.setAttribute('data-col', c[0]);
-        td.textContent = cell(m, c[0]);
+        td.textContent = cell(m, c[0], faults || {});
+        if (c[0] === 'faults' && td.textContent !== '-' && td.textContent !== 'none') td.className = 'faulted';
         tr.appendChild(td);
       });
       var td = document.createElement('td');
@@ -67,21 +72,23 @@ const SCRIPT = String.raw`
   }
   function setBusy(v) {
     busy = v;
-    document.querySelectorAll('td.actions button').forEach(function (b) { b.disabled = v; });
+    document.querySelectorAll('td.actions button, #heal').forEach(function (b) { b.disabled = v; });
   }
   function act(action, id) {
     if (busy) return;
     if ((action === 'kill' || action === 'stop') && !window.confirm(action + ' ' + id + '?')) return;
     setBusy(true);
+    var what = id === null ? action : action + ' ' + id;
     var result = document.getElementById('result');
     result.className = '';
-    result.textContent = action + ' ' + id + ' …';
-    fetch('/api/action', {method: 'POST', headers: {'content-type': 'application/json'}, body: JSON.stringify({action: action, id: id}), credentials: 'same-origin'})
+    result.textContent = what + ' …';
+    fetch('/api/action', {method: 'POST', headers: {'content-type': 'application/json'}, body: JSON.stringify(id === null ? {action: action} : {action: action, id: id}), credentials: 'same-origin'})
       .then(function (r) { return r.json(); })
       .then(function (o) { result.className = o.ok ? 'ok' : 'fail'; result.textContent = o.message; })
-      .catch(function (e) { result.className = 'fail'; result.textContent = action + ' ' + id + ': ' + e; })
+      .catch(function (e) { result.className = 'fail'; result.textContent = what + ': ' + e; })
       .then(function () { setBusy(false); });
   }
+  document.getElementById('heal').addEventListener('click', function () { act('heal', null); });
   var attempt = 0;
   function connect() {
     var conn = document.getElementById('conn');
@@ -90,7 +97,7 @@ const SCRIPT = String.raw`
     ws.onmessage = function (e) {
       var msg = JSON.parse(e.data);
       if (msg.type === 'model') window.dledgerTimeline.setModel(msg.model);
-      else if (msg.type === 'status') renderStatus(msg.status);
+      else if (msg.type === 'status') renderStatus(msg.status, msg.faults);
     };
     ws.onclose = function () {
       conn.textContent = 'disconnected, retrying'; conn.className = 'down';
@@ -103,8 +110,8 @@ const SCRIPT = String.raw`
 
 /** The page; `host` is the address the browser used (the WebSocket goes back to it). */
 export function renderUiPage(title: string, host: string): string {
-  const head = `<div class="ui-head"><h1>${escapeHtml(title)}</h1><span id="leader" data-leader="">waiting for the status…</span><span id="conn">connecting</span></div>
-<table class="status"><thead><tr><th>ID</th><th>ADDRESS</th><th>ROLE</th><th>TERM</th><th>LEADER</th><th>VOTED-FOR</th><th>LAST-HEARTBEAT</th><th>PREFERRED</th><th>STATUS</th><th></th></tr></thead><tbody></tbody></table>
+  const head = `<div class="ui-head"><h1>${escapeHtml(title)}</h1><span id="leader" data-leader="">waiting for the status…</span><span id="conn">connecting</span><button id="heal" data-action="heal" title="end every partition, cut, loss and delay on every member (fault heal)">heal all faults</button></div>
+<table class="status"><thead><tr><th>ID</th><th>ADDRESS</th><th>ROLE</th><th>TERM</th><th>LEADER</th><th>VOTED-FOR</th><th>LAST-HEARTBEAT</th><th>PREFERRED</th><th>FAULTS</th><th>STATUS</th><th></th></tr></thead><tbody></tbody></table>
 <pre id="warnings"></pre><div id="result" aria-live="polite"></div>`
   const body = `${head}${timelineSection(null, 'Timeline')}${timelineScript()}<script>${SCRIPT}</script>`
   return htmlPage({title, style: STYLE, body, connectSrc: `'self' ws://${host}`})

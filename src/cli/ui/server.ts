@@ -1,6 +1,7 @@
 /**
  * The HTTP + WebSocket server behind `dledger ui`: the page, `GET /api/status`, `POST /api/action`
- * and `/ws`, which pushes the status and the growing timeline to every open page.
+ * and `/ws`, which pushes the status (with each member's FAULTS cell) and the growing timeline to
+ * every open page.
  *
  * Vote-log events come from a LogFollower (the `logs -f` machinery): the files of this home's
  * members first, then every new record as members append it; the model is rebuilt from all of
@@ -18,12 +19,12 @@ import {WebSocket, WebSocketServer} from 'ws'
 
 import type {Peer} from '../../core/settings.js'
 import type {VoteLogRecord} from '../../wire/frames.js'
-import {fetchClusterStatus, type ClusterStatus} from '../cluster-client.js'
+import {faultsCell, fetchClusterStatus, type ClusterStatus} from '../cluster-client.js'
 import type {MemberClientOptions} from '../member-client.js'
 import {timelineFromRecords} from '../timeline/load.js'
 import {LogFollower, readVoteLogFiles} from '../vote-log-source.js'
 import {mergeLogs} from '../vote-log-view.js'
-import {isUiAction, runAction, type ActionContext} from './actions.js'
+import {isUiAction, onMember, runAction, type ActionContext} from './actions.js'
 import {renderUiPage} from './page.js'
 
 const COOKIE = 'dledger_ui'
@@ -141,7 +142,7 @@ export class UiServer {
     this.polling = true
     try {
       this.status = await fetchClusterStatus({peers: this.opts.peers, group: this.opts.group, token: this.opts.token}, {timeoutMs: 500})
-      this.broadcast({type: 'status', status: this.status})
+      this.broadcast(statusMessage(this.status))
       if (this.wss.clients.size > 0) this.broadcast({type: 'model', model: this.model()})
     } finally {
       this.polling = false
@@ -157,7 +158,7 @@ export class UiServer {
     ws.on('error', () => ws.terminate())
     ws.on('message', () => undefined) // the page only listens
     ws.send(JSON.stringify({type: 'model', model: this.model()}))
-    if (this.status !== null) ws.send(JSON.stringify({type: 'status', status: this.status}))
+    if (this.status !== null) ws.send(JSON.stringify(statusMessage(this.status)))
   }
 
   private tokenFrom(req: IncomingMessage): string | null {
@@ -225,8 +226,9 @@ export class UiServer {
       if (req.method === 'POST' && url.pathname === '/api/action') {
         if (!this.sameOrigin(req) || !(req.headers['content-type'] ?? '').startsWith('application/json')) return json(403, {ok: false, message: 'cross-site request refused'})
         const body = await readBody(req)
-        if (body === null || !isUiAction(body.action) || typeof body.id !== 'string') return json(400, {ok: false, message: 'expected {"action": transfer|elect|stop|kill|restart, "id": member}'})
-        const outcome = await runAction(body.action, body.id, this.opts.actions)
+        if (body === null || !isUiAction(body.action) || (onMember(body.action) && typeof body.id !== 'string'))
+          return json(400, {ok: false, message: 'expected {"action": transfer|elect|stop|kill|restart|isolate, "id": member} or {"action": "heal"}'})
+        const outcome = await runAction(body.action, typeof body.id === 'string' ? body.id : null, this.opts.actions)
         void this.pollStatus()
         return json(outcome.ok ? 200 : 409, outcome)
       }
@@ -236,6 +238,11 @@ export class UiServer {
       else res.destroy()
     }
   }
+}
+
+/** The status for the page, with each member's FAULTS cell in the words of `dledger status`. */
+function statusMessage(status: ClusterStatus): object {
+  return {type: 'status', status, faults: Object.fromEntries(status.members.map((m) => [m.id, faultsCell(m)]))}
 }
 
 async function readBody(req: IncomingMessage): Promise<Record<string, unknown> | null> {
