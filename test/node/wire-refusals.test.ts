@@ -8,7 +8,8 @@ import {describe, it} from 'node:test'
 
 import {MAX_TERM} from '../../src/core/limits.js'
 import {MAX_APPEND_BODIES, MAX_LOG_TAIL, parseFrame, type ParseResult, parseMemberStatus} from '../../src/wire/frames.js'
-import type {MemberStatus} from '../../src/wire/status.js'
+import {type MemberStatus, memberStatus} from '../../src/wire/status.js'
+import {makeNode} from '../core/helpers.js'
 
 const base = {group: 'default', remoteId: 'n1', localId: 'n0', code: 200, leaderId: 'n0', term: 3, reqId: 'n0.a.1'}
 const entries = [{index: 5, term: 3, body: 'x'}]
@@ -200,27 +201,9 @@ describe('wire refusals', () => {
 })
 
 describe('member status', () => {
+  // the report a fresh member builds (member.ts: its core's snapshot and what the process adds)
   const status: MemberStatus = {
-    id: 'n0',
-    address: '127.0.0.1:7000',
-    reachable: true,
-    pid: 4242,
-    role: 'LEADER',
-    term: 3,
-    leaderId: 'n0',
-    votedFor: 'n0',
-    ledgerEndIndex: -1,
-    ledgerEndTerm: -1,
-    committedIndex: -1,
-    preferred: null,
-    lastHeartbeatAgoMs: null,
-    error: null,
-    group: 'default',
-    knownMaxTermInGroup: 3,
-    transferee: null,
-    startedAt: '2026-01-01T00:00:00.000Z',
-    uptimeMs: 12.5,
-    version: '0.1.0',
+    ...memberStatus(makeNode({term: 3}).e.snapshot(0), {address: '127.0.0.1:7000', pid: 4242, startedAt: '2026-01-01T00:00:00.000Z', uptimeMs: 12.5, version: '0.1.0'}),
     faults: null,
   }
 
