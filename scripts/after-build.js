@@ -4,8 +4,8 @@
 //    every command module on each run just to list them; with it, only the one that runs. It is
 //    written from dist/ on every build, so it never goes stale (a stale one hides commands).
 // 2. dist/member/: the member's light path (src/cli/member-main.ts) bundled by esbuild, so a
-//    member parses a few files instead of about a hundred, and only the parts of zod and ws it
-//    uses: about 2 MB less resident and a quicker start for each member `up` spawns at once.
+//    member parses a few files instead of about a hundred, and only the parts of ws it uses:
+//    about 2 MB less resident and a quicker start for each member `up` spawns at once.
 //    Code only a command needs (conf, tables) stays in chunks the member never loads;
 //    BaseCommand's error printer, which loads oclif, stays outside and is loaded only on an error;
 //    so do the CLI's error classes it tells apart with instanceof.

@@ -8,7 +8,7 @@
  * `--json` it prints `{"error":{"message","code","hint"}}` on stdout. The exit code is the same.
  *
  * Subclasses set `static enableJsonFlag = true` when they return a result object, and keep heavy
- * imports (ws, conf, zod, @inquirer/prompts, cli-table3) inside `run()` behind `await import()`:
+ * imports (ws, conf, @inquirer/prompts, cli-table3) inside `run()` behind `await import()`:
  * without a manifest oclif imports every command module just to list them.
  */
 import {readFileSync} from 'node:fs'

@@ -9,7 +9,7 @@
  * here throws out of an event handler. A failed request rejects with a MemberClientError whose
  * message is one user-readable line (`unreachable: connection refused`, `no answer within …`).
  *
- * Loads ws and zod: commands import this module lazily (`await import('../member-client.js')`).
+ * Loads ws: commands import this module lazily (`await import('../member-client.js')`).
  */
 import {WebSocket} from 'ws'
 

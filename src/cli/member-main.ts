@@ -6,7 +6,7 @@
  * anything else (`--help`, an unknown or repeated flag, a value oclif would reject or that needs
  * its own message) it declines, and oclif parses the command line as always, errors included.
  *
- * Nothing here imports @oclif/core, ws or zod at the top: the member's modules load inside
+ * Nothing here imports @oclif/core or ws at the top: the member's modules load inside
  * runStart().
  */
 import {homedir} from 'node:os'

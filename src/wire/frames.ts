@@ -14,13 +14,11 @@
  * - the ledger's pushes of src/core/push.ts (`PushEntryRequest`, `PushEntryResponse`), field for
  *   field; a push is at most MAX_FRAME_BYTES like every frame, so its batch is bounded by bytes.
  *
- * zod is loaded with this module; the CLI should import it lazily (`await import(...)`).
+ * The checks are hand-written (./checks.ts), not a schema library: a member stays light (issue 13).
  */
-import {z} from 'zod'
-
 import {MAX_TERM} from '../core/limits.js'
 import {PUSH_TYPES, type PushEntryRequest, type PushEntryResponse, type PushMessage} from '../core/push.js'
-import {VOTE_LOG_EVENT_TYPES, type VoteLogEvent, type VoteLogEventType} from '../core/events.js'
+import {VOTE_LOG_EVENT_TYPES, type VoteLogEvent} from '../core/events.js'
 import {
   type HeartBeatRequest,
   type HeartBeatResponse,
@@ -33,6 +31,26 @@ import {
   type VoteRequest,
   type VoteResponse,
 } from '../core/types.js'
+import {
+  anything,
+  arrayOf,
+  bool,
+  type Check,
+  type Checked,
+  int,
+  literal,
+  matching,
+  nul,
+  nullable,
+  num,
+  object,
+  oneOf,
+  optional,
+  pair,
+  runCheck,
+  str,
+  variantBy,
+} from './checks.js'
 import type {FaultState} from './faults.js'
 import type {MemberStatus} from './status.js'
 
@@ -47,80 +65,82 @@ export const GROUP_HEADER = 'x-dledger-group'
 
 // ---------------------------------------------------------------- election messages
 
-const text = z.string().max(256)
-const nonEmpty = z.string().min(1).max(256)
+const text = str(256)
+const nonEmpty = str(256, 1)
 /**
  * A term on the wire: -1 (a response's "no term") up to MAX_TERM, the one limit the loader and the
  * core use too; a larger one is refused as `term_out_of_range` (issue 7, item 1).
  */
-const termField = z.int().min(-1).max(MAX_TERM)
+const termField = int(-1, MAX_TERM)
+/** A term that is never "none": a log entry's, or one a forced election asks for. */
+const realTerm = int(0, MAX_TERM)
 
 const base = {
   group: text,
   remoteId: text,
   localId: text,
-  code: z.int(),
-  leaderId: text.nullable(),
+  code: int(),
+  leaderId: nullable(text),
   term: termField,
   reqId: nonEmpty,
 }
 
-const voteRequestSchema = z.object({kind: z.literal('VoteRequest'), ...base, ledgerEndIndex: z.int(), ledgerEndTerm: termField})
-const voteResponseSchema = z.object({kind: z.literal('VoteResponse'), ...base, voteResult: z.enum(VOTE_RESULTS)})
-const heartBeatRequestSchema = z.object({kind: z.literal('HeartBeatRequest'), ...base})
-const heartBeatResponseSchema = z.object({kind: z.literal('HeartBeatResponse'), ...base})
-const leadershipTransferRequestSchema = z.object({
-  kind: z.literal('LeadershipTransferRequest'),
+const voteRequestSchema = object({kind: literal('VoteRequest'), ...base, ledgerEndIndex: int(), ledgerEndTerm: termField})
+const voteResponseSchema = object({kind: literal('VoteResponse'), ...base, voteResult: oneOf(VOTE_RESULTS)})
+const heartBeatRequestSchema = object({kind: literal('HeartBeatRequest'), ...base})
+const heartBeatResponseSchema = object({kind: literal('HeartBeatResponse'), ...base})
+const leadershipTransferRequestSchema = object({
+  kind: literal('LeadershipTransferRequest'),
   ...base,
   transferId: text,
   transfereeId: text,
-  takeLeadershipLedgerIndex: z.int(),
+  takeLeadershipLedgerIndex: int(),
 })
-const leadershipTransferResponseSchema = z.object({kind: z.literal('LeadershipTransferResponse'), ...base})
+const leadershipTransferResponseSchema = object({kind: literal('LeadershipTransferResponse'), ...base})
 
 /** An index on the wire: -1 ("none") up to the largest safe integer. */
-const indexField = z.int().min(-1)
-const logEntrySchema = z.object({index: z.int().min(0), term: termField.min(0), body: z.string()})
-const pushEntryRequestSchema = z.object({
-  kind: z.literal('PushEntryRequest'),
+const indexField = int(-1)
+const logEntrySchema = object({index: int(0), term: realTerm, body: str(Infinity)})
+const pushEntryRequestSchema = object({
+  kind: literal('PushEntryRequest'),
   ...base,
-  type: z.enum(PUSH_TYPES),
+  type: oneOf(PUSH_TYPES),
   preLogIndex: indexField,
   preLogTerm: termField,
   commitIndex: indexField,
-  entries: z.array(logEntrySchema).max(10_000),
+  entries: arrayOf(logEntrySchema, {max: 10_000}),
 })
-const pushEntryResponseSchema = z.object({
-  kind: z.literal('PushEntryResponse'),
+const pushEntryResponseSchema = object({
+  kind: literal('PushEntryResponse'),
   ...base,
-  type: z.enum(PUSH_TYPES),
+  type: oneOf(PUSH_TYPES),
   index: indexField,
   ledgerEndIndex: indexField,
   xTerm: termField,
   xIndex: indexField,
 })
 
-// The schemas must describe the core's types exactly (both directions).
+// The checks must return the core's types exactly (both directions).
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
 const sameShapes: [
-  Same<z.infer<typeof voteRequestSchema>, VoteRequest>,
-  Same<z.infer<typeof voteResponseSchema>, VoteResponse>,
-  Same<z.infer<typeof heartBeatRequestSchema>, HeartBeatRequest>,
-  Same<z.infer<typeof heartBeatResponseSchema>, HeartBeatResponse>,
-  Same<z.infer<typeof leadershipTransferRequestSchema>, LeadershipTransferRequest>,
-  Same<z.infer<typeof leadershipTransferResponseSchema>, LeadershipTransferResponse>,
-  Same<z.infer<typeof pushEntryRequestSchema>, PushEntryRequest>,
-  Same<z.infer<typeof pushEntryResponseSchema>, PushEntryResponse>,
+  Same<Checked<typeof voteRequestSchema>, VoteRequest>,
+  Same<Checked<typeof voteResponseSchema>, VoteResponse>,
+  Same<Checked<typeof heartBeatRequestSchema>, HeartBeatRequest>,
+  Same<Checked<typeof heartBeatResponseSchema>, HeartBeatResponse>,
+  Same<Checked<typeof leadershipTransferRequestSchema>, LeadershipTransferRequest>,
+  Same<Checked<typeof leadershipTransferResponseSchema>, LeadershipTransferResponse>,
+  Same<Checked<typeof pushEntryRequestSchema>, PushEntryRequest>,
+  Same<Checked<typeof pushEntryResponseSchema>, PushEntryResponse>,
 ] = [true, true, true, true, true, true, true, true]
 void sameShapes
 
 // ---------------------------------------------------------------- admin and log frames
 
 const adminBase = {
-  kind: z.literal('AdminRequest'),
+  kind: literal('AdminRequest'),
   reqId: nonEmpty,
   /** when given, a member of another group refuses with UNKNOWN_GROUP */
-  group: text.optional(),
+  group: optional(text),
 }
 
 /** The most entries one `append` request carries. */
@@ -129,48 +149,48 @@ export const MAX_APPEND_BODIES = 10_000
 /** The most vote-log records a `subscribeLog` answer carries (keeps it well under 1 MiB). */
 export const MAX_LOG_TAIL = 1000
 
-const faultIds = z.array(z.string().regex(MEMBER_ID_PATTERN)).max(64)
-const delayBound = z.int().min(0).max(60_000)
-const faultStateSchema = z.object({
-  dropTo: faultIds,
-  dropFrom: faultIds,
-  loss: z.number().min(0).max(1),
-  delayMs: z.tuple([delayBound, delayBound]).refine(([a, b]) => a <= b, 'the delay range must be MIN-MAX with MIN <= MAX').nullable(),
+const memberIds = arrayOf(matching(MEMBER_ID_PATTERN), {max: 64})
+const delayBound = int(0, 60_000)
+const faultStateSchema = object({
+  dropTo: memberIds,
+  dropFrom: memberIds,
+  loss: num(0, 1),
+  delayMs: nullable(pair(delayBound, (a, b) => a <= b, 'the delay range must be MIN-MAX with MIN <= MAX')),
 })
-const faultShape: Same<z.infer<typeof faultStateSchema>, FaultState> = true
+const faultShape: Same<Checked<typeof faultStateSchema>, FaultState> = true
 void faultShape
 
-const adminRequestSchema = z.discriminatedUnion('op', [
+const adminRequestSchema = variantBy('op', {
   /** → result: MemberStatus */
-  z.object({...adminBase, op: z.literal('status')}),
+  status: object({...adminBase, op: literal('status')}),
   /** DLedger's testRevote: campaign for `term` (default currTerm + 1) at once → result {term, role} */
-  z.object({...adminBase, op: z.literal('revote'), term: termField.min(0).optional()}),
+  revote: object({...adminBase, op: literal('revote'), term: optional(realTerm)}),
   /** a leader steps down (NOT_LEADER otherwise) → result {term, role} */
-  z.object({...adminBase, op: z.literal('stepDown')}),
+  stepDown: object({...adminBase, op: literal('stepDown')}),
   /** replace the preferred leaders (empty = none) → result {preferred} */
-  z.object({...adminBase, op: z.literal('setPreferredLeaders'), ids: z.array(z.string().regex(MEMBER_ID_PATTERN)).max(64)}),
+  setPreferredLeaders: object({...adminBase, op: literal('setPreferredLeaders'), ids: memberIds}),
   /**
    * → result {events: VoteLogRecord[]} (the last `tail` records, default 0); with `follow`
    * (default true) every later record arrives as a LogEvent frame until the socket closes.
    */
-  z.object({
+  subscribeLog: object({
     ...adminBase,
-    op: z.literal('subscribeLog'),
-    tail: z.int().min(0).max(MAX_LOG_TAIL).optional(),
-    follow: z.boolean().optional(),
-    types: z.array(z.enum(VOTE_LOG_EVENT_TYPES as [VoteLogEventType, ...VoteLogEventType[]])).optional(),
+    op: literal('subscribeLog'),
+    tail: optional(int(0, MAX_LOG_TAIL)),
+    follow: optional(bool),
+    types: optional(arrayOf(oneOf(VOTE_LOG_EVENT_TYPES))),
   }),
   /** a client append at the leader (NOT_LEADER elsewhere), answered once committed → result {entries: [{index, term}], leaderId} */
-  z.object({...adminBase, op: z.literal('append'), bodies: z.array(z.string()).min(1).max(MAX_APPEND_BODIES)}),
+  append: object({...adminBase, op: literal('append'), bodies: arrayOf(str(Infinity), {min: 1, max: MAX_APPEND_BODIES})}),
   /**
    * → result {entries: LogEntry[], committedIndex, ledgerEndIndex, more}: the committed entries
    * from `from` to `to` (the whole log with `uncommitted`), cut short (`more`) to fit one frame
    */
-  z.object({...adminBase, op: z.literal('read'), from: indexField.optional(), to: indexField.optional(), uncommitted: z.boolean().optional()}),
+  read: object({...adminBase, op: literal('read'), from: optional(indexField), to: optional(indexField), uncommitted: optional(bool)}),
   /** the fault layer (src/node/fault-layer.ts): with `set`, replace the faults (all empty heals) → result {faults} */
-  z.object({...adminBase, op: z.literal('faults'), set: faultStateSchema.optional()}),
-])
-export type AdminRequest = z.infer<typeof adminRequestSchema>
+  faults: object({...adminBase, op: literal('faults'), set: optional(faultStateSchema)}),
+})
+export type AdminRequest = Checked<typeof adminRequestSchema>
 
 /**
  * Why an admin request failed: DLedger's response-code names (`NOT_LEADER`, `UNKNOWN_GROUP`,
@@ -178,13 +198,13 @@ export type AdminRequest = z.infer<typeof adminRequestSchema>
  */
 export type AdminErrorCode = ResponseCodeName
 
-const adminResponseSchema = z.object({
-  kind: z.literal('AdminResponse'),
+const adminResponseSchema = object({
+  kind: literal('AdminResponse'),
   reqId: nonEmpty,
-  ok: z.boolean(),
-  code: z.string().max(64).optional(),
-  error: z.string().max(4096).optional(),
-  result: z.unknown().optional(),
+  ok: bool,
+  code: optional(str(64)),
+  error: optional(str(4096)),
+  result: optional(anything),
 })
 export interface AdminResponse {
   kind: 'AdminResponse'
@@ -198,13 +218,9 @@ export interface AdminResponse {
 /** One line of `vote.log` (spec §3): `ts` (ISO 8601) plus the event's fields (without `atMs`). */
 export type VoteLogRecord = {ts: string} & DistributiveOmit<VoteLogEvent, 'atMs'>
 
-const voteLogRecordSchema = z.looseObject({
-  ts: z.string().max(64),
-  node: text,
-  term: z.int(),
-  type: z.enum(VOTE_LOG_EVENT_TYPES as [VoteLogEventType, ...VoteLogEventType[]]),
-})
-const logEventSchema = z.object({kind: z.literal('LogEvent'), event: voteLogRecordSchema})
+// the event's other fields pass unchecked: a subscriber shows them, the member never acts on them
+const voteLogRecordSchema = object({ts: str(64), node: text, term: int(), type: oneOf(VOTE_LOG_EVENT_TYPES)}, {keepOthers: true})
+const logEventSchema = object({kind: literal('LogEvent'), event: voteLogRecordSchema})
 export interface LogEventFrame {
   kind: 'LogEvent'
   event: VoteLogRecord
@@ -215,7 +231,7 @@ export interface LogEventFrame {
 export type Frame = Message | PushMessage | AdminRequest | AdminResponse | LogEventFrame
 export type FrameKind = Frame['kind']
 
-const SCHEMAS: Record<FrameKind, z.ZodType> = {
+const SCHEMAS: Record<FrameKind, Check<unknown>> = {
   VoteRequest: voteRequestSchema,
   VoteResponse: voteResponseSchema,
   HeartBeatRequest: heartBeatRequestSchema,
@@ -268,16 +284,16 @@ export function parseFrame(data: string | Buffer | ArrayBuffer | Buffer[]): Pars
     if (typeof kind !== 'string') return {ok: false, reason: 'malformed', detail: 'no string "kind"', reqId}
     const shownKind = kind.slice(0, 64)
     if (!Object.hasOwn(SCHEMAS, kind)) return {ok: false, reason: 'unknown_kind', detail: `unknown kind ${JSON.stringify(shownKind)}`, kind: shownKind, reqId}
-    const parsed = SCHEMAS[kind as FrameKind].safeParse(value)
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]
-      const where = issue && issue.path.length > 0 ? issue.path.join('.') : kind
-      const field = issue?.path[issue.path.length - 1]
-      if (issue?.code === 'too_big' && field !== undefined && TERM_FIELDS.has(field))
+    const parsed = runCheck(SCHEMAS[kind as FrameKind], value)
+    if (!parsed.ok) {
+      const {path, tooBig, message} = parsed.issue
+      const where = path.length > 0 ? path.join('.') : kind
+      const field = path[path.length - 1]
+      if (tooBig && field !== undefined && TERM_FIELDS.has(field))
         return {ok: false, reason: 'term_out_of_range', detail: `bad ${kind}: ${where} is above the largest term ${MAX_TERM}`, kind, reqId}
-      return {ok: false, reason: 'malformed', detail: `bad ${kind}: ${where}: ${issue?.message ?? 'invalid'}`, kind, reqId}
+      return {ok: false, reason: 'malformed', detail: `bad ${kind}: ${where}: ${message}`, kind, reqId}
     }
-    return {ok: true, frame: parsed.data as Frame}
+    return {ok: true, frame: parsed.value as Frame}
   } catch (error) {
     return {ok: false, reason: 'malformed', detail: `unparseable frame: ${error instanceof Error ? error.message : String(error)}`}
   }
@@ -285,31 +301,31 @@ export function parseFrame(data: string | Buffer | ArrayBuffer | Buffer[]): Pars
 
 // ---------------------------------------------------------------- member status
 
-const roleSchema = z.enum(['CANDIDATE', 'FOLLOWER', 'LEADER'])
-const memberStatusSchema = z.object({
+const roleSchema = oneOf(['CANDIDATE', 'FOLLOWER', 'LEADER'])
+const memberStatusSchema = object({
   id: text,
   address: text,
-  reachable: z.literal(true),
-  pid: z.int(),
+  reachable: literal(true),
+  pid: int(),
   role: roleSchema,
   term: termField,
-  leaderId: text.nullable(),
-  votedFor: text.nullable(),
-  ledgerEndIndex: z.int(),
-  ledgerEndTerm: z.int(),
-  committedIndex: z.int(),
-  preferred: text.nullable(),
-  lastHeartbeatAgoMs: z.number().nullable(),
-  error: z.null(),
+  leaderId: nullable(text),
+  votedFor: nullable(text),
+  ledgerEndIndex: int(),
+  ledgerEndTerm: int(),
+  committedIndex: int(),
+  preferred: nullable(text),
+  lastHeartbeatAgoMs: nullable(num()),
+  error: nul,
   group: text,
   knownMaxTermInGroup: termField,
-  transferee: text.nullable(),
-  startedAt: z.string().max(64),
-  uptimeMs: z.number(),
-  version: z.string().max(64),
-  faults: faultStateSchema.nullable().optional(),
+  transferee: nullable(text),
+  startedAt: str(64),
+  uptimeMs: num(),
+  version: str(64),
+  faults: optional(nullable(faultStateSchema)),
 })
-const statusShape: Same<z.infer<typeof memberStatusSchema>, MemberStatus> = true
+const statusShape: Same<Checked<typeof memberStatusSchema>, MemberStatus> = true
 void statusShape
 
 /**
@@ -317,10 +333,10 @@ void statusShape
  * Never throws: a value that is not a MemberStatus gives `{ok: false, detail}`.
  */
 export function parseMemberStatus(value: unknown): {ok: true; status: MemberStatus} | {ok: false; detail: string} {
-  const parsed = memberStatusSchema.safeParse(value)
-  if (parsed.success) return {ok: true, status: parsed.data}
-  const issue = parsed.error.issues[0]
-  return {ok: false, detail: `bad status: ${issue ? `${issue.path.join('.') || 'value'}: ${issue.message}` : 'invalid'}`}
+  const parsed = runCheck(memberStatusSchema, value)
+  if (parsed.ok) return {ok: true, status: parsed.value}
+  const {path, message} = parsed.issue
+  return {ok: false, detail: `bad status: ${path.join('.') || 'value'}: ${message}`}
 }
 
 /** The text of a frame. */

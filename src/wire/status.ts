@@ -1,6 +1,6 @@
 /**
  * What `GET /status`, the `status` admin op and `dledger status --json` return (spec §4).
- * Types and one pure builder (no zod), so the CLI can import them without loading the schema module.
+ * Types and one pure builder, so the CLI can import them without loading the schema module.
  */
 import type {MemberSnapshot} from '../core/elector.js'
 import type {NodeId, Role} from '../core/types.js'
