@@ -7,6 +7,8 @@
 //    member parses a few files instead of about a hundred, and only the parts of zod and ws it
 //    uses: about 2 MB less resident and a quicker start for each member `up` spawns at once.
 //    Code only a command needs (conf, tables) stays in chunks the member never loads.
+//    dist/light/: the light path of the commands scripts run most (src/cli/light/run-light.ts),
+//    bundled the same way, its packages left to node_modules.
 // 3. dist/root-help.txt: oclif's rendering of `dledger --help` for a pipe (80 columns, no theme),
 //    with the version line as a placeholder; bin/run.js prints it without loading oclif when
 //    the output would be the same (see there).
@@ -53,6 +55,12 @@ await bundle(`${root}dist/cli/member-main.js`, memberDir, {
   // ws is CommonJS and requires Node's modules
   banner: {js: "import {createRequire as __createRequire} from 'node:module'; const require = __createRequire(import.meta.url);"},
 })
+// the light commands: only dledger's own modules are bundled; the packages a command may need
+// (ws, conf, cli-table3, @inquirer/prompts) load from node_modules as usual, when it needs them
+const lightDir = `${root}dist/light`
+rmSync(lightDir, {recursive: true, force: true})
+await bundle(`${root}dist/cli/light/run-light.js`, lightDir, {packages: 'external'})
+
 // rendered by oclif itself, in the environment the fast path is taken in
 const env = {...process.env}
 for (const k of Object.keys(env)) if (/^(OCLIF_|FORCE_COLOR$|DLEDGER_CONFIG_DIR$|DLEDGER_DISABLE_THEME$)/.test(k)) delete env[k]
