@@ -24,34 +24,13 @@ interface LightCommand {
 }
 
 const COMMANDS: Record<string, () => Promise<LightCommand>> = {
-  status: async () => {
-    const m = await import('../actions/status.js')
-    return {flags: m.statusFlags, run: m.status}
-  },
-  leader: async () => {
-    const m = await import('../actions/leader.js')
-    return {flags: m.leaderFlags, run: m.leader}
-  },
-  health: async () => {
-    const m = await import('../actions/health.js')
-    return {flags: m.healthFlags, run: m.health}
-  },
-  'transfer-leader': async () => {
-    const m = await import('../actions/transfer-leader.js')
-    return {flags: m.transferLeaderFlags, run: m.transferLeader}
-  },
-  elect: async () => {
-    const m = await import('../actions/elect.js')
-    return {flags: m.electFlags, run: m.elect}
-  },
-  up: async () => {
-    const m = await import('../actions/up.js')
-    return {flags: m.upFlags, run: m.up}
-  },
-  down: async () => {
-    const m = await import('../actions/down.js')
-    return {baseFlags: m.downBaseFlags, flags: m.downFlags, run: m.down}
-  },
+  status: () => import('../actions/status.js').then((m) => ({flags: m.statusFlags, run: m.status})),
+  leader: () => import('../actions/leader.js').then((m) => ({flags: m.leaderFlags, run: m.leader})),
+  health: () => import('../actions/health.js').then((m) => ({flags: m.healthFlags, run: m.health})),
+  'transfer-leader': () => import('../actions/transfer-leader.js').then((m) => ({flags: m.transferLeaderFlags, run: m.transferLeader})),
+  elect: () => import('../actions/elect.js').then((m) => ({flags: m.electFlags, run: m.elect})),
+  up: () => import('../actions/up.js').then((m) => ({flags: m.upFlags, run: m.up})),
+  down: () => import('../actions/down.js').then((m) => ({baseFlags: m.downBaseFlags, flags: m.downFlags, run: m.down})),
 }
 
 /** What ctx.exit throws: the command ends with this code (oclif's ExitError). */
