@@ -7,7 +7,7 @@ import {OperationError, UsageError} from '../errors.js'
 import {type FlagValues, integerFlag, stringFlag} from '../flag-table.js'
 import {memberFlagTable} from '../member-flags.js'
 import type {Profile} from '../profile.js'
-import {timingFlagTable} from '../timing-overrides.js'
+import {timingFlagTable, timingOverrides} from '../timing-overrides.js'
 
 export const DEFAULT_NODES = 3
 export const DEFAULT_BASE_PORT = 20911
@@ -24,8 +24,7 @@ export const upFlags = {
 
 export async function up(ctx: CommandContext, flags: FlagValues<typeof upFlags> & GlobalFlagValues): Promise<ClusterStatus> {
   const {resolvePaths} = await import('../paths.js')
-  const {localPeers, loadProfile, saveProfile, memberSettings, profileTiming, settingsUsageError} = await import('../profile.js')
-  const {timingOverrides} = await import('../timing-overrides.js')
+  const {localPeers, loadProfile, preloadProfileWriter, saveProfile, memberSettings, profileTiming, settingsUsageError} = await import('../profile.js')
   const {SettingsError, parsePeers} = await import('../../core/settings.js')
   const local = await import('../local-members.js')
   const paths = resolvePaths(flags.home, ctx.dirs)
@@ -43,6 +42,8 @@ export async function up(ctx: CommandContext, flags: FlagValues<typeof upFlags> 
     flags.group !== undefined ||
     Object.keys(overrides).length > 0 ||
     tokenGiven
+  // the profile is written just before the members are spawned: load its writer meanwhile
+  if (existing === null || reshaping) preloadProfileWriter()
   if (flags.id !== undefined && reshaping)
     throw new UsageError('--id starts one member of the existing profile; flags that reshape the cluster cannot go with it', {
       hint: 'drop the other flags, or reshape the whole cluster: `dledger down`, then `dledger up <flags>`',
