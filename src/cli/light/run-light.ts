@@ -11,9 +11,9 @@
  * through console.log, `--json` results pretty-printed, errors through the one printer
  * (error-report.ts), exit codes 0/1/2/130.
  */
-import {baseFlagTable, type CommandContext, resolveToken} from '../command-context.js'
-import {type FlagTable, JSON_FLAG, parseFlags} from '../flag-table.js'
-import {oclifDirs} from '../paths.js'
+// only types at the top: bin/run.js loads this module for every command, oclif's too
+import type {CommandContext} from '../command-context.js'
+import type {FlagTable} from '../flag-table.js'
 
 /** A command the light path runs: its flags (global ones apart) and its logic. */
 interface LightCommand {
@@ -49,7 +49,12 @@ export async function runLightCommand(argv: readonly string[], root: string, bin
   if (id === undefined || !Object.hasOwn(COMMANDS, id)) return false
   const env = process.env
   if (env.DLEDGER_DEBUG || env.DEBUG || env.DLEDGER_CONTENT_TYPE !== undefined) return false
-  const command = await COMMANDS[id]!()
+  const [{baseFlagTable, resolveToken}, {JSON_FLAG, parseFlags}, {oclifDirs}, command] = await Promise.all([
+    import('../command-context.js'),
+    import('../flag-table.js'),
+    import('../paths.js'),
+    COMMANDS[id]!(),
+  ])
   const args = argv.slice(1)
   const flags = parseFlags({...(command.baseFlags ?? baseFlagTable), ...command.flags}, args, {json: true})
   if (flags === null) return false
