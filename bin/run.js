@@ -7,16 +7,24 @@
 //   kept by `npm run build` in dist/root-help.txt. A terminal (its width), OCLIF_COLUMNS,
 //   FORCE_COLOR or a help theme still go through oclif;
 // - `start`: a member (src/cli/member-main.ts, bundled in dist/member/) with the flags `up` and people pass; anything else
-//   (`start --help`, a bad or unknown flag) goes to oclif for its usual message.
+//   (`start --help`, a bad or unknown flag) goes to oclif for its usual message;
+// - `status`, `leader`, `health`, `transfer-leader`, `elect`, `up`, `down` on a plain command line
+//   (src/cli/light/run-light.ts, bundled in dist/light/): the same logic as their oclif commands;
+//   anything else (help, a bad or unknown flag) goes to oclif.
 import {existsSync, readFileSync} from 'node:fs'
 import {homedir} from 'node:os'
 import {join} from 'node:path'
+import {fileURLToPath} from 'node:url'
 
 const argv = process.argv.slice(2)
 const root = new URL('../', import.meta.url)
 
+function packageJson() {
+  return JSON.parse(readFileSync(new URL('package.json', root), 'utf8'))
+}
+
 function userAgent() {
-  const pjson = JSON.parse(readFileSync(new URL('package.json', root), 'utf8'))
+  const pjson = packageJson()
   return `${pjson.name}/${pjson.version} ${process.platform}-${process.arch} node-${process.version}`
 }
 
@@ -54,6 +62,9 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
       setFlagsFromString('--gc-memory-reducer-start-delay-ms=1000')
       const {runMemberFromArgv} = await import('../dist/member/member-main.js')
       done = await runMemberFromArgv(argv.slice(1))
+    } else if (argv.length > 0) {
+      const {runLightCommand} = await import('../dist/light/run-light.js')
+      done = await runLightCommand(argv, fileURLToPath(root), packageJson().oclif.bin)
     }
     if (!done) {
       const {execute} = await import('@oclif/core')

@@ -6,9 +6,9 @@
 // 2. dist/member/: the member's light path (src/cli/member-main.ts) bundled by esbuild, so a
 //    member parses a few files instead of about a hundred, and only the parts of ws it uses:
 //    about 2 MB less resident and a quicker start for each member `up` spawns at once.
-//    Code only a command needs (conf, tables) stays in chunks the member never loads;
-//    BaseCommand's error printer, which loads oclif, stays outside and is loaded only on an error;
-//    so do the CLI's error classes it tells apart with instanceof.
+//    Code only a command needs (conf, tables) stays in chunks the member never loads.
+//    dist/light/: the light path of the commands scripts run most (src/cli/light/run-light.ts),
+//    bundled the same way.
 // 3. dist/root-help.txt: oclif's rendering of `dledger --help` for a pipe (80 columns, no theme),
 //    with the version line as a placeholder; bin/run.js prints it without loading oclif when
 //    the output would be the same (see there).
@@ -30,36 +30,36 @@ const plugin = config.getPluginsList().find((p) => p.isRoot)
 if (plugin === undefined || Object.keys(plugin.manifest.commands).length === 0) throw new Error('no commands found in dist/: run tsc first')
 writeFileSync(manifestFile, `${JSON.stringify(plugin.manifest)}\n`)
 
-// as deep as dist/node/, so the member's `new URL('../../package.json', import.meta.url)` (its
-// version) still finds package.json
+// as deep as dist/node/, so `new URL('../../package.json', import.meta.url)` (the version) still
+// finds package.json
+const bundle = (entry, outdir, options) =>
+  build({
+    entryPoints: [entry],
+    outdir,
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    // names kept, so stack traces stay readable
+    minifyWhitespace: true,
+    minifySyntax: true,
+    entryNames: '[name]',
+    chunkNames: 'chunk-[hash]',
+    logLevel: 'warning',
+    ...options,
+  })
+// ws is CommonJS and requires Node's modules
+const requireBanner = {js: "import {createRequire as __createRequire} from 'node:module'; const require = __createRequire(import.meta.url);"}
 const memberDir = `${root}dist/member`
 rmSync(memberDir, {recursive: true, force: true})
-await build({
-  entryPoints: [`${root}dist/cli/member-main.js`],
-  outdir: memberDir,
-  bundle: true,
-  splitting: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  // names kept, so a member's stack traces stay readable
-  minifyWhitespace: true,
-  minifySyntax: true,
-  entryNames: '[name]',
-  chunkNames: 'chunk-[hash]',
-  logLevel: 'warning',
-  // ws is CommonJS and requires Node's modules
-  banner: {js: "import {createRequire as __createRequire} from 'node:module'; const require = __createRequire(import.meta.url);"},
-  plugins: [
-    {
-      name: 'oclif-stays-out',
-      setup(b) {
-        b.onResolve({filter: /\/base-command\.js$/}, () => ({path: '../cli/base-command.js', external: true}))
-        b.onResolve({filter: /^\.\/errors\.js$/}, (args) => (args.resolveDir === `${root}dist/cli` ? {path: '../cli/errors.js', external: true} : undefined))
-      },
-    },
-  ],
-})
+await bundle(`${root}dist/cli/member-main.js`, memberDir, {banner: requireBanner})
+// the light commands: dledger's modules and the packages they load (bundled, ws loads in about
+// half the time, conf for `up` in a third); @inquirer/prompts, only for a picker on a terminal,
+// loads from node_modules
+const lightDir = `${root}dist/light`
+rmSync(lightDir, {recursive: true, force: true})
+await bundle(`${root}dist/cli/light/run-light.js`, lightDir, {banner: requireBanner, external: ['@inquirer/prompts', '@oclif/*']})
 
 // rendered by oclif itself, in the environment the fast path is taken in
 const env = {...process.env}

@@ -149,6 +149,8 @@ export async function forceElection(port: ElectionPort, opts: ElectionOptions): 
 
 /** The port to real members: status probes, admin requests with typed connection failures. */
 export function clusterPort(cluster: ResolvedCluster, probeTimeoutMs: number): ElectionPort {
+  // the WebSocket client (ws) loads while the first status round is on the wire, not after it
+  import('./member-client.js').catch(() => undefined)
   return {
     now: () => performance.now(),
     async status() {

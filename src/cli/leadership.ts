@@ -172,6 +172,8 @@ export interface TransferOutcome {
  */
 export async function transferLeadership(cluster: ResolvedCluster, paths: DledgerPaths, req: TransferRequest): Promise<TransferOutcome> {
   const {confirmedLeader, fetchClusterStatus, pollCluster} = await import('./cluster-client.js')
+  // the WebSocket client (ws) loads while the status round is on the wire, not after it
+  import('./member-client.js').catch(() => undefined)
   const deadline = performance.now() + req.timeoutMs
   const remaining = () => Math.max(1, Math.round(deadline - performance.now()))
 

@@ -9,25 +9,32 @@
  * Nothing here imports @oclif/core or ws at the top: the member's modules load inside
  * runStart().
  */
-import {homedir} from 'node:os'
-import {join} from 'node:path'
+import {baseFlagTable, type GlobalFlagValues} from './command-context.js'
+import {booleanFlag, type FlagValues, parseFlags, stringFlag} from './flag-table.js'
+import {memberFlagTable} from './member-flags.js'
+import {oclifDirs, type OclifDirs} from './paths.js'
+import {timingFlagTable} from './timing-overrides.js'
 
-import {TIMING_PRESETS} from '../core/settings.js'
-import type {OclifDirs} from './paths.js'
-import {TIMING_FLAG_KEYS, type TimingFlagValues} from './timing-overrides.js'
+/** The flags of `dledger start` (its oclif command builds its own from this table). */
+export const startFlags = {
+  id: stringFlag({description: 'the id of this member in the peers list', required: true}),
+  group: stringFlag({description: 'group name [default: the profile\'s, else "default"]'}),
+  'data-dir': stringFlag({description: 'data directory [default: <home>/data/<group>/<id>]'}),
+  ...memberFlagTable,
+  handoff: booleanFlag({
+    description: 'on a clean stop (SIGINT, SIGTERM), a leader first hands leadership to its most caught-up live follower',
+    default: true,
+    allowNo: true,
+  }),
+  'accept-rolled-back-state': booleanFlag({
+    description: 'start even though the vote log shows a newer term or vote than the term/vote record (restored from an old copy, or lost); only if this member may vote again in those terms',
+    default: false,
+  }),
+  ...timingFlagTable,
+}
 
 /** The parsed flags of `dledger start` (global ones included). */
-export interface StartFlags extends TimingFlagValues {
-  id: string
-  group?: string
-  'data-dir'?: string
-  'on-role-change'?: string
-  handoff: boolean
-  'accept-rolled-back-state': boolean
-  home?: string
-  peers?: string
-  token?: string
-}
+export type StartFlags = FlagValues<typeof startFlags> & GlobalFlagValues
 
 /** Runs member `flags.id` until it stops: SIGINT/SIGTERM (clean), or a fail-stop (an OperationError). */
 export async function runStart(flags: StartFlags, dirs: OclifDirs, log: (line: string) => void): Promise<void> {
@@ -94,64 +101,14 @@ export async function runStart(flags: StartFlags, dirs: OclifDirs, log: (line: s
   setTimeout(() => process.exit(0), 2000).unref()
 }
 
-/** oclif's directories for dledger (Config: `DLEDGER_CONFIG_DIR`, else `$XDG_CONFIG_HOME/dledger` or `~/.config/dledger`; data alike). */
-export function oclifDirs(env: NodeJS.ProcessEnv = process.env): OclifDirs {
-  const home = env.HOME || homedir()
-  return {
-    configDir: env.DLEDGER_CONFIG_DIR || join(env.XDG_CONFIG_HOME || join(home, '.config'), 'dledger'),
-    dataDir: env.DLEDGER_DATA_DIR || join(env.XDG_DATA_HOME || join(home, '.local/share'), 'dledger'),
-  }
-}
-
-const STRING_FLAGS = new Set(['id', 'group', 'data-dir', 'on-role-change', 'home', 'peers', 'timing', 'preferred-leader'])
-const INTEGER_FLAGS = new Set<string>(Object.keys(TIMING_FLAG_KEYS))
-const BOOLEAN_FLAGS: Record<string, [name: 'handoff' | 'accept-rolled-back-state', value: boolean]> = {
-  '--handoff': ['handoff', true],
-  '--no-handoff': ['handoff', false],
-  '--accept-rolled-back-state': ['accept-rolled-back-state', true],
-}
-/** The string flags that read an environment variable when not given (BaseCommand.baseFlags). */
-const ENV_FLAGS = {home: 'DLEDGER_HOME', peers: 'DLEDGER_PEERS', token: 'DLEDGER_TOKEN'} as const
-
 /**
  * The flags of a plain `start` command line, as oclif would parse them, or null when oclif must
  * parse it (help, `--token`/`--token-file` with their warning and checks, anything unknown,
  * repeated or invalid).
  */
 export function parseStartArgv(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): StartFlags | null {
-  const given: Record<string, string | number | boolean> = {}
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!
-    if (Object.hasOwn(BOOLEAN_FLAGS, arg)) {
-      const [name, value] = BOOLEAN_FLAGS[arg]!
-      if (name in given) return null
-      given[name] = value
-      continue
-    }
-    const m = /^--([a-z-]+)(?:=(.*))?$/s.exec(arg)
-    if (m === null) return null
-    const name = m[1]!
-    if (!STRING_FLAGS.has(name) && !INTEGER_FLAGS.has(name)) return null
-    if (name in given) return null
-    let value = m[2]
-    if (value === undefined) {
-      value = argv[++i]
-      if (value === undefined || value.startsWith('-')) return null
-    }
-    if (value === '') return null
-    if (INTEGER_FLAGS.has(name)) {
-      if (!/^[1-9][0-9]{0,14}$/.test(value)) return null
-      given[name] = Number(value)
-    } else if (name === 'timing') {
-      if (!Object.hasOwn(TIMING_PRESETS, value.toLowerCase())) return null
-      given[name] = value.toLowerCase()
-    } else {
-      given[name] = value
-    }
-  }
-  if (typeof given.id !== 'string') return null
-  for (const [name, variable] of Object.entries(ENV_FLAGS)) if (!(name in given) && env[variable]) given[name] = env[variable]
-  return {handoff: true, 'accept-rolled-back-state': false, ...given} as unknown as StartFlags
+  if (argv.some((a) => /^--token(-file)?(=|$)/.test(a))) return null
+  return parseFlags({...baseFlagTable, ...startFlags}, argv, {env}) as unknown as StartFlags | null
 }
 
 /**
@@ -169,7 +126,7 @@ export async function runMemberFromArgv(argv: readonly string[]): Promise<boolea
   try {
     await runStart(flags, oclifDirs(), (line) => console.log(line))
   } catch (error) {
-    const {describeError, printError} = await import('./base-command.js')
+    const {describeError, printError} = await import('./error-report.js')
     const report = describeError(error, 'dledger start')
     printError(report, false)
     process.exit(report.exitCode) // as oclif does after an error: lingering handles do not keep a failed member up

@@ -13,6 +13,7 @@
  * env var), else oclif's directories: the profile in `config.configDir` (`~/.config/dledger`),
  * everything else in `config.dataDir` (`~/.local/share/dledger`).
  */
+import {homedir} from 'node:os'
 import {join} from 'node:path'
 
 import {plainNameProblem} from '../core/settings.js'
@@ -85,4 +86,13 @@ export function memberLogFile(paths: DledgerPaths, id: string): string {
 /** How a command names its home in messages: the directory, or "the default home (…)". */
 export function describeHome(paths: DledgerPaths): string {
   return paths.home ?? paths.configDir
+}
+
+/** oclif's directories for dledger (Config: `DLEDGER_CONFIG_DIR`, else `$XDG_CONFIG_HOME/dledger` or `~/.config/dledger`; data alike). */
+export function oclifDirs(env: NodeJS.ProcessEnv = process.env): OclifDirs {
+  const home = env.HOME || homedir()
+  return {
+    configDir: env.DLEDGER_CONFIG_DIR || join(env.XDG_CONFIG_HOME || join(home, '.config'), 'dledger'),
+    dataDir: env.DLEDGER_DATA_DIR || join(env.XDG_DATA_HOME || join(home, '.local/share'), 'dledger'),
+  }
 }

@@ -97,6 +97,15 @@ async function importConf() {
   return Conf
 }
 
+/**
+ * Starts loading the writer (conf) now, for a command that will save the profile after some I/O
+ * of its own (`up` checks ports first), so the load overlaps that I/O. Concurrent loads are safe:
+ * each removes the signal hooks that appeared while it waited.
+ */
+export function preloadProfileWriter(): void {
+  importConf().catch(() => undefined)
+}
+
 async function openStore(paths: DledgerPaths) {
   const Conf = await importConf()
   return new Conf<Record<string, unknown>>({

@@ -11,7 +11,7 @@ import {join} from 'node:path'
 import {describe, it} from 'node:test'
 
 import {sandbox} from '../helpers/cluster.js'
-import {explain, freePorts, httpGet, peersFor, Sandbox, waitFor, waitForExit} from '../helpers/processes.js'
+import {explain, freePortRange, freePorts, httpGet, peersFor, Sandbox, waitFor, waitForExit} from '../helpers/processes.js'
 
 interface RunRecord {
   pid: number
@@ -78,29 +78,6 @@ function alive(pid: number): boolean {
   } catch {
     return false
   }
-}
-
-/**
- * `n` consecutive free loopback ports (for `up --base-port`), below Linux's ephemeral range
- * (32768-60999), where an outgoing connection could take one between this check and `up`.
- */
-async function freePortRange(n: number): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 22000 + Math.floor(Math.random() * (32768 - 22000 - n))
-    const ok = await Promise.all(
-      Array.from(
-        {length: n},
-        (_, i) =>
-          new Promise<boolean>((resolve) => {
-            const s = createServer()
-            s.once('error', () => resolve(false))
-            s.listen(base + i, '127.0.0.1', () => s.close(() => resolve(true)))
-          }),
-      ),
-    )
-    if (ok.every(Boolean)) return base
-  }
-  throw new Error('no free port range')
 }
 
 /** The rows of the status table: the first whitespace-separated fields of each line after the header. */

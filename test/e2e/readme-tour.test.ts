@@ -13,12 +13,11 @@
 import assert from 'node:assert/strict'
 import {type ChildProcess, spawn} from 'node:child_process'
 import {existsSync, mkdirSync, readFileSync} from 'node:fs'
-import {createServer} from 'node:net'
 import {join} from 'node:path'
 import {it} from 'node:test'
 
 import {trackUpMembers} from '../helpers/cluster.js'
-import {BIN, REPO_ROOT, Sandbox, waitFor, waitForExit, type CliResult} from '../helpers/processes.js'
+import {BIN, freePortRange, REPO_ROOT, Sandbox, waitFor, waitForExit, type CliResult} from '../helpers/processes.js'
 
 /** One `$ …` line of the README and the section it is in. */
 interface Step {
@@ -80,21 +79,6 @@ function onTestPorts(command: string, basePort: number, profileExists: boolean):
   return init || up ? `${command} --base-port ${basePort}` : command
 }
 
-/** `n` consecutive free loopback ports below Linux's ephemeral range (32768–60999) and above the default 20911. */
-async function freeBasePort(n: number): Promise<number> {
-  const free = (port: number) =>
-    new Promise<boolean>((resolve) => {
-      const s = createServer()
-      s.once('error', () => resolve(false))
-      s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)))
-    })
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 21000 + Math.floor(Math.random() * 11000)
-    if ((await Promise.all(Array.from({length: n}, (_, i) => free(base + i)))).every(Boolean)) return base
-  }
-  throw new Error('no free port range')
-}
-
 it('the README tour works when typed in order after the set-up line', async (t) => {
   const sb = new Sandbox('dledger-e2e-tour-')
   const background: {step: Step; child: ChildProcess & {output: () => string}}[] = []
@@ -112,7 +96,7 @@ it('the README tour works when typed in order after the set-up line', async (t) 
   )
   assert.ok(steps.length >= 25, `the tour has its commands: ${steps.map((s) => s.command).join('\n')}`)
 
-  const basePort = await freeBasePort(3)
+  const basePort = await freePortRange(3)
   const cwd = join(sb.home, 'work')
   mkdirSync(cwd)
   const env = {DLEDGER_BIN: BIN}

@@ -14,6 +14,9 @@ import {WebSocket} from 'ws'
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url))
 export const BIN = join(REPO_ROOT, 'bin', 'run.js')
 
+/** `dledger` as oclif runs it, past bin/run.js's front door (`node -e OCLIF_EXECUTE -- args…`). */
+const OCLIF_EXECUTE = `const {execute} = await import('@oclif/core'); await execute({dir: ${JSON.stringify(BIN)}, args: process.argv.slice(1)})`
+
 export interface CliResult {
   code: number | null
   signal: NodeJS.Signals | null
@@ -24,6 +27,29 @@ export interface CliResult {
 /** A command's exit and output, for assertion messages. */
 export function explain(r: CliResult): string {
   return `exit ${r.code} ${r.signal ?? ''}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`
+}
+
+/**
+ * `n` consecutive free loopback ports (for `up --base-port`), below Linux's ephemeral range
+ * (32768-60999), where an outgoing connection could take one between this check and `up`.
+ */
+export async function freePortRange(n: number): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 22000 + Math.floor(Math.random() * (32768 - 22000 - n))
+    const ok = await Promise.all(
+      Array.from(
+        {length: n},
+        (_, i) =>
+          new Promise<boolean>((resolve) => {
+            const s = createServer()
+            s.once('error', () => resolve(false))
+            s.listen(base + i, '127.0.0.1', () => s.close(() => resolve(true)))
+          }),
+      ),
+    )
+    if (ok.every(Boolean)) return base
+  }
+  throw new Error('no free port range')
 }
 
 /** Finds `n` free loopback ports (bound to port 0, then released). */
@@ -76,9 +102,16 @@ export class Sandbox {
     return {...process.env, DLEDGER_HOME: this.home, NO_COLOR: '1', CI: 'true', ...extra}
   }
 
-  /** Runs `dledger args…` to completion (bounded by timeoutMs). */
-  run(args: string[], opts: {timeoutMs?: number; env?: Record<string, string>; input?: string} = {}): Promise<CliResult> {
-    const child = spawn(process.execPath, [BIN, ...args], {cwd: REPO_ROOT, env: this.env(opts.env), stdio: ['pipe', 'pipe', 'pipe']})
+  /**
+   * Runs `dledger args…` to completion (bounded by timeoutMs). `pastFrontDoor` hands the arguments
+   * straight to oclif, skipping bin/run.js's light paths; `nodeArgs` go to Node before the script.
+   */
+  run(
+    args: string[],
+    opts: {timeoutMs?: number; env?: Record<string, string>; input?: string; pastFrontDoor?: boolean; nodeArgs?: string[]} = {},
+  ): Promise<CliResult> {
+    const script = opts.pastFrontDoor ? ['--input-type=module', '-e', OCLIF_EXECUTE, '--'] : [BIN]
+    const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...script, ...args], {cwd: REPO_ROOT, env: this.env(opts.env), stdio: ['pipe', 'pipe', 'pipe']})
     this.children.add(child)
     let stdout = ''
     let stderr = ''

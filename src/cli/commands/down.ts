@@ -1,13 +1,8 @@
-import {Flags} from '@oclif/core'
-
+import {down, downBaseFlags, downFlags, type DownResult} from '../actions/down.js'
 import {BaseCommand} from '../base-command.js'
-import {UsageError} from '../errors.js'
-import type {StopOutcome} from '../local-members.js'
+import {oclifFlags} from '../oclif-flags.js'
 
-/** What `down --json` prints. */
-export interface DownResult {
-  stopped: StopOutcome[]
-}
+export type {DownResult} from '../actions/down.js'
 
 /** `dledger down`: stops the members `dledger up` started. */
 export default class Down extends BaseCommand<typeof Down> {
@@ -26,59 +21,11 @@ export default class Down extends BaseCommand<typeof Down> {
 
   /** `down` acts on this home's run records: --peers and --token would do nothing, so they are not offered. */
   // the cast keeps BaseCommand's flag typing; down reads only --home
-  static override baseFlags = {home: BaseCommand.baseFlags.home} as typeof BaseCommand.baseFlags
+  static override baseFlags = oclifFlags(downBaseFlags) as typeof BaseCommand.baseFlags
 
-  static override flags = {
-    id: Flags.string({description: 'stop only this member'}),
-    timeout: Flags.integer({description: 'milliseconds to wait for a clean stop before SIGKILL', default: 10000, min: 0}),
-    handoff: Flags.boolean({description: 'a stopping leader first hands leadership to its most caught-up live follower', default: true, allowNo: true}),
-  }
+  static override flags = oclifFlags(downFlags)
 
   async run(): Promise<DownResult> {
-    const {resolvePaths} = await import('../paths.js')
-    const {loadProfile} = await import('../profile.js')
-    const {parsePeers} = await import('../../core/settings.js')
-    const local = await import('../local-members.js')
-    const {warn} = await import('../output.js')
-    const paths = resolvePaths(this.flags.home, this.config)
-    const id = this.flags.id
-    const json = this.jsonEnabled()
-
-    const profile = await loadProfile(paths).catch(() => null)
-    const peers = profile ? parsePeers(profile.peers) : []
-    const found = await local.findMembers(paths, peers, {token: this.flags.token ?? profile?.token})
-    const concerns = (memberId: string) => id === undefined || memberId === id
-    if (id !== undefined) {
-      const known = new Set([...found.running.map((r) => r.id), ...found.exited.map((r) => r.id), ...peers.map((p) => p.id)])
-      if (!known.has(id)) {
-        throw new UsageError(`unknown member id "${id}"${known.size > 0 ? ` (known: ${[...known].join(', ')})` : ''}`, {code: 'UNKNOWN_MEMBER'})
-      }
-    }
-    const records = found.running.filter((r) => concerns(r.id))
-    if (!json) {
-      // one line per member: an exited one is not also "not running"
-      for (const r of found.exited) if (concerns(r.id) && !records.some((x) => x.id === r.id)) this.log(`${r.id} (pid ${r.pid}) had already exited`)
-      for (const f of found.foreign)
-        if (concerns(f.id)) warn(`${f.id} answers on ${f.address}${f.pid === null ? '' : ` (pid ${f.pid})`}, but not as a member process of this machine; not stopped`)
-    }
-    if (records.length === 0) {
-      if (!json && !found.exited.some((r) => concerns(r.id))) this.log(id === undefined ? 'nothing is running' : `${id} is not running`)
-      return {stopped: []}
-    }
-
-    const {spinner} = await import('../output.js')
-    const spin = json ? undefined : spinner(`stopping ${records.map((r) => r.id).join(', ')}`).start()
-    // a hand-off only helps when the rest of the cluster keeps running
-    const handoff = this.flags.handoff && id !== undefined
-    const stopped = await local.stopMembers(paths, records, this.flags.timeout, {handoff})
-    spin?.stop()
-    if (!json) {
-      for (const s of stopped) {
-        const how = s.how === 'SIGTERM' ? '' : s.how === 'SIGUSR2' ? (this.flags.handoff ? '' : ' (without a hand-off)') : s.how === 'SIGKILL' ? ` (killed: no clean stop within ${this.flags.timeout} ms)` : ' (had already exited)'
-        const byHand = records.find((r) => r.id === s.id)?.logFile === null ? ', started by hand' : ''
-        this.log(`stopped ${s.id} (pid ${s.pid}${byHand})${how}`)
-      }
-    }
-    return {stopped}
+    return down(this.context(), this.flags)
   }
 }

@@ -1,10 +1,10 @@
-import {Flags} from '@oclif/core'
-
+import {elect, electFlags} from '../actions/elect.js'
+import {BaseCommand} from '../base-command.js'
 import type {ElectResult} from '../forced-election.js'
-import {MemberCommand, probeTimeoutFlag} from '../member-command.js'
+import {oclifFlags} from '../oclif-flags.js'
 
 /** `dledger elect`: force an election (DLedger's testRevote, or the leader steps down). */
-export default class Elect extends MemberCommand<typeof Elect> {
+export default class Elect extends BaseCommand<typeof Elect> {
   static override summary = 'Force an election: a member campaigns for the next term at once, or the leader steps down'
   static override description = `With --node ID, that member campaigns at once for the next term (the largest term a member reports + 1), as DLedger's testRevote does: the others adopt the term and vote for it, so it normally wins. Without --node, the leader steps down in its term and holds its own ballot back, so another member wins the next term.
 
@@ -18,32 +18,9 @@ Waits (up to --timeout) until the status shows the new leader, then prints it, i
 
   static override enableJsonFlag = true
 
-  static override flags = {
-    node: Flags.string({description: 'the member that campaigns for the next term (default: the leader steps down)'}),
-    timeout: Flags.integer({description: 'milliseconds to wait for the new leader', default: 10000, min: 1}),
-    'probe-timeout': probeTimeoutFlag(),
-  }
+  static override flags = oclifFlags(electFlags)
 
   async run(): Promise<ElectResult> {
-    const {clusterPort, forceElection} = await import('../forced-election.js')
-    const {electLine} = await import('../leadership.js')
-    const {spinner} = await import('../output.js')
-    const flags = this.flags
-    const port = clusterPort(await this.cluster(), flags['probe-timeout'])
-    const {result, before} = await forceElection(port, {
-      node: flags.node ?? null,
-      timeoutMs: flags.timeout,
-      onWait: (what) => {
-        if (this.jsonEnabled()) return () => undefined
-        const spin = spinner(`waiting for ${what}`).start()
-        return () => spin.stop()
-      },
-    })
-    if (!this.jsonEnabled()) {
-      this.log(electLine(result, flags.node !== undefined ? 'forced election' : 'step down'))
-      // a preferred leader elsewhere takes leadership back (checkPreferredLeader)
-      await this.warnPreferredElsewhere(before, result.leaderId)
-    }
-    return result
+    return elect(this.context(), this.flags)
   }
 }

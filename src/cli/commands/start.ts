@@ -1,8 +1,6 @@
-import {Flags} from '@oclif/core'
-
 import {BaseCommand} from '../base-command.js'
-import {onRoleChangeFlag} from '../member-flags.js'
-import {timingFlags} from '../timing-flags.js'
+import {startFlags} from '../member-main.js'
+import {oclifFlags} from '../oclif-flags.js'
 
 /** `dledger start`: one member in the foreground. */
 export default class Start extends BaseCommand<typeof Start> {
@@ -25,22 +23,7 @@ Three terminals running \`dledger start --id n0\`, \`--id n1\` and \`--id n2\` f
     {description: 'Fast timing, with a hook on every role change', command: '<%= config.bin %> <%= command.id %> --id n2 --timing fast --on-role-change ./notify.sh'},
   ]
 
-  static override flags = {
-    id: Flags.string({description: 'the id of this member in the peers list', required: true}),
-    group: Flags.string({description: 'group name [default: the profile\'s, else "default"]'}),
-    'data-dir': Flags.string({description: 'data directory [default: <home>/data/<group>/<id>]'}),
-    'on-role-change': onRoleChangeFlag,
-    handoff: Flags.boolean({
-      description: 'on a clean stop (SIGINT, SIGTERM), a leader first hands leadership to its most caught-up live follower',
-      default: true,
-      allowNo: true,
-    }),
-    'accept-rolled-back-state': Flags.boolean({
-      description: 'start even though the vote log shows a newer term or vote than the term/vote record (restored from an old copy, or lost); only if this member may vote again in those terms',
-      default: false,
-    }),
-    ...timingFlags,
-  }
+  static override flags = oclifFlags(startFlags)
 
   async run(): Promise<void> {
     // shared with bin/run.js's light path, which runs a member without loading oclif
