@@ -5,7 +5,8 @@
  * committed (fsync on every member before its ack). etcd: the same on its JSON gateway over one
  * keep-alive connection, `put` per entry and a `txn` of puts per batch (its WAL fsyncs on commit,
  * the same durability). Sequential requests: one in flight at a time, so a request's latency is
- * the commit latency and the throughput is what one client gets.
+ * the commit latency and the throughput is what one client gets. Then CLIENTS clients at once
+ * (one entry per request, each client sequential), which shows what pipelined pushes give.
  */
 import {type ChildProcess, spawn} from 'node:child_process'
 import {join} from 'node:path'
@@ -17,6 +18,8 @@ import {ETCD_TIMERS, etcdAvailable, etcdFlags} from './etcd-bench.js'
 import {type BenchRow, median, quantile, round} from './stats.js'
 
 const BODY = 'x'.repeat(100)
+/** how many clients append at once in the concurrent series */
+const CLIENTS = 8
 
 interface Series {
   /** latency of each request, ms */
@@ -25,12 +28,14 @@ interface Series {
   totalMs: number
 }
 
-function rows(prefix: string, single: Series, batch: Series, batchSize: number): BenchRow[] {
+function rows(prefix: string, single: Series, batch: Series, batchSize: number, concurrent: Series): BenchRow[] {
   return [
     {name: `${prefix}append 1/request throughput`, value: (single.entries / single.totalMs) * 1000, unit: 'entries/s', detail: `${single.entries} sequential requests, 100-byte bodies`},
     {name: `${prefix}append 1/request commit p50`, value: median(single.latencies), unit: 'ms', detail: `p99 ${round(quantile(single.latencies, 0.99))} ms`},
     {name: `${prefix}append ${batchSize}/request throughput`, value: (batch.entries / batch.totalMs) * 1000, unit: 'entries/s', detail: `${batch.latencies.length} sequential requests`},
     {name: `${prefix}append ${batchSize}/request commit p50`, value: median(batch.latencies), unit: 'ms', detail: `p99 ${round(quantile(batch.latencies, 0.99))} ms`},
+    {name: `${prefix}append 1/request ${CLIENTS} clients throughput`, value: (concurrent.entries / concurrent.totalMs) * 1000, unit: 'entries/s', detail: `${concurrent.latencies.length} requests, ${CLIENTS} at a time`},
+    {name: `${prefix}append 1/request ${CLIENTS} clients commit p50`, value: median(concurrent.latencies), unit: 'ms', detail: `p99 ${round(quantile(concurrent.latencies, 0.99))} ms`},
   ]
 }
 
@@ -43,6 +48,12 @@ async function measure(n: number, perRequest: number, send: () => Promise<void>)
     latencies.push(performance.now() - s)
   }
   return {latencies, entries: n * perRequest, totalMs: performance.now() - t0}
+}
+
+/** `n` requests of one entry, CLIENTS at a time (each client waits for its answer before the next). */
+async function measureConcurrent(n: number, send: () => Promise<void>): Promise<Series> {
+  const series = await Promise.all(Array.from({length: CLIENTS}, () => measure(Math.ceil(n / CLIENTS), 1, send)))
+  return {latencies: series.flatMap((s) => s.latencies), entries: series.reduce((k, s) => k + s.entries, 0), totalMs: Math.max(...series.map((s) => s.totalMs))}
 }
 
 async function dledgerRound(singles: number, batches: number, batchSize: number): Promise<BenchRow[]> {
@@ -69,7 +80,8 @@ async function dledgerRound(singles: number, batches: number, batchSize: number)
       await append([BODY]) // warm-up
       const single = await measure(singles, 1, () => append([BODY]))
       const batch = await measure(batches, batchSize, () => append(Array(batchSize).fill(BODY)))
-      return rows('', single, batch, batchSize)
+      const concurrent = await measureConcurrent(singles * 2, () => append([BODY]))
+      return rows('', single, batch, batchSize, concurrent)
     } finally {
       conn.close()
     }
@@ -116,7 +128,8 @@ async function etcdRound(singles: number, batches: number, batchSize: number): P
     const batch = await measure(batches, batchSize, () =>
       post('/v3/kv/txn', {success: Array.from({length: batchSize}, () => ({requestPut: {key: b64(`k${key++}`), value: b64(BODY)}}))}),
     )
-    return rows('etcd ', single, batch, batchSize)
+    const concurrent = await measureConcurrent(singles * 2, put)
+    return rows('etcd ', single, batch, batchSize, concurrent)
   } finally {
     await sb.cleanup()
   }
