@@ -9,8 +9,8 @@
  * durable (truncate, then append, fsync) before its messages and acks leave the member: an
  * entry is acknowledged, to a leader or a client, only once it is on disk.
  *
- * Deliberate differences (docs/differences.md): up to PUSH_WINDOW APPEND (or COMMIT) pushes in
- * flight per follower, one COMPARE or TRUNCATE; the dispatchers stay quiet while the leader's log
+ * Deliberate differences (docs/differences.md): up to PUSH_WINDOW APPEND pushes of full batches
+ * in flight per follower (a partial batch, COMMIT, COMPARE and TRUNCATE only when none is); the dispatchers stay quiet while the leader's log
  * is empty (so a cluster without appends sends what it sent before the ledger existed); every
  * APPEND carries the commit index, and a COMMIT push goes out only when a follower's commit index
  * stays behind for COMMIT_PUSH_DELAY_MS with nothing in flight, not every second.
@@ -48,7 +48,8 @@ export const PUSH_RETRY_MS = 100
 
 /**
  * The most pushes in flight to one follower while it takes APPENDs: the leader sends the next
- * entries without waiting for the previous answer (DLedger pipelines too). A timeout, or any
+ * full batch without waiting for the previous answer (DLedger pipelines too); a partial batch
+ * waits until nothing is in flight. A timeout, or any
  * refusal but a gap (an APPEND that overtook an earlier one), forgets them all and starts over
  * with one COMPARE.
  */
@@ -347,9 +348,12 @@ export class Replicator {
       case 'APPEND': {
         if (d.writeIndex <= this.ledgerEndIndex) {
           const batch = this.batchFrom(d.writeIndex)
-          this.push(d, 'APPEND', d.writeIndex - 1, batch)
-          // the next APPEND follows this one without waiting for its answer
-          d.writeIndex = (batch[batch.length - 1] as LogEntry).index + 1
+          // a partial batch waits while a push is in flight, so the entries appended meanwhile go
+          // together (as TCP's Nagle rule does): on a busy leader one push per follower and round
+          // trip carries them all; full batches (a catch-up) go out back to back
+          if (!batch.full && d.inflight.length > 0) return false
+          this.push(d, 'APPEND', d.writeIndex - 1, batch.entries)
+          d.writeIndex = (batch.entries[batch.entries.length - 1] as LogEntry).index + 1
           return true
         }
         if (this.now < this.commitDueMs(d)) return false
@@ -359,17 +363,21 @@ export class Replicator {
     }
   }
 
-  /** The entries of one APPEND from `from`: at most maxPushBatchEntries and PUSH_BATCH_BYTES, at least one. */
-  private batchFrom(from: number): LogEntry[] {
+  /**
+   * The entries of one APPEND from `from`: at most maxPushBatchEntries and PUSH_BATCH_BYTES, at
+   * least one; `full` when a bound, not the log's end, cut it.
+   */
+  private batchFrom(from: number): {entries: LogEntry[]; full: boolean} {
     const batch: LogEntry[] = []
     let bytes = 0
-    for (let i = from; i <= this.ledgerEndIndex && batch.length < this.settings.maxPushBatchEntries; i++) {
+    for (let i = from; i <= this.ledgerEndIndex; i++) {
+      if (batch.length >= this.settings.maxPushBatchEntries) return {entries: batch, full: true}
       const e = this.log[i] as LogEntry
       bytes += e.body.length * 6 + ENTRY_OVERHEAD_BYTES
-      if (batch.length > 0 && bytes > PUSH_BATCH_BYTES) break
+      if (batch.length > 0 && bytes > PUSH_BATCH_BYTES) return {entries: batch, full: true}
       batch.push(e)
     }
-    return batch
+    return {entries: batch, full: batch.length >= this.settings.maxPushBatchEntries}
   }
 
   private push(d: Dispatcher, type: PushType, preLogIndex: number, entries: LogEntry[]): void {

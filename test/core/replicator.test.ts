@@ -170,14 +170,23 @@ describe('the pipeline', () => {
     assert.equal(leader.committedIndex, 1)
   })
 
-  test('a leader sends the next APPEND without waiting for the answer to the previous one', () => {
-    const {leader} = caughtUp()
+  test('a partial batch waits for the push in flight, then one APPEND carries every entry appended meanwhile', () => {
+    const {leader, follower} = caughtUp()
     const first = requests(leader.append(['b'], 'c1', 1), 'APPEND')
-    const second = requests(leader.append(['c'], 'c2', 1), 'APPEND')
-    assert.deepEqual([...first, ...second].map((m) => [m.preLogIndex, m.entries.map((e) => e.body)]), [[0, ['b']], [1, ['c']]])
+    assert.deepEqual(requests(leader.append(['c'], 'c2', 1)), [])
+    assert.deepEqual(requests(leader.append(['d'], 'c3', 1)), [])
+    const next = requests(leader.receive(onlyResponse(follower.receive(first[0]!, 1)), 1), 'APPEND')
+    assert.deepEqual(next.map((m) => [m.preLogIndex, m.entries.map((e) => e.body)]), [[1, ['c', 'd']]])
   })
 
-  test('at most PUSH_WINDOW pushes are in flight to one follower; an answer makes room for one more', () => {
+  test('full batches go out back to back without waiting for an answer', () => {
+    const {leader} = caughtUp({maxPushBatchEntries: 2})
+    const out = leader.append(['b', 'c', 'd', 'e', 'f'], 'c1', 1)
+    // two full batches at once; the partial third waits for them
+    assert.deepEqual(requests(out, 'APPEND').map((m) => [m.preLogIndex, m.entries.map((e) => e.body)]), [[0, ['b', 'c']], [2, ['d', 'e']]])
+  })
+
+  test('at most PUSH_WINDOW full batches are in flight to one follower; an answer makes room for one more', () => {
     const {leader, follower} = caughtUp({maxPushBatchEntries: 1})
     const sent = []
     for (let i = 0; i < PUSH_WINDOW + 5; i++) sent.push(...requests(leader.append([`m${i}`], `c${i + 1}`, 1), 'APPEND'))
@@ -194,8 +203,10 @@ describe('the pipeline', () => {
     const refusal = onlyResponse(follower.receive(sent[1]!, 1))
     assert.equal(refusal.code, codeOf('INCONSISTENT_STATE'))
     const again = requests(leader.receive(refusal, 1))
+    // sent again at once, from the refused push on (full batches of one entry)
     assert.deepEqual(again.map((m) => [m.type, m.preLogIndex]), [['APPEND', 1], ['APPEND', 2], ['APPEND', 3]])
-    for (const m of [sent[0]!, ...again]) leader.receive(onlyResponse(follower.receive(m, 2)), 2)
+    const queue = [sent[0]!, ...again]
+    for (let i = 0; i < 20 && queue.length > 0; i++) queue.push(...requests(leader.receive(onlyResponse(follower.receive(queue.shift()!, 2)), 2), 'APPEND'))
     assert.equal(follower.ledgerEndIndex, 4)
     assert.equal(leader.committedIndex, 4)
   })
