@@ -69,6 +69,8 @@ interface InFlight {
   /** the last index the push covers (preLogIndex for COMPARE, TRUNCATE and COMMIT) */
   lastIndex: number
   commitIndex: number
+  /** the follower's water mark when the push left: its log reached at least this far */
+  matchIndex: number
   sentAtMs: number
 }
 
@@ -397,7 +399,7 @@ export class Replicator {
       entries,
     }
     const lastIndex = entries.length > 0 ? (entries[entries.length - 1] as LogEntry).index : preLogIndex
-    d.inflight.push({reqId: req.reqId, type, preLogIndex, lastIndex, commitIndex: this.committed, sentAtMs: this.now})
+    d.inflight.push({reqId: req.reqId, type, preLogIndex, lastIndex, commitIndex: this.committed, matchIndex: d.matchIndex, sentAtMs: this.now})
     this.out.messages.push(req)
   }
 
@@ -429,12 +431,16 @@ export class Replicator {
   }
 
   /**
-   * Whether a refused APPEND only found the follower short of its preLogIndex while the follower
-   * follows this leader in its term: in APPEND phase its log is a prefix of the leader's, so the
-   * entries before the push are merely missing (lost, or still on the way).
+   * Whether a refused APPEND only found the follower short of its preLogIndex, though still at or
+   * past its water mark of when the push left, while the follower follows this leader in its term:
+   * in APPEND phase its log is a prefix of the leader's, so the entries before the push are merely
+   * missing (lost, or still on the way), and a resend from the water mark fits. A follower below
+   * that water mark contradicts what the leader knows: that starts over with COMPARE.
    */
   private isGap(sent: InFlight, resp: PushEntryResponse): boolean {
-    return sent.type === 'APPEND' && resp.code === RESPONSE_CODES.INCONSISTENT_STATE && resp.term === this.leaderTerm && resp.leaderId === this.settings.selfId && resp.ledgerEndIndex < sent.preLogIndex
+    if (sent.type !== 'APPEND' || resp.code !== RESPONSE_CODES.INCONSISTENT_STATE) return false
+    if (resp.term !== this.leaderTerm || resp.leaderId !== this.settings.selfId) return false
+    return resp.ledgerEndIndex >= sent.matchIndex && resp.ledgerEndIndex < sent.preLogIndex
   }
 
   private onResponse(resp: PushEntryResponse): void {

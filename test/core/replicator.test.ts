@@ -228,6 +228,17 @@ describe('the pipeline', () => {
     assert.deepEqual(retry.map((m) => [m.type, m.preLogIndex]), [['COMPARE', 4]])
   })
 
+  test('a follower that answers below its water mark is not taken for a gap: the leader starts over with COMPARE', () => {
+    const {leader} = caughtUp({maxPushBatchEntries: 1})
+    const [append] = requests(leader.append(['b'], 'c1', 1), 'APPEND')
+    // a follower of n0 in term 2 whose log lost index 0, which the leader counts as held
+    const emptied = makeReplicator('n1', [], {members: 2, view: followerView(2)}).r
+    const refusal = onlyResponse(emptied.receive(append!, 1))
+    assert.equal(refusal.ledgerEndIndex, -1)
+    assert.deepEqual(requests(leader.receive(refusal, 1)), [])
+    assert.deepEqual(requests(leader.tick(1 + PUSH_RETRY_MS)).map((m) => [m.type, m.preLogIndex]), [['COMPARE', 1]])
+  })
+
   test('a push unanswered for maxPushTimeOutMs forgets every push in flight and starts over with one COMPARE', () => {
     const {leader} = caughtUp({maxPushBatchEntries: 1, maxPushTimeOutMs: 1000})
     for (let i = 0; i < 3; i++) leader.append([`m${i}`], `c${i + 1}`, 1)
