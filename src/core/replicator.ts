@@ -9,11 +9,13 @@
  * durable (truncate, then append, fsync) before its messages and acks leave the member: an
  * entry is acknowledged, to a leader or a client, only once it is on disk.
  *
- * Deliberate differences (docs/differences.md): up to PUSH_WINDOW APPEND pushes of full batches
- * in flight per follower (a partial batch, COMMIT, COMPARE and TRUNCATE only when none is); the dispatchers stay quiet while the leader's log
- * is empty (so a cluster without appends sends what it sent before the ledger existed); every
- * APPEND carries the commit index, and a COMMIT push goes out only when a follower's commit index
- * stays behind for COMMIT_PUSH_DELAY_MS with nothing in flight, not every second.
+ * Deliberate differences (docs/differences.md D8, D12): up to PUSH_WINDOW APPEND pushes of full
+ * batches in flight per follower (a partial batch, COMMIT, COMPARE and TRUNCATE only when none
+ * is); a refused APPEND that merely overtook an earlier one is sent again without COMPARE; the
+ * dispatchers stay quiet while the leader's log is empty (so a cluster without appends sends what
+ * it sent before the ledger existed); every APPEND carries the commit index, and a COMMIT push
+ * goes out only when a follower's commit index stays behind for COMMIT_PUSH_DELAY_MS with nothing
+ * in flight, not every second.
  */
 import {invariant} from './assert.js'
 import {type AppendAck, type LogEntry, type PushEntryRequest, type PushEntryResponse, type PushMessage, pushResponseTo, type PushType} from './push.js'
@@ -49,9 +51,8 @@ export const PUSH_RETRY_MS = 100
 /**
  * The most pushes in flight to one follower while it takes APPENDs: the leader sends the next
  * full batch without waiting for the previous answer (DLedger pipelines too); a partial batch
- * waits until nothing is in flight. A timeout, or any
- * refusal but a gap (an APPEND that overtook an earlier one), forgets them all and starts over
- * with one COMPARE.
+ * waits until nothing is in flight. A timeout, or any refusal but a gap (an APPEND that overtook
+ * an earlier one), forgets them all and starts over with one COMPARE.
  */
 export const PUSH_WINDOW = 8
 
@@ -338,7 +339,7 @@ export class Replicator {
     }
   }
 
-  /** Sends `d`'s next push; false when it has to wait (a COMMIT not yet due). */
+  /** Sends `d`'s next push; false when it has to wait (a partial batch behind a push in flight, a COMMIT not yet due). */
   private pushNext(d: Dispatcher): boolean {
     switch (d.phase) {
       case 'COMPARE':
