@@ -5,9 +5,13 @@
  * committed (fsync on every member before its ack). etcd: the same on its JSON gateway over one
  * keep-alive connection, `put` per entry and a `txn` of puts per batch (its WAL fsyncs on commit,
  * the same durability). Sequential requests: one in flight at a time, so a request's latency is
- * the commit latency and the throughput is what one client gets.
+ * the commit latency and the throughput is what one client gets. Then CLIENTS clients at once
+ * (one entry per request, each client sequential), which shows what pipelined pushes give.
+ * The members' CPU time per entry (Linux /proc) during the one-entry series is the figure that
+ * depends least on what else the machine runs.
  */
-import {type ChildProcess, spawn} from 'node:child_process'
+import {type ChildProcess, execFileSync, spawn} from 'node:child_process'
+import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {connectMember} from '../src/cli/member-client.js'
@@ -17,6 +21,8 @@ import {ETCD_TIMERS, etcdAvailable, etcdFlags} from './etcd-bench.js'
 import {type BenchRow, median, quantile, round} from './stats.js'
 
 const BODY = 'x'.repeat(100)
+/** how many clients append at once in the concurrent series */
+const CLIENTS = 8
 
 interface Series {
   /** latency of each request, ms */
@@ -25,12 +31,40 @@ interface Series {
   totalMs: number
 }
 
-function rows(prefix: string, single: Series, batch: Series, batchSize: number): BenchRow[] {
+/** The CPU time (user + system) the processes used so far, ms; null where /proc is not there. */
+function cpuMs(pids: readonly (number | undefined)[]): number | null {
+  try {
+    const hz = Number(execFileSync('getconf', ['CLK_TCK'], {encoding: 'utf8'}).trim()) || 100
+    let ticks = 0
+    for (const pid of pids) {
+      // fields after the command's closing parenthesis: utime and stime are the 12th and 13th
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+      ticks += Number(fields[11]) + Number(fields[12])
+    }
+    return (ticks / hz) * 1000
+  } catch {
+    return null
+  }
+}
+
+/** The single series, with the members' CPU time per entry when it can be read. */
+async function measureWithCpu(pids: readonly (number | undefined)[], n: number, send: () => Promise<void>): Promise<Series & {cpuMsPerEntry: number | null}> {
+  const before = cpuMs(pids)
+  const series = await measure(n, 1, send)
+  const after = cpuMs(pids)
+  return {...series, cpuMsPerEntry: before === null || after === null ? null : (after - before) / series.entries}
+}
+
+function rows(prefix: string, single: Series & {cpuMsPerEntry: number | null}, batch: Series, batchSize: number, concurrent: Series): BenchRow[] {
+  const cpu: BenchRow[] = single.cpuMsPerEntry === null ? [] : [{name: `${prefix}append 1/request members' CPU`, value: single.cpuMsPerEntry, unit: 'ms/entry', detail: 'user + system of the 3 members, summed'}]
   return [
+    ...cpu,
     {name: `${prefix}append 1/request throughput`, value: (single.entries / single.totalMs) * 1000, unit: 'entries/s', detail: `${single.entries} sequential requests, 100-byte bodies`},
     {name: `${prefix}append 1/request commit p50`, value: median(single.latencies), unit: 'ms', detail: `p99 ${round(quantile(single.latencies, 0.99))} ms`},
     {name: `${prefix}append ${batchSize}/request throughput`, value: (batch.entries / batch.totalMs) * 1000, unit: 'entries/s', detail: `${batch.latencies.length} sequential requests`},
     {name: `${prefix}append ${batchSize}/request commit p50`, value: median(batch.latencies), unit: 'ms', detail: `p99 ${round(quantile(batch.latencies, 0.99))} ms`},
+    {name: `${prefix}append 1/request ${CLIENTS} clients throughput`, value: (concurrent.entries / concurrent.totalMs) * 1000, unit: 'entries/s', detail: `${concurrent.latencies.length} requests, ${CLIENTS} at a time`},
+    {name: `${prefix}append 1/request ${CLIENTS} clients commit p50`, value: median(concurrent.latencies), unit: 'ms', detail: `p99 ${round(quantile(concurrent.latencies, 0.99))} ms`},
   ]
 }
 
@@ -45,12 +79,18 @@ async function measure(n: number, perRequest: number, send: () => Promise<void>)
   return {latencies, entries: n * perRequest, totalMs: performance.now() - t0}
 }
 
+/** `n` requests of one entry, CLIENTS at a time (each client waits for its answer before the next). */
+async function measureConcurrent(n: number, send: () => Promise<void>): Promise<Series> {
+  const series = await Promise.all(Array.from({length: CLIENTS}, () => measure(Math.ceil(n / CLIENTS), 1, send)))
+  return {latencies: series.flatMap((s) => s.latencies), entries: series.reduce((k, s) => k + s.entries, 0), totalMs: Math.max(...series.map((s) => s.totalMs))}
+}
+
 async function dledgerRound(singles: number, batches: number, batchSize: number): Promise<BenchRow[]> {
   const sb = new Sandbox('dledger-bench-append-')
   try {
     const ports = await freePorts(3)
     const peers = peersFor(ports)
-    for (let i = 0; i < 3; i++) sb.spawn(['start', '--id', `n${i}`, '--peers', peers, '--data-dir', join(sb.home, `n${i}`), '--timing', 'fast'])
+    const members = [0, 1, 2].map((i) => sb.spawn(['start', '--id', `n${i}`, '--peers', peers, '--data-dir', join(sb.home, `n${i}`), '--timing', 'fast']))
     const leader = await waitFor('a leader', async () => {
       for (const port of ports) {
         const r = await httpGet(port, '/status', {timeoutMs: 300}).catch(() => null)
@@ -67,9 +107,10 @@ async function dledgerRound(singles: number, batches: number, batchSize: number)
         if (!answer.ok) throw new Error(`append failed: ${answer.code}: ${answer.error}`)
       }
       await append([BODY]) // warm-up
-      const single = await measure(singles, 1, () => append([BODY]))
+      const single = await measureWithCpu(members.map((m) => m.pid), singles, () => append([BODY]))
       const batch = await measure(batches, batchSize, () => append(Array(batchSize).fill(BODY)))
-      return rows('', single, batch, batchSize)
+      const concurrent = await measureConcurrent(singles * 2, () => append([BODY]))
+      return rows('', single, batch, batchSize, concurrent)
     } finally {
       conn.close()
     }
@@ -112,11 +153,12 @@ async function etcdRound(singles: number, batches: number, batchSize: number): P
     let key = 0
     const put = () => post('/v3/kv/put', {key: b64(`k${key++}`), value: b64(BODY)})
     await waitFor('etcd to accept a put', async () => put().then(() => true, () => false), 20_000, 50)
-    const single = await measure(singles, 1, put)
+    const single = await measureWithCpu(children.map((c) => c.pid), singles, put)
     const batch = await measure(batches, batchSize, () =>
       post('/v3/kv/txn', {success: Array.from({length: batchSize}, () => ({requestPut: {key: b64(`k${key++}`), value: b64(BODY)}}))}),
     )
-    return rows('etcd ', single, batch, batchSize)
+    const concurrent = await measureConcurrent(singles * 2, put)
+    return rows('etcd ', single, batch, batchSize, concurrent)
   } finally {
     await sb.cleanup()
   }

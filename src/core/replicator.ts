@@ -9,10 +9,13 @@
  * durable (truncate, then append, fsync) before its messages and acks leave the member: an
  * entry is acknowledged, to a leader or a client, only once it is on disk.
  *
- * Deliberate differences (docs/differences.md): one push in flight per follower; the dispatchers
- * stay quiet while the leader's log is empty (so a cluster without appends sends what it sent
- * before the ledger existed); COMMIT is pushed only when a follower's commit index is behind,
- * not every second.
+ * Deliberate differences (docs/differences.md D8, D12): up to PUSH_WINDOW APPEND pushes of full
+ * batches in flight per follower (a partial batch, COMMIT, COMPARE and TRUNCATE only when none
+ * is); a refused APPEND that merely overtook an earlier one is sent again without COMPARE; the
+ * dispatchers stay quiet while the leader's log is empty (so a cluster without appends sends what
+ * it sent before the ledger existed); every APPEND carries the commit index, and a COMMIT push
+ * goes out only when a follower's commit index stays behind for COMMIT_PUSH_DELAY_MS with nothing
+ * in flight, not every second.
  */
 import {invariant} from './assert.js'
 import {type AppendAck, type LogEntry, type PushEntryRequest, type PushEntryResponse, type PushMessage, pushResponseTo, type PushType} from './push.js'
@@ -45,12 +48,30 @@ const ENTRY_OVERHEAD_BYTES = 64
 /** A dispatcher that was refused waits this long before it asks again (bounds the retry rate). */
 export const PUSH_RETRY_MS = 100
 
+/**
+ * The most pushes in flight to one follower while it takes APPENDs: the leader sends the next
+ * full batch without waiting for the previous answer (DLedger pipelines too); a partial batch
+ * waits until nothing is in flight. A timeout, or any refusal but a gap (an APPEND that overtook
+ * an earlier one), forgets them all and starts over with one COMPARE.
+ */
+export const PUSH_WINDOW = 8
+
+/**
+ * A follower whose commit index is behind hears it in a COMMIT push only after this long with
+ * nothing in flight: under a stream of appends the next APPEND carries the commit index, so no
+ * COMMIT round trip competes with it.
+ */
+export const COMMIT_PUSH_DELAY_MS = 20
+
 interface InFlight {
   reqId: string
   type: PushType
+  preLogIndex: number
   /** the last index the push covers (preLogIndex for COMPARE, TRUNCATE and COMMIT) */
   lastIndex: number
   commitIndex: number
+  /** the follower's water mark when the push left: its log reached at least this far */
+  matchIndex: number
   sentAtMs: number
 }
 
@@ -66,7 +87,8 @@ interface Dispatcher {
   followerEnd: number
   /** the commit index the follower has been told for its shared prefix */
   commitSent: number
-  inflight: InFlight | null
+  /** the pushes awaiting an answer, oldest first: at most PUSH_WINDOW, and one unless in APPEND */
+  inflight: InFlight[]
   notBeforeMs: number
 }
 
@@ -89,6 +111,8 @@ export class Replicator {
   private pendingEntries = 0
   private reqCounter = 0
   private now: number
+  /** when the commit index last advanced (a COMMIT push waits COMMIT_PUSH_DELAY_MS from it) */
+  private committedAtMs = Number.NEGATIVE_INFINITY
 
   private out: ReplicatorOutput = emptyOutput()
   /** the lowest index this step removed or added (the durable diff starts there) */
@@ -139,8 +163,10 @@ export class Replicator {
       break // deadlines grow with insertion order
     }
     for (const d of this.dispatchers.values()) {
-      if (d.inflight !== null) due = Math.min(due, d.inflight.sentAtMs + this.settings.maxPushTimeOutMs)
-      else if (d.notBeforeMs > this.now && this.hasWork(d)) due = Math.min(due, d.notBeforeMs)
+      const oldest = d.inflight[0]
+      if (oldest !== undefined) due = Math.min(due, oldest.sentAtMs + this.settings.maxPushTimeOutMs)
+      const next = Math.max(d.notBeforeMs, this.commitDueMs(d))
+      if (next > this.now && d.inflight.length < this.window(d) && this.hasWork(d)) due = Math.min(due, next)
     }
     return due
   }
@@ -185,10 +211,11 @@ export class Replicator {
   tick(nowMs: number): ReplicatorOutput {
     return this.step(nowMs, () => {
       for (const d of this.dispatchers.values()) {
-        if (d.inflight === null || this.now - d.inflight.sentAtMs < this.settings.maxPushTimeOutMs) continue
-        // reference §4.3: an unanswered push is resent from the follower's water mark
+        const oldest = d.inflight[0]
+        if (oldest === undefined || this.now - oldest.sentAtMs < this.settings.maxPushTimeOutMs) continue
+        // reference §4.3: an unanswered push is asked again; the later ones in flight are forgotten
         if (d.phase !== 'COMPARE') this.backToCompare(d)
-        d.inflight = null
+        d.inflight = []
       }
       for (const p of [...this.pending.values()]) {
         if (p.deadlineMs > this.now) break
@@ -245,7 +272,7 @@ export class Replicator {
         matchIndex: -1,
         followerEnd: -1,
         commitSent: -1,
-        inflight: null,
+        inflight: [],
         notBeforeMs: this.now,
       })
     }
@@ -276,6 +303,7 @@ export class Replicator {
     const quorumIndex = marks[Math.floor(marks.length / 2)] as number
     if (quorumIndex <= this.committed || this.termAt(quorumIndex) !== this.leaderTerm) return
     this.committed = quorumIndex
+    this.committedAtMs = this.now
     for (const p of [...this.pending.values()]) {
       if (p.lastIndex > this.committed) break
       this.resolve(p, 'SUCCESS')
@@ -284,41 +312,75 @@ export class Replicator {
 
   private hasWork(d: Dispatcher): boolean {
     if (d.phase !== 'APPEND') return true
-    return d.writeIndex <= this.ledgerEndIndex || d.commitSent < Math.min(this.committed, d.matchIndex)
+    return d.writeIndex <= this.ledgerEndIndex || this.commitBehind(d)
   }
 
-  /** Sends the next push of every idle dispatcher that has something to say. */
+  /** Whether the follower has not been told the commit index of its shared prefix (and nothing in flight will tell it). */
+  private commitBehind(d: Dispatcher): boolean {
+    return d.inflight.length === 0 && d.commitSent < Math.min(this.committed, d.matchIndex)
+  }
+
+  /** When a COMMIT push to `d` may go: COMMIT_PUSH_DELAY_MS after the commit advanced, unless an APPEND carries it first. */
+  private commitDueMs(d: Dispatcher): number {
+    return d.phase === 'APPEND' && d.writeIndex > this.ledgerEndIndex ? this.committedAtMs + COMMIT_PUSH_DELAY_MS : Number.NEGATIVE_INFINITY
+  }
+
+  /** How many pushes `d` may have in flight: a window while it takes APPENDs, else one. */
+  private window(d: Dispatcher): number {
+    return d.phase === 'APPEND' ? PUSH_WINDOW : 1
+  }
+
+  /** Sends the next pushes of every dispatcher that has something to say and room in its window. */
   private pump(): void {
     // quiet while the log is empty: nothing to replicate, nothing to commit
     if (this.leaderTerm === -1 || this.ledgerEndIndex < 0) return
     for (const d of this.dispatchers.values()) {
-      if (d.inflight !== null || this.now < d.notBeforeMs || !this.hasWork(d)) continue
-      switch (d.phase) {
-        case 'COMPARE':
-          this.push(d, 'COMPARE', d.writeIndex - 1, [])
-          break
-        case 'TRUNCATE':
-          this.push(d, 'TRUNCATE', d.matchIndex, [])
-          break
-        case 'APPEND':
-          if (d.writeIndex <= this.ledgerEndIndex) this.push(d, 'APPEND', d.writeIndex - 1, this.batchFrom(d.writeIndex))
-          else this.push(d, 'COMMIT', d.matchIndex, [])
-          break
+      while (d.inflight.length < this.window(d) && this.now >= d.notBeforeMs && this.hasWork(d) && this.pushNext(d));
+    }
+  }
+
+  /** Sends `d`'s next push; false when it has to wait (a partial batch behind a push in flight, a COMMIT not yet due). */
+  private pushNext(d: Dispatcher): boolean {
+    switch (d.phase) {
+      case 'COMPARE':
+        this.push(d, 'COMPARE', d.writeIndex - 1, [])
+        return true
+      case 'TRUNCATE':
+        this.push(d, 'TRUNCATE', d.matchIndex, [])
+        return true
+      case 'APPEND': {
+        if (d.writeIndex <= this.ledgerEndIndex) {
+          const batch = this.batchFrom(d.writeIndex)
+          // a partial batch waits while a push is in flight, so the entries appended meanwhile go
+          // together (as TCP's Nagle rule does): on a busy leader one push per follower and round
+          // trip carries them all; full batches (a catch-up) go out back to back
+          if (!batch.full && d.inflight.length > 0) return false
+          this.push(d, 'APPEND', d.writeIndex - 1, batch.entries)
+          d.writeIndex = (batch.entries[batch.entries.length - 1] as LogEntry).index + 1
+          return true
+        }
+        if (this.now < this.commitDueMs(d)) return false
+        this.push(d, 'COMMIT', d.matchIndex, [])
+        return true
       }
     }
   }
 
-  /** The entries of one APPEND from `from`: at most maxPushBatchEntries and PUSH_BATCH_BYTES, at least one. */
-  private batchFrom(from: number): LogEntry[] {
+  /**
+   * The entries of one APPEND from `from`: at most maxPushBatchEntries and PUSH_BATCH_BYTES, at
+   * least one; `full` when a bound, not the log's end, cut it.
+   */
+  private batchFrom(from: number): {entries: LogEntry[]; full: boolean} {
     const batch: LogEntry[] = []
     let bytes = 0
-    for (let i = from; i <= this.ledgerEndIndex && batch.length < this.settings.maxPushBatchEntries; i++) {
+    for (let i = from; i <= this.ledgerEndIndex; i++) {
+      if (batch.length >= this.settings.maxPushBatchEntries) return {entries: batch, full: true}
       const e = this.log[i] as LogEntry
       bytes += e.body.length * 6 + ENTRY_OVERHEAD_BYTES
-      if (batch.length > 0 && bytes > PUSH_BATCH_BYTES) break
+      if (batch.length > 0 && bytes > PUSH_BATCH_BYTES) return {entries: batch, full: true}
       batch.push(e)
     }
-    return batch
+    return {entries: batch, full: batch.length >= this.settings.maxPushBatchEntries}
   }
 
   private push(d: Dispatcher, type: PushType, preLogIndex: number, entries: LogEntry[]): void {
@@ -338,7 +400,7 @@ export class Replicator {
       entries,
     }
     const lastIndex = entries.length > 0 ? (entries[entries.length - 1] as LogEntry).index : preLogIndex
-    d.inflight = {reqId: req.reqId, type, lastIndex, commitIndex: this.committed, sentAtMs: this.now}
+    d.inflight.push({reqId: req.reqId, type, preLogIndex, lastIndex, commitIndex: this.committed, matchIndex: d.matchIndex, sentAtMs: this.now})
     this.out.messages.push(req)
   }
 
@@ -369,11 +431,35 @@ export class Replicator {
     d.writeIndex = this.ledgerEndIndex + 1
   }
 
+  /**
+   * Whether a refused APPEND only found the follower short of its preLogIndex, though still at or
+   * past its water mark of when the push left, while the follower follows this leader in its term:
+   * in APPEND phase its log is a prefix of the leader's, so the entries before the push are merely
+   * missing (lost, or still on the way), and a resend from the water mark fits. A follower below
+   * that water mark contradicts what the leader knows: that starts over with COMPARE.
+   */
+  private isGap(sent: InFlight, resp: PushEntryResponse): boolean {
+    if (sent.type !== 'APPEND' || resp.code !== RESPONSE_CODES.INCONSISTENT_STATE) return false
+    if (resp.term !== this.leaderTerm || resp.leaderId !== this.settings.selfId) return false
+    return resp.ledgerEndIndex >= sent.matchIndex && resp.ledgerEndIndex < sent.preLogIndex
+  }
+
   private onResponse(resp: PushEntryResponse): void {
     const d = this.dispatchers.get(resp.remoteId)
-    if (this.leaderTerm === -1 || d === undefined || d.inflight === null || d.inflight.reqId !== resp.reqId) return
-    const sent = d.inflight
-    d.inflight = null
+    const at = d === undefined ? -1 : d.inflight.findIndex((f) => f.reqId === resp.reqId)
+    if (this.leaderTerm === -1 || d === undefined || at === -1) return
+    const sent = d.inflight[at] as InFlight
+    // a success stands on its own: the follower held those entries, and only a TRUNCATE of this
+    // leader, sent after a reset that forgets every push in flight, could take them away
+    if (resp.code === RESPONSE_CODES.SUCCESS) d.inflight.splice(at, 1)
+    else if (this.isGap(sent, resp)) {
+      // the APPEND overtook an earlier one (a delayed network reorders): it and the later ones are
+      // sent again, after the earlier APPEND still in flight, or else from the water mark
+      d.inflight.length = at
+      const earlier = d.inflight.some((f) => f.type === 'APPEND')
+      d.writeIndex = Math.min(d.writeIndex, earlier ? sent.preLogIndex + 1 : d.matchIndex + 1)
+      return
+    } else d.inflight = []
     if (resp.code !== RESPONSE_CODES.SUCCESS) {
       if (sent.type === 'COMPARE' && resp.code === RESPONSE_CODES.INCONSISTENT_STATE && resp.xIndex >= 0) {
         d.writeIndex = Math.max(0, Math.min(d.writeIndex - 1, this.nextCompare(resp.xTerm, resp.xIndex, sent.lastIndex)))
@@ -396,7 +482,6 @@ export class Replicator {
         break
       case 'APPEND':
         d.matchIndex = Math.max(d.matchIndex, sent.lastIndex)
-        d.writeIndex = d.matchIndex + 1
         d.commitSent = Math.max(d.commitSent, Math.min(sent.commitIndex, sent.lastIndex))
         break
       case 'COMMIT':

@@ -59,7 +59,7 @@ export class Replication {
 
   /**
    * One ledger input as a step of the member's loop: the replicator's step, made durable (a failed
-   * write sends nothing and stops the member), then its pushes and client answers. Returns the
+   * write sends nothing and stops the member), then its client answers and pushes. Returns the
    * elector's step that the new ledger end caused, for the loop to handle like any other.
    */
   step(host: LedgerHost, run: (r: Replicator, nowMs: number) => ReplicatorOutput, recovering = false): (nowMs: number) => StepOutput {
@@ -72,6 +72,8 @@ export class Replication {
         host.failStop(new Error(`cannot write the ledger in ${this.store.dir}: ${errorMessage(error)}; nothing was sent`))
         return none
       }
+      // a client waits on its commit, which is already durable on a quorum: answered first
+      this.answer(out.acks)
       for (const m of out.messages) {
         try {
           if (m.kind === 'PushEntryRequest') host.sendPush(m)
@@ -80,7 +82,6 @@ export class Replication {
           host.internalError(`cannot send ${m.kind} to ${m.remoteId}`, error)
         }
       }
-      this.answer(out.acks)
       return feedElector(host.elector(), this.replicator, now, recovering || out.truncateFrom !== null || out.append.length > 0) ?? none
     }
   }

@@ -3,8 +3,8 @@
  * requests, and a tiny lossless network that carries pushes between replicators until they are
  * quiet (the elector is not involved: the tests set each member's role view directly).
  */
-import type {LogEntry, PushEntryRequest, PushEntryResponse, PushMessage, PushType} from '../../src/core/push.js'
-import {Replicator, type ReplicatorOutput, type RoleView} from '../../src/core/replicator.js'
+import type {AppendAck, LogEntry, PushEntryRequest, PushEntryResponse, PushMessage, PushType} from '../../src/core/push.js'
+import {COMMIT_PUSH_DELAY_MS, Replicator, type ReplicatorOutput, type RoleView} from '../../src/core/replicator.js'
 import {buildSettings, type Settings, type SettingsInput} from '../../src/core/settings.js'
 import {type NodeId, RESPONSE_CODES, type ResponseCodeName} from '../../src/core/types.js'
 
@@ -80,20 +80,48 @@ export function codeOf(name: ResponseCodeName): number {
 }
 
 /**
- * Carries pushes between replicators, in send order, until none is left (bounded). A member not
- * in `members` (or in `down`) loses what is sent to it. Returns every message delivered.
+ * Carries pushes between replicators, in send order, until none is left (bounded); then (unless
+ * `settle` is false) lets COMMIT_PUSH_DELAY_MS pass (a tick on every member) and carries what that sends, so the followers
+ * hear the last commit index. A member not in `members` (or in `down`) loses what is sent to it.
+ * Returns every message delivered and the client answers given along the way.
  */
-export function deliverAll(members: Map<NodeId, Replicator>, first: ReplicatorOutput[], nowMs = 0, down: ReadonlySet<NodeId> = new Set()): PushMessage[] {
+export function deliver(
+  members: Map<NodeId, Replicator>,
+  first: ReplicatorOutput[],
+  nowMs = 0,
+  down: ReadonlySet<NodeId> = new Set(),
+  settle = true,
+): {delivered: PushMessage[]; acks: AppendAck[]} {
   const queue: PushMessage[] = first.flatMap((o) => o.messages)
+  const acks: AppendAck[] = first.flatMap((o) => o.acks)
   const delivered: PushMessage[] = []
-  for (let i = 0; i < 10_000 && queue.length > 0; i++) {
-    const m = queue.shift() as PushMessage
-    const to = m.kind === 'PushEntryRequest' ? m.remoteId : m.localId
-    const target = members.get(to)
-    if (target === undefined || down.has(to)) continue
-    delivered.push(m)
-    queue.push(...target.receive(m, nowMs).messages)
+  const run = (now: number) => {
+    for (let i = 0; i < 10_000 && queue.length > 0; i++) {
+      const m = queue.shift() as PushMessage
+      const to = m.kind === 'PushEntryRequest' ? m.remoteId : m.localId
+      const target = members.get(to)
+      if (target === undefined || down.has(to)) continue
+      delivered.push(m)
+      const out = target.receive(m, now)
+      queue.push(...out.messages)
+      acks.push(...out.acks)
+    }
+    if (queue.length > 0) throw new Error('pushes did not settle')
   }
-  if (queue.length > 0) throw new Error('pushes did not settle')
-  return delivered
+  run(nowMs)
+  if (!settle) return {delivered, acks}
+  const later = nowMs + COMMIT_PUSH_DELAY_MS
+  for (const [id, r] of members) {
+    if (down.has(id)) continue
+    const out = r.tick(later)
+    queue.push(...out.messages)
+    acks.push(...out.acks)
+  }
+  run(later)
+  return {delivered, acks}
+}
+
+/** `deliver`'s messages. */
+export function deliverAll(members: Map<NodeId, Replicator>, first: ReplicatorOutput[], nowMs = 0, down: ReadonlySet<NodeId> = new Set()): PushMessage[] {
+  return deliver(members, first, nowMs, down).delivered
 }

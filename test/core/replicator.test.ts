@@ -6,10 +6,10 @@
 import assert from 'node:assert/strict'
 import {describe, test} from 'node:test'
 
-import type {Replicator, ReplicatorOutput} from '../../src/core/replicator.js'
+import {COMMIT_PUSH_DELAY_MS, PUSH_RETRY_MS, PUSH_WINDOW, type Replicator, type ReplicatorOutput} from '../../src/core/replicator.js'
 import type {NodeId} from '../../src/core/types.js'
 
-import {codeOf, deliverAll, followerView, leaderView, logOf, makeReplicator, onlyResponse, pushRequest, requests} from './replicator-helpers.js'
+import {codeOf, deliver, deliverAll, followerView, leaderView, logOf, makeReplicator, onlyResponse, pushRequest, requests} from './replicator-helpers.js'
 
 /** A leader n0 in `term` and followers, each with its own log, all following n0; returns them wired. */
 function cluster(term: number, logs: Record<NodeId, number[]>, settings = {}) {
@@ -129,10 +129,16 @@ describe('the dispatcher', () => {
     assert.equal(get('n0').committedIndex, 2)
   })
 
-  test('an idle leader pushes COMMIT so followers learn the commit index', () => {
+  test('an idle leader pushes COMMIT COMMIT_PUSH_DELAY_MS after the commit, so followers learn the commit index', () => {
     const {members, get} = cluster(2, {n0: [], n1: [], n2: []})
-    const delivered = deliverAll(members, [get('n0').append(['a'], 'c1', 0)])
-    assert.ok(delivered.some((m) => m.kind === 'PushEntryRequest' && m.type === 'COMMIT'))
+    const {delivered} = deliver(members, [get('n0').append(['a'], 'c1', 0)], 0, new Set(), false)
+    assert.equal(get('n0').committedIndex, 0)
+    assert.ok(!delivered.some((m) => m.kind === 'PushEntryRequest' && m.type === 'COMMIT'))
+    assert.equal(get('n0').nextDeadlineMs(), COMMIT_PUSH_DELAY_MS)
+    assert.deepEqual(requests(get('n0').tick(COMMIT_PUSH_DELAY_MS - 1)), [])
+    const commits = requests(get('n0').tick(COMMIT_PUSH_DELAY_MS), 'COMMIT')
+    assert.deepEqual(commits.map((m) => [m.remoteId, m.commitIndex]), [['n1', 0], ['n2', 0]])
+    deliverAll(members, [{truncateFrom: null, append: [], messages: commits, acks: []}], COMMIT_PUSH_DELAY_MS)
     assert.equal(get('n1').committedIndex, 0)
     assert.equal(get('n2').committedIndex, 0)
   })
@@ -142,6 +148,103 @@ describe('the dispatcher', () => {
     assert.equal(requests(out).length, 1)
     assert.deepEqual(requests(r.tick(999)), [])
     assert.deepEqual(requests(r.tick(1000), 'COMPARE').map((m) => m.preLogIndex), [0])
+  })
+})
+
+describe('the pipeline', () => {
+  /** A leader n0 of two whose follower n1 has taken 'a' (index 0, committed): its dispatcher is in APPEND. */
+  function caughtUp(settings = {}) {
+    const {members, get} = cluster(2, {n0: [], n1: []}, settings)
+    deliver(members, [get('n0').append(['a'], 'c0', 0)], 0, new Set(), false)
+    assert.equal(get('n0').committedIndex, 0)
+    return {members, leader: get('n0'), follower: get('n1')}
+  }
+
+  test('the next APPEND carries the commit index, so a stream of appends needs no COMMIT push', () => {
+    const {members, leader, follower} = caughtUp()
+    const out = leader.append(['b'], 'c1', 1)
+    assert.deepEqual(requests(out).map((m) => [m.type, m.commitIndex]), [['APPEND', 0]])
+    const {delivered} = deliver(members, [out], 1, new Set(), false)
+    assert.ok(!delivered.some((m) => m.kind === 'PushEntryRequest' && m.type === 'COMMIT'))
+    assert.equal(follower.committedIndex, 0)
+    assert.equal(leader.committedIndex, 1)
+  })
+
+  test('a partial batch waits for the push in flight, then one APPEND carries every entry appended meanwhile', () => {
+    const {leader, follower} = caughtUp()
+    const first = requests(leader.append(['b'], 'c1', 1), 'APPEND')
+    assert.deepEqual(requests(leader.append(['c'], 'c2', 1)), [])
+    assert.deepEqual(requests(leader.append(['d'], 'c3', 1)), [])
+    const next = requests(leader.receive(onlyResponse(follower.receive(first[0]!, 1)), 1), 'APPEND')
+    assert.deepEqual(next.map((m) => [m.preLogIndex, m.entries.map((e) => e.body)]), [[1, ['c', 'd']]])
+  })
+
+  test('full batches go out back to back without waiting for an answer', () => {
+    const {leader} = caughtUp({maxPushBatchEntries: 2})
+    const out = leader.append(['b', 'c', 'd', 'e', 'f'], 'c1', 1)
+    // two full batches at once; the partial third waits for them
+    assert.deepEqual(requests(out, 'APPEND').map((m) => [m.preLogIndex, m.entries.map((e) => e.body)]), [[0, ['b', 'c']], [2, ['d', 'e']]])
+  })
+
+  test('at most PUSH_WINDOW full batches are in flight to one follower; an answer makes room for one more', () => {
+    const {leader, follower} = caughtUp({maxPushBatchEntries: 1})
+    const sent = []
+    for (let i = 0; i < PUSH_WINDOW + 5; i++) sent.push(...requests(leader.append([`m${i}`], `c${i + 1}`, 1), 'APPEND'))
+    assert.equal(sent.length, PUSH_WINDOW)
+    const next = requests(leader.receive(onlyResponse(follower.receive(sent[0]!, 1)), 1), 'APPEND')
+    assert.deepEqual(next.map((m) => m.preLogIndex), [PUSH_WINDOW])
+  })
+
+  test('an APPEND that overtook an earlier one is refused and sent again after it, without starting over', () => {
+    const {leader, follower} = caughtUp({maxPushBatchEntries: 1})
+    const sent = []
+    for (let i = 0; i < 4; i++) sent.push(...requests(leader.append([`m${i}`], `c${i + 1}`, 1), 'APPEND'))
+    // the second push reaches the follower first: it does not follow the follower's end
+    const refusal = onlyResponse(follower.receive(sent[1]!, 1))
+    assert.equal(refusal.code, codeOf('INCONSISTENT_STATE'))
+    const again = requests(leader.receive(refusal, 1))
+    // sent again at once, from the refused push on (full batches of one entry)
+    assert.deepEqual(again.map((m) => [m.type, m.preLogIndex]), [['APPEND', 1], ['APPEND', 2], ['APPEND', 3]])
+    const queue = [sent[0]!, ...again]
+    for (let i = 0; i < 20 && queue.length > 0; i++) queue.push(...requests(leader.receive(onlyResponse(follower.receive(queue.shift()!, 2)), 2), 'APPEND'))
+    assert.equal(follower.ledgerEndIndex, 4)
+    assert.equal(leader.committedIndex, 4)
+  })
+
+  test('a refusal from a follower that does not follow this leader forgets every push in flight and starts over with one COMPARE', () => {
+    const {leader, follower} = caughtUp({maxPushBatchEntries: 1})
+    const sent = []
+    for (let i = 0; i < 4; i++) sent.push(...requests(leader.append([`m${i}`], `c${i + 1}`, 1), 'APPEND'))
+    const success = onlyResponse(follower.receive(sent[0]!, 1))
+    follower.observe({role: 'CANDIDATE', currTerm: 2, leaderId: null, transferee: null}, 1)
+    const refusal = onlyResponse(follower.receive(sent[1]!, 1))
+    assert.equal(refusal.code, codeOf('INCONSISTENT_STATE'))
+    assert.deepEqual(requests(leader.receive(refusal, 1)), [])
+    // a late success of a forgotten push changes nothing
+    leader.receive(success, 1)
+    assert.equal(leader.waterMarks().get('n1'), 0)
+    assert.deepEqual(requests(leader.tick(1 + PUSH_RETRY_MS - 1)), [])
+    const retry = requests(leader.tick(1 + PUSH_RETRY_MS))
+    assert.deepEqual(retry.map((m) => [m.type, m.preLogIndex]), [['COMPARE', 4]])
+  })
+
+  test('a follower that answers below its water mark is not taken for a gap: the leader starts over with COMPARE', () => {
+    const {leader} = caughtUp({maxPushBatchEntries: 1})
+    const [append] = requests(leader.append(['b'], 'c1', 1), 'APPEND')
+    // a follower of n0 in term 2 whose log lost index 0, which the leader counts as held
+    const emptied = makeReplicator('n1', [], {members: 2, view: followerView(2)}).r
+    const refusal = onlyResponse(emptied.receive(append!, 1))
+    assert.equal(refusal.ledgerEndIndex, -1)
+    assert.deepEqual(requests(leader.receive(refusal, 1)), [])
+    assert.deepEqual(requests(leader.tick(1 + PUSH_RETRY_MS)).map((m) => [m.type, m.preLogIndex]), [['COMPARE', 1]])
+  })
+
+  test('a push unanswered for maxPushTimeOutMs forgets every push in flight and starts over with one COMPARE', () => {
+    const {leader} = caughtUp({maxPushBatchEntries: 1, maxPushTimeOutMs: 1000})
+    for (let i = 0; i < 3; i++) leader.append([`m${i}`], `c${i + 1}`, 1)
+    assert.equal(leader.nextDeadlineMs(), 1001)
+    const retry = requests(leader.tick(1001))
+    assert.deepEqual(retry.map((m) => [m.type, m.preLogIndex]), [['COMPARE', 3]])
   })
 })
 
@@ -213,8 +316,8 @@ describe('commit', () => {
     const {members, first, get} = cluster(3, {n0: [1], n1: [1], n2: [1]})
     deliverAll(members, [first])
     assert.equal(get('n0').committedIndex, -1)
-    const out = get('n0').append(['x'], 'c1', 0)
-    const acks = deliverAllAcks(members, out)
+    const out = get('n0').append(['x'], 'c1', COMMIT_PUSH_DELAY_MS)
+    const acks = deliver(members, [out], COMMIT_PUSH_DELAY_MS).acks
     assert.deepEqual(acks.find((a) => a.ticket === 'c1')?.entries, [{index: 1, term: 3}])
     assert.equal(get('n0').committedIndex, 1)
     assert.equal(get('n1').committedIndex, 1)
@@ -239,7 +342,7 @@ describe('commit', () => {
     const {members, get} = cluster(2, {n0: [], n1: []})
     for (let i = 0; i < 10; i++) get('n0').append([`m${i}`], `c${i}`, 0)
     assert.equal(get('n0').committedIndex, -1)
-    deliverAll(members, [get('n0').tick(1000)])
+    deliverAll(members, [get('n0').tick(1000)], 1000)
     assert.equal(get('n0').committedIndex, 9)
     assert.equal(get('n1').committedIndex, 9)
   })
@@ -253,20 +356,6 @@ describe('commit', () => {
   })
 })
 
-/** Delivers everything and collects the leader's acks along the way. */
-function deliverAllAcks(members: Map<NodeId, Replicator>, first: ReturnType<Replicator['append']>) {
-  const acks = [...first.acks]
-  const leader = members.get('n0') as Replicator
-  const queue = [...first.messages]
-  for (let i = 0; i < 10_000 && queue.length > 0; i++) {
-    const m = queue.shift()!
-    const to = m.kind === 'PushEntryRequest' ? m.remoteId : m.localId
-    const out = (members.get(to) as Replicator).receive(m, 0)
-    if (members.get(to) === leader) acks.push(...out.acks)
-    queue.push(...out.messages)
-  }
-  return acks
-}
 
 describe('the skip-back hint', () => {
   test("a leader that holds the follower's conflicting term COMPAREs at its last entry of that term, so only conflicting entries are truncated", () => {
