@@ -135,13 +135,20 @@ const BORDERLESS = {
   middle: '  ',
 }
 
+const loadTable = () => import('cli-table3')
+
+/** Starts loading the table module now, for a command that prints a table after some waiting of its own. */
+export function preloadTable(): void {
+  loadTable().catch(() => undefined)
+}
+
 /**
  * A kubectl-style table: upper-case header, space-aligned columns, no borders, no colour, no
  * trailing spaces. cli-table3 colours head and border by default even when piped, so the style
  * is always given explicitly. Loaded lazily (only commands that print a table pay for it).
  */
 export async function renderTable(head: string[], rows: string[][]): Promise<string> {
-  const {default: Table} = await import('cli-table3')
+  const {default: Table} = await loadTable()
   const table = new Table({
     head,
     chars: BORDERLESS,

@@ -20,6 +20,8 @@ export async function status(ctx: CommandContext, flags: FlagValues<typeof statu
     return undefined
   }
 
+  // the table's module loads while the members answer
+  if (!ctx.json) (await import('../output.js')).preloadTable()
   const result = await ask()
   const anyReachable = result.members.some((m) => m.reachable)
   if (ctx.json) {

@@ -111,7 +111,7 @@ export async function up(ctx: CommandContext, flags: FlagValues<typeof upFlags> 
 
   // 5. spawn the members detached; from here on, Ctrl-C stops the waiting, not the members:
   // they run detached and are recorded
-  const {spinner} = await import('../output.js')
+  const {preloadTable, spinner} = await import('../output.js')
   const spin = ctx.json || flags.wait === 0 ? undefined : spinner(`starting ${toStart.length === 1 ? toStart[0].id : `${toStart.length} members`}, waiting for a leader`).start()
   const onInterrupt = () => {
     spin?.stop()
@@ -122,6 +122,8 @@ export async function up(ctx: CommandContext, flags: FlagValues<typeof upFlags> 
   const binPath = join(ctx.root, 'bin', 'run.js')
   const hook = flags['on-role-change']
   const spawned = toStart.map((p) => local.spawnMember(paths, p, {binPath, args: hook === undefined ? [] : ['--on-role-change', hook]}))
+  // the status table's module loads while the members boot
+  if (!ctx.json) preloadTable()
   const {fetchClusterStatus, pollCluster, confirmedLeader, renderStatus} = await import('../cluster-client.js')
   // the members read the token from the profile or DLEDGER_TOKEN, never from their command line
   const cluster = {peers, group: profile.group, token: flags.token ?? profile.token}
