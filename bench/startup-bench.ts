@@ -18,6 +18,8 @@ export interface StartupSamples {
   /** wall ms per command, one entry per round */
   commands: Record<string, number[]>
   memberRssMb: number[]
+  /** anonymous memory of each member (smaps_rollup), MB */
+  memberPrivateMb: number[]
   upMs: Record<string, number[]>
 }
 
@@ -49,6 +51,15 @@ function rssMb(pid: number): number {
   return kb / 1024
 }
 
+/**
+ * The part of a member's RSS that is its own: anonymous memory (heaps, stacks). Most of the rest
+ * is the `node` binary's pages, which every member on the host shares.
+ */
+function privateMb(pid: number): number {
+  const kb = Number(/Anonymous:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? Number.NaN)
+  return kb / 1024
+}
+
 async function leaderFollowed(sb: Sandbox, peers: string): Promise<boolean> {
   const r = await sb.run(['health', '--peers', peers], {timeoutMs: 5000})
   return r.code === 0
@@ -56,7 +67,7 @@ async function leaderFollowed(sb: Sandbox, peers: string): Promise<boolean> {
 
 export async function startupBench(opts: {rounds?: number; quick?: boolean} = {}): Promise<{rows: BenchRow[]; samples: StartupSamples}> {
   const rounds = opts.rounds ?? 11
-  const samples: StartupSamples = {commands: {[BARE]: []}, memberRssMb: [], upMs: {}}
+  const samples: StartupSamples = {commands: {[BARE]: []}, memberRssMb: [], memberPrivateMb: [], upMs: {}}
   for (const name of Object.keys(COMMANDS)) samples.commands[name] = []
   const sb = new Sandbox('dledger-bench-startup-')
   try {
@@ -77,6 +88,7 @@ export async function startupBench(opts: {rounds?: number; quick?: boolean} = {}
     }
     await new Promise((res) => setTimeout(res, 500))
     samples.memberRssMb.push(...members.map((c) => rssMb(c.pid as number)))
+    samples.memberPrivateMb.push(...members.map((c) => privateMb(c.pid as number)))
   } finally {
     await sb.cleanup()
   }
@@ -125,6 +137,13 @@ function startupRows(s: StartupSamples): BenchRow[] {
   }
   if (s.memberRssMb.length > 0)
     rows.push({name: 'startup: idle member RSS (max)', value: round(Math.max(...s.memberRssMb)), unit: 'MB', detail: `median ${round(median(s.memberRssMb))} MB of ${s.memberRssMb.length} members`})
+  if (s.memberPrivateMb.length > 0)
+    rows.push({
+      name: 'startup: idle member private memory (max)',
+      value: round(Math.max(...s.memberPrivateMb)),
+      unit: 'MB',
+      detail: 'anonymous pages of the RSS; the rest is mostly the node binary, shared by every member',
+    })
   for (const [name, xs] of Object.entries(s.upMs)) {
     rows.push({name: `startup: ${name} to a followed leader (median)`, value: round(median(xs)), unit: 'ms', detail: `${xs.length} runs, p90 ${round(quantile(xs, 0.9))} ms, ${round(median(xs) / bare, 2)}× bare node`})
   }
