@@ -204,7 +204,7 @@ export class DeliveryPath {
     if (this.network.drawLoss()) return this.drop(from, to, m, 'loss', true)
     const target = this.byId.get(to)
     if (target === undefined || target.elector === null) return this.undeliverable(from, to, m, true)
-    const item = this.network.enqueue(this.now + this.network.drawDelay(), from, to, m)
+    const item = this.network.enqueue(this.now + this.network.drawDelay() + this.network.extraDelay(from, to), from, to, m)
     if (this.traceSink) this.trace({kind: 'message', from, to, fate: 'queued', deliverAtMs: item.atMs, message: m})
   }
 

@@ -1,7 +1,7 @@
 /**
  * The simulated network: an event queue of in-flight messages ordered by (delivery time, send
  * sequence), a per-message delay drawn from a range, a loss probability, and the link state —
- * symmetric partitions and one-way cuts. It decides nothing about crashed members; the
+ * symmetric partitions, one-way cuts and one-way extra delays. It decides nothing about crashed members; the
  * simulation routes (a request to a crashed member is refused, see simulation.ts).
  */
 import type {PushMessage} from '../core/push.js'
@@ -106,6 +106,8 @@ export class Network {
   /** from → the destinations it cannot reach */
   private readonly blocked = new Map<NodeId, Set<NodeId>>()
   private blockedLinks = 0
+  /** from → to → the extra delay of every message on that link, ms */
+  private readonly slowLinks = new Map<NodeId, Map<NodeId, number>>()
 
   constructor(rng: Rng, options: NetworkOptions) {
     this.rng = rng
@@ -146,10 +148,36 @@ export class Network {
     }
   }
 
-  /** Removes every cut and partition. */
+  /**
+   * One-way delay: every message from each of `from` to each of `to` sent from now on takes
+   * `extraMs` longer (0 ends it). A message sent before keeps its time, so a link that speeds up
+   * again lets later messages overtake earlier ones, as the fault layer's `delay` does.
+   */
+  slowDown(from: readonly NodeId[], to: readonly NodeId[], extraMs: number): void {
+    for (const f of from) {
+      for (const t of to) {
+        if (f === t) continue
+        let links = this.slowLinks.get(f)
+        if (links === undefined) {
+          links = new Map()
+          this.slowLinks.set(f, links)
+        }
+        if (extraMs > 0) links.set(t, extraMs)
+        else links.delete(t)
+      }
+    }
+  }
+
+  /** The extra delay of the link from `from` to `to` (0: none). */
+  extraDelay(from: NodeId, to: NodeId): number {
+    return this.slowLinks.size === 0 ? 0 : (this.slowLinks.get(from)?.get(to) ?? 0)
+  }
+
+  /** Removes every cut, partition and link delay. */
   heal(): void {
     this.blocked.clear()
     this.blockedLinks = 0
+    this.slowLinks.clear()
   }
 
   /** The directed cut links, sorted: for reports and tests. */

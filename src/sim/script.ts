@@ -6,8 +6,9 @@
  *   at 18s stop leader          # clean stop (SIGTERM): a leader hands off first, then goes down
  *   at 20s partition n0 | n1 n2 # symmetric cut between groups
  *   at 25s cut n1 -> n0         # one-way: messages from n1 to n0 are lost
+ *   at 27s delay n0 -> n1 1.5s  # one-way: what n0 sends n1 from now on takes 1.5 s longer (0ms: normal)
  *   at 30s isolate leader
- *   at 40s heal                 # remove every cut and partition
+ *   at 40s heal                 # remove every cut, partition and delay
  *   at 41s loss 0.2             # drop probability from now on
  *   at 45s transfer n2          # leadership transfer to n2 via the current leader
  *   at 50s elect n1             # force n1 to campaign for the next term now
@@ -43,6 +44,8 @@ export type Action =
   | {type: 'stop'; targets: Target}
   | {type: 'partition'; groups: Target[]}
   | {type: 'cut'; from: Target; to: Target}
+  /** one-way extra delay of the messages sent from now on; 0 ends it */
+  | {type: 'delay'; from: Target; to: Target; extraMs: number}
   | {type: 'isolate'; targets: Target}
   | {type: 'heal'}
   | {type: 'loss'; probability: number}
@@ -79,7 +82,7 @@ export class ScriptError extends Error {
   }
 }
 
-const ACTIONS = ['kill', 'restart', 'stop', 'pause', 'resume', 'partition', 'cut', 'isolate', 'heal', 'loss', 'transfer', 'elect', 'append', 'expect'] as const
+const ACTIONS = ['kill', 'restart', 'stop', 'pause', 'resume', 'partition', 'cut', 'delay', 'isolate', 'heal', 'loss', 'transfer', 'elect', 'append', 'expect'] as const
 /** The most entries one `append` line may add. */
 export const MAX_APPEND_COUNT = 10_000
 const TIME_PART_RE = /(\d+(?:\.\d+)?)(ms|s|m)/g
@@ -196,6 +199,13 @@ function parseLine(body: string, line: number, members: ReadonlySet<NodeId>, mem
       if (parts.length !== 2 || parts[0].trim() === '' || parts[1].trim() === '')
         throw new Error(`cut needs "FROM -> TO", e.g. "cut n1 -> n0" (got "${args}")`)
       action = {type: 'cut', from: targets(parts[0]), to: targets(parts[1])}
+      break
+    }
+    case 'delay': {
+      const d = /^(.+?)->\s*(.*?)\s+(\S+)$/.exec(args)
+      if (d === null || d[1].trim() === '' || d[2].trim() === '')
+        throw new Error(`delay needs "FROM -> TO TIME", e.g. "delay n0 -> n1 1500ms" (got "${args}")`)
+      action = {type: 'delay', from: targets(d[1]), to: targets(d[2]), extraMs: parseTime(d[3])}
       break
     }
     case 'heal':
