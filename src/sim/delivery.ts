@@ -185,6 +185,7 @@ export class DeliveryPath {
       this.trace({kind: 'ledger', node: n.id, truncateFrom: out.truncateFrom, appended: out.append.length, ledgerEndIndex: r.ledgerEndIndex, ledgerEndTerm: r.ledgerEndTerm})
       this.recordViolations(this.checkers.observe({kind: 'log', node: n.id, truncateFrom: out.truncateFrom, append: out.append}, this.now))
     }
+    if (n.role === 'LEADER') this.recordViolations(this.checkers.observe({kind: 'marks', node: n.id, term: n.term, marks: r.waterMarks()}, this.now))
     for (const m of out.messages) this.route(n.id, m)
     for (const ack of out.acks) this.client.onAck(n.id, ack)
     if (r.committedIndex !== n.committedIndex || logChanged) {
