@@ -222,6 +222,11 @@ export class Cluster extends DeliveryPath {
     this.trace({kind: 'heal'})
   }
 
+  setLate(probability: number): void {
+    this.network.lateProbability = probability
+    this.trace({kind: 'late', probability})
+  }
+
   setLoss(probability: number): void {
     this.network.lossProbability = probability
     this.trace({kind: 'loss', probability})

@@ -97,10 +97,17 @@ function before(x: InFlight, y: InFlight): boolean {
   return x.atMs < y.atMs || (x.atMs === y.atMs && x.seq < y.seq)
 }
 
+/** How much longer a late message takes: past the push timeout, so it arrives after later ones. */
+export const LATE_MS: readonly [number, number] = [1000, 2500]
+
 export class Network {
   lossProbability: number
   delayMs: readonly [number, number]
+  /** probability that a message is held back LATE_MS longer, [0, 1] */
+  lateProbability = 0
   private readonly rng: Rng
+  /** its own stream: runs without late messages draw exactly what they drew before */
+  private readonly lateRng: Rng
   private readonly queue = new Queue()
   private seq = 0
   /** from → the destinations it cannot reach */
@@ -109,8 +116,9 @@ export class Network {
   /** from → to → the extra delay of every message on that link, ms */
   private readonly slowLinks = new Map<NodeId, Map<NodeId, number>>()
 
-  constructor(rng: Rng, options: NetworkOptions) {
+  constructor(rng: Rng, options: NetworkOptions, lateRng: Rng) {
     this.rng = rng
+    this.lateRng = lateRng
     this.lossProbability = options.lossProbability
     this.delayMs = options.delayMs
   }
@@ -193,6 +201,12 @@ export class Network {
   drawDelay(): number {
     const [min, max] = this.delayMs
     return min === max ? min : this.rng.between(min, max)
+  }
+
+  /** The extra time of the next message: LATE_MS with the late probability, else 0 (draws only when it is > 0). */
+  drawLate(): number {
+    if (this.lateProbability === 0 || !this.lateRng.chance(this.lateProbability)) return 0
+    return this.lateRng.between(LATE_MS[0], LATE_MS[1])
   }
 
   /** Whether the next message is lost (draws from the network stream only when loss > 0). */

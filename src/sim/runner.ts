@@ -173,6 +173,9 @@ export class ScriptRunner {
       case 'heal':
         say('')
         return c.heal()
+      case 'late':
+        say('')
+        return c.setLate(a.probability)
       case 'loss':
         say('')
         return c.setLoss(a.probability)

@@ -23,6 +23,7 @@ export default class Sim extends BaseCommand<typeof Sim> {
   at 30s isolate leader
   at 40s heal                 # remove every cut, partition and delay
   at 41s loss 0.2             # drop probability from now on
+  at 42s late 0.02            # probability that a message arrives 1-2.5 s late, after later ones
   at 45s transfer n2          # leadership transfer to n2 via the current leader
   at 50s elect n1             # force n1 to campaign for the next term now
   at 52s append 10            # a client appends 10 entries at the current leader

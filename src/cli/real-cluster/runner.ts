@@ -226,8 +226,9 @@ export class RealScriptRunner {
         return
       }
       case 'delay':
-        // the members' fault layer delays what one member sends, not one link: no faithful match
-        return say('a simulator action (one link), skipped: use `dledger fault delay` on real members')
+      case 'late':
+        // the members' fault layer delays everything one member sends: no faithful match
+        return say('a simulator action, skipped: use `dledger fault delay` on real members')
       case 'expect':
         this.background.push(this.expect(line, a.expectation, at, a.withinMs))
         return
