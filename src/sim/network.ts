@@ -133,20 +133,17 @@ export class Network {
 
   /** One-way cut: messages from each of `from` to each of `to` are lost. */
   cut(from: readonly NodeId[], to: readonly NodeId[]): void {
-    for (const f of from) {
-      for (const t of to) {
-        if (f === t) continue
-        let set = this.blocked.get(f)
-        if (set === undefined) {
-          set = new Set()
-          this.blocked.set(f, set)
-        }
-        if (!set.has(t)) {
-          set.add(t)
-          this.blockedLinks++
-        }
+    forEachLink(from, to, (f, t) => {
+      let set = this.blocked.get(f)
+      if (set === undefined) {
+        set = new Set()
+        this.blocked.set(f, set)
       }
-    }
+      if (!set.has(t)) {
+        set.add(t)
+        this.blockedLinks++
+      }
+    })
   }
 
   /** Symmetric cut between every two groups. */
@@ -162,18 +159,15 @@ export class Network {
    * again lets later messages overtake earlier ones, as the fault layer's `delay` does.
    */
   slowDown(from: readonly NodeId[], to: readonly NodeId[], extraMs: number): void {
-    for (const f of from) {
-      for (const t of to) {
-        if (f === t) continue
-        let links = this.slowLinks.get(f)
-        if (links === undefined) {
-          links = new Map()
-          this.slowLinks.set(f, links)
-        }
-        if (extraMs > 0) links.set(t, extraMs)
-        else links.delete(t)
+    forEachLink(from, to, (f, t) => {
+      let links = this.slowLinks.get(f)
+      if (links === undefined) {
+        links = new Map()
+        this.slowLinks.set(f, links)
       }
-    }
+      if (extraMs > 0) links.set(t, extraMs)
+      else links.delete(t)
+    })
   }
 
   /** The extra delay of the link from `from` to `to` (0: none). */
@@ -238,6 +232,11 @@ export class Network {
   dropInbound(id: NodeId): InFlight[] {
     return this.queue.removeWhere((item) => item.to === id)
   }
+}
+
+/** Calls `fn` for every link from one of `from` to another member of `to`. */
+function forEachLink(from: readonly NodeId[], to: readonly NodeId[], fn: (from: NodeId, to: NodeId) => void): void {
+  for (const f of from) for (const t of to) if (f !== t) fn(f, t)
 }
 
 function cmp(a: string, b: string): number {

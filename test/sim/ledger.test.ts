@@ -134,24 +134,25 @@ suite('the ledger checkers', () => {
     assert.deepEqual(found.map((v) => v.invariant), ['ACKED_APPEND_IN_LATER_LEADERS'])
   })
 
-  test("WATER_MARK_HELD: a member in the leader's term drops entries the leader counts as held", () => {
+  /** n0 leads term 2 and n1 follows it, both with [1, 2]; n0 counts both entries as held by n1. */
+  function markedFollower(): Checkers {
     const c = new Checkers(['n0', 'n1', 'n2'])
     for (const id of ['n0', 'n1']) {
       c.observe({kind: 'state', node: id, role: id === 'n0' ? 'LEADER' : 'FOLLOWER', term: 2}, 0)
       c.observe({kind: 'log', node: id, truncateFrom: null, append: [entry(0, 1), entry(1, 2)]}, 0)
     }
     assert.deepEqual(c.observe({kind: 'marks', node: 'n0', term: 2, marks: new Map([['n1', 1], ['n2', -1]])}, 0), [])
+    return c
+  }
+
+  test("WATER_MARK_HELD: a member in the leader's term drops entries the leader counts as held", () => {
+    const c = markedFollower()
     const found = c.observe({kind: 'log', node: 'n1', truncateFrom: 1, append: []}, 0)
     assert.deepEqual(found.map((v) => v.invariant), ['WATER_MARK_HELD'])
   })
 
   test('WATER_MARK_HELD binds only members in the leader\'s term: a later leader may truncate', () => {
-    const c = new Checkers(['n0', 'n1', 'n2'])
-    for (const id of ['n0', 'n1']) {
-      c.observe({kind: 'state', node: id, role: id === 'n0' ? 'LEADER' : 'FOLLOWER', term: 2}, 0)
-      c.observe({kind: 'log', node: id, truncateFrom: null, append: [entry(0, 1), entry(1, 2)]}, 0)
-    }
-    c.observe({kind: 'marks', node: 'n0', term: 2, marks: new Map([['n1', 1]])}, 0)
+    const c = markedFollower()
     c.observe({kind: 'state', node: 'n1', role: 'FOLLOWER', term: 3}, 0)
     assert.deepEqual(c.observe({kind: 'log', node: 'n1', truncateFrom: 1, append: []}, 0), [])
   })
