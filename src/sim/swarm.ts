@@ -3,8 +3,9 @@
  * the message delays and loss, the preferred leaders and a fault script (kills, restarts,
  * partitions, one-way cuts, isolation, loss, transfers, forced elections, client appends, late
  * messages) followed by a healed phase that must elect a leader. The appends and the late messages
- * come from their own random streams, so a seed's faults are the ones it had before them. Members run the `fast` timing preset. A failing seed replays
- * with one command: `dledger sim --swarm --seed N` (plus `--nodes K` when the size was fixed).
+ * come from their own random streams, so a seed's faults are the ones it had before them.
+ * Members run the `fast` timing preset. A failing seed replays with one command:
+ * `dledger sim --swarm --seed N` (plus `--nodes K` when the size was fixed).
  */
 import type {SimOptions} from './options.js'
 import {Rng} from './random.js'
