@@ -18,8 +18,9 @@ export type PushType = (typeof PUSH_TYPES)[number]
 
 /**
  * leader → follower. COMPARE asks whether the follower holds (preLogIndex, preLogTerm); TRUNCATE
- * drops the follower's entries from `preLogIndex + 1` on; APPEND carries `entries`, which follow
- * (preLogIndex, preLogTerm); COMMIT carries only the commit index for the prefix up to preLogIndex.
+ * drops the follower's entries from `preLogIndex + 1` on when the first of them conflicts with
+ * the leader's log (`nextLogTerm`); APPEND carries `entries`, which follow (preLogIndex,
+ * preLogTerm); COMMIT carries only the commit index for the prefix up to preLogIndex.
  */
 export interface PushEntryRequest extends Base {
   kind: 'PushEntryRequest'
@@ -28,6 +29,13 @@ export interface PushEntryRequest extends Base {
   preLogTerm: number
   commitIndex: number
   entries: LogEntry[]
+  /**
+   * TRUNCATE only: the term of the leader's entry at preLogIndex + 1, or the leader's term when it
+   * has none there yet (its next entry will carry it). A follower whose entry at preLogIndex + 1
+   * has this term shares it with the leader, so the TRUNCATE is stale and drops nothing (D13).
+   * Absent from an older leader: the follower then takes the push's term.
+   */
+  nextLogTerm?: number
 }
 
 /**

@@ -9,13 +9,14 @@
  * durable (truncate, then append, fsync) before its messages and acks leave the member: an
  * entry is acknowledged, to a leader or a client, only once it is on disk.
  *
- * Deliberate differences (docs/differences.md D8, D12): up to PUSH_WINDOW APPEND pushes of full
+ * Deliberate differences (docs/differences.md D8, D12, D13): up to PUSH_WINDOW APPEND pushes of full
  * batches in flight per follower (a partial batch, COMMIT, COMPARE and TRUNCATE only when none
  * is); a refused APPEND that merely overtook an earlier one is sent again without COMPARE; the
  * dispatchers stay quiet while the leader's log is empty (so a cluster without appends sends what
  * it sent before the ledger existed); every APPEND carries the commit index, and a COMMIT push
  * goes out only when a follower's commit index stays behind for COMMIT_PUSH_DELAY_MS with nothing
- * in flight, not every second.
+ * in flight, not every second. A TRUNCATE drops the follower's entries only from one that
+ * conflicts with the leader's log (D13), so a late one cannot undo acknowledged APPENDs.
  */
 import {invariant} from './assert.js'
 import {type AppendAck, type LogEntry, type PushEntryRequest, type PushEntryResponse, type PushMessage, pushResponseTo, type PushType} from './push.js'
@@ -398,6 +399,7 @@ export class Replicator {
       preLogTerm: this.termAt(preLogIndex),
       commitIndex: this.committed,
       entries,
+      ...(type === 'TRUNCATE' ? {nextLogTerm: preLogIndex < this.ledgerEndIndex ? this.termAt(preLogIndex + 1) : this.leaderTerm} : {}),
     }
     const lastIndex = entries.length > 0 ? (entries[entries.length - 1] as LogEntry).index : preLogIndex
     d.inflight.push({reqId: req.reqId, type, preLogIndex, lastIndex, commitIndex: this.committed, matchIndex: d.matchIndex, sentAtMs: this.now})
@@ -524,9 +526,18 @@ export class Replicator {
         break
       case 'TRUNCATE':
         if (!this.holds(req.preLogIndex, req.preLogTerm)) return refuse('INCONSISTENT_STATE')
-        // a late push of this leader may have committed more since its COMPARE: those entries are
-        // the leader's own (a committed entry is in every later leader's log), so they stay
-        this.truncateLocal(Math.max(req.preLogIndex, this.committed) + 1)
+        // Raft's rule (D13): drop entries only from one that conflicts with the leader's log. A
+        // TRUNCATE that a delayed network (or a reconnect) brings after this leader's later pushes
+        // would otherwise drop entries the follower has since acknowledged, which the leader counts
+        // in its water mark and its commit. If the entry at preLogIndex + 1 has the term the
+        // leader's has (or will have) there, it and everything before it are the leader's (log
+        // matching; an entry of the leader's term can only be its own); if it does not, no later
+        // entry is the leader's either, so none of those was acknowledged or committed.
+        if (this.termAt(req.preLogIndex + 1) !== (req.nextLogTerm ?? req.term)) {
+          // a late push of this leader may have committed more since its COMPARE: those entries
+          // are the leader's own (a committed entry is in every later leader's log), so they stay
+          this.truncateLocal(Math.max(req.preLogIndex, this.committed) + 1)
+        }
         shared = Math.max(req.preLogIndex, this.committed)
         break
       case 'APPEND': {

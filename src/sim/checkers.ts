@@ -8,7 +8,7 @@
  * - VOTE_NEVER_CHANGES: a durable vote, once cast in a term, never changes within that term;
  * - LEADER_HAS_QUORUM: a member that becomes leader in term T holds durable ACCEPT votes for
  *   itself in T from a quorum of the members (DLedger's isQuorum, reference §2.3);
- * - and the ledger's four (ledger-checkers.ts).
+ * - and the ledger's five (ledger-checkers.ts).
  */
 import {quorumOf} from '../core/settings.js'
 import type {DurableState, NodeId, Role} from '../core/types.js'
@@ -98,6 +98,7 @@ export class Checkers {
       }
       case 'state': {
         this.noteTerm(o.node, o.term, report)
+        this.ledger.noteTerm(o.node, o.term)
         if (o.role !== 'LEADER') {
           this.leading.delete(o.node)
           break

@@ -201,6 +201,12 @@ export class Cluster extends DeliveryPath {
     this.trace({kind: 'cut', from: [...from], to: [...to]})
   }
 
+  /** One-way delay: messages from `from` to `to` sent from now on take `extraMs` longer (0: back to normal). */
+  delay(from: readonly NodeId[], to: readonly NodeId[], extraMs: number): void {
+    this.network.slowDown(from, to, extraMs)
+    this.trace({kind: 'delay', from: [...from], to: [...to], extraMs})
+  }
+
   /** Cuts members off from every other member, both ways. */
   isolate(ids: readonly NodeId[]): void {
     if (ids.length === 0) return
@@ -214,6 +220,11 @@ export class Cluster extends DeliveryPath {
   heal(): void {
     this.network.heal()
     this.trace({kind: 'heal'})
+  }
+
+  setLate(probability: number): void {
+    this.network.lateProbability = probability
+    this.trace({kind: 'late', probability})
   }
 
   setLoss(probability: number): void {

@@ -52,7 +52,7 @@ export class DeliveryPath {
     this.seed = options.seed
     this.ids = Array.from({length: options.nodes}, (_, i) => `n${i}`)
     this.peers = this.ids.map((id, i) => ({id, host: 'sim', port: 20911 + i, address: `sim:${20911 + i}`}))
-    this.network = new Network(new Rng(options.seed, 'net'), {delayMs: options.delayMs ?? DEFAULT_DELAY_MS, lossProbability: options.lossProbability ?? 0})
+    this.network = new Network(new Rng(options.seed, 'net'), {delayMs: options.delayMs ?? DEFAULT_DELAY_MS, lossProbability: options.lossProbability ?? 0}, new Rng(options.seed, 'late'))
     this.checkers = new Checkers(this.ids)
     this.traceSink = options.trace
     this.maxStepsPerMs = options.maxStepsPerMs ?? 20_000 + 2_000 * options.nodes
@@ -185,6 +185,7 @@ export class DeliveryPath {
       this.trace({kind: 'ledger', node: n.id, truncateFrom: out.truncateFrom, appended: out.append.length, ledgerEndIndex: r.ledgerEndIndex, ledgerEndTerm: r.ledgerEndTerm})
       this.recordViolations(this.checkers.observe({kind: 'log', node: n.id, truncateFrom: out.truncateFrom, append: out.append}, this.now))
     }
+    if (n.role === 'LEADER') this.recordViolations(this.checkers.observe({kind: 'marks', node: n.id, term: n.term, marks: r.waterMarks()}, this.now))
     for (const m of out.messages) this.route(n.id, m)
     for (const ack of out.acks) this.client.onAck(n.id, ack)
     if (r.committedIndex !== n.committedIndex || logChanged) {
@@ -204,7 +205,7 @@ export class DeliveryPath {
     if (this.network.drawLoss()) return this.drop(from, to, m, 'loss', true)
     const target = this.byId.get(to)
     if (target === undefined || target.elector === null) return this.undeliverable(from, to, m, true)
-    const item = this.network.enqueue(this.now + this.network.drawDelay(), from, to, m)
+    const item = this.network.enqueue(this.now + this.network.drawDelay() + this.network.extraDelay(from, to) + this.network.drawLate(), from, to, m)
     if (this.traceSink) this.trace({kind: 'message', from, to, fate: 'queued', deliverAtMs: item.atMs, message: m})
   }
 

@@ -9,14 +9,23 @@
  * - COMMIT_INDEX_NEVER_DECREASES: a member's committed index never goes down while it runs (a
  *   restart starts it again at -1; the entries it had committed stay, as the first check shows);
  * - ACKED_APPEND_IN_LATER_LEADERS: an append acknowledged to a client is in the log of every
- *   member that becomes leader afterwards.
+ *   member that becomes leader afterwards;
+ * - WATER_MARK_HELD: a member in a leader's term holds, as the leader does, every entry up to the
+ *   water mark the leader counts for it (its commit counts that member for them). Only a leader of
+ *   a later term may take them away, and then only entries that were not committed.
  */
 import type {LogEntry} from '../core/push.js'
 import type {NodeId} from '../core/types.js'
 
-export type LedgerInvariant = 'COMMITTED_ENTRY_NEVER_CHANGES' | 'LOG_MATCHING' | 'COMMIT_INDEX_NEVER_DECREASES' | 'ACKED_APPEND_IN_LATER_LEADERS'
+export type LedgerInvariant = 'COMMITTED_ENTRY_NEVER_CHANGES' | 'LOG_MATCHING' | 'COMMIT_INDEX_NEVER_DECREASES' | 'ACKED_APPEND_IN_LATER_LEADERS' | 'WATER_MARK_HELD'
 
-export const LEDGER_INVARIANTS: readonly LedgerInvariant[] = ['COMMITTED_ENTRY_NEVER_CHANGES', 'LOG_MATCHING', 'COMMIT_INDEX_NEVER_DECREASES', 'ACKED_APPEND_IN_LATER_LEADERS']
+export const LEDGER_INVARIANTS: readonly LedgerInvariant[] = [
+  'COMMITTED_ENTRY_NEVER_CHANGES',
+  'LOG_MATCHING',
+  'COMMIT_INDEX_NEVER_DECREASES',
+  'ACKED_APPEND_IN_LATER_LEADERS',
+  'WATER_MARK_HELD',
+]
 
 export type LedgerObservation =
   /** the member made these log changes durable: truncate from `truncateFrom`, then append */
@@ -25,6 +34,8 @@ export type LedgerObservation =
   | {kind: 'commit'; node: NodeId; committedIndex: number}
   /** a leader acknowledged these entries to a client */
   | {kind: 'ack'; node: NodeId; entries: readonly {index: number; term: number}[]}
+  /** a leader's water marks after a step: follower → the last index it shares (empty: not leading) */
+  | {kind: 'marks'; node: NodeId; term: number; marks: ReadonlyMap<NodeId, number>}
 
 export type Report = (invariant: LedgerInvariant, key: string, detail: string) => void
 
@@ -57,6 +68,10 @@ export class LedgerCheckers {
   /** `${index}:${term}` → chain digest, over every log ever seen */
   private readonly chains = new Map<string, string>()
   private readonly acked = new Map<number, number>()
+  /** leader → its term and its water marks */
+  private readonly marks = new Map<NodeId, {term: number; marks: ReadonlyMap<NodeId, number>}>()
+  /** member → its current term */
+  private readonly terms = new Map<NodeId, number>()
 
   observe(o: LedgerObservation, report: Report): void {
     switch (o.kind) {
@@ -67,11 +82,36 @@ export class LedgerCheckers {
       case 'ack':
         for (const e of o.entries) this.acked.set(e.index, e.term)
         return
+      case 'marks':
+        if (o.marks.size === 0) this.marks.delete(o.node)
+        else this.marks.set(o.node, {term: o.term, marks: o.marks})
+        for (const follower of o.marks.keys()) this.checkMark(o.node, follower, report)
+        return
     }
+  }
+
+  /** A member's term after a step: a leader's water marks bind only members in its term. */
+  noteTerm(node: NodeId, term: number): void {
+    this.terms.set(node, term)
   }
 
   crashed(node: NodeId): void {
     this.committedNow.delete(node)
+    this.marks.delete(node)
+  }
+
+  /** Whether `follower`, in `leader`'s term, holds the leader's entries up to the water mark the leader counts for it. */
+  private checkMark(leader: NodeId, follower: NodeId, report: Report): void {
+    const led = this.marks.get(leader)
+    const mark = led?.marks.get(follower) ?? -1
+    if (led === undefined || mark < 0 || this.terms.get(follower) !== led.term) return
+    const held = this.log(follower)[mark]
+    if (held !== undefined && held.chain === this.log(leader)[mark]?.chain) return
+    report(
+      'WATER_MARK_HELD',
+      `${leader}:${led.term}:${follower}:${mark}`,
+      `${follower} no longer holds ${leader}'s entries up to ${mark}, which ${leader} counts as held in term ${led.term}`,
+    )
   }
 
   /** Called when `node` becomes leader: every acknowledged entry must be in its log. */
@@ -114,6 +154,7 @@ export class LedgerCheckers {
       if (seen === undefined) this.chains.set(key, chain)
       else if (seen !== chain) report('LOG_MATCHING', `${key}`, `${node} holds entry ${e.index} of term ${e.term}, but its log up to there differs from another member's`)
     }
+    if (truncateFrom !== null) for (const leader of this.marks.keys()) this.checkMark(leader, node, report)
   }
 
   private onCommit(node: NodeId, committedIndex: number, report: Report): void {

@@ -1,7 +1,7 @@
 /**
  * The simulated network: an event queue of in-flight messages ordered by (delivery time, send
  * sequence), a per-message delay drawn from a range, a loss probability, and the link state —
- * symmetric partitions and one-way cuts. It decides nothing about crashed members; the
+ * symmetric partitions, one-way cuts and one-way extra delays. It decides nothing about crashed members; the
  * simulation routes (a request to a crashed member is refused, see simulation.ts).
  */
 import type {PushMessage} from '../core/push.js'
@@ -97,18 +97,28 @@ function before(x: InFlight, y: InFlight): boolean {
   return x.atMs < y.atMs || (x.atMs === y.atMs && x.seq < y.seq)
 }
 
+/** How much longer a late message takes: past the push timeout, so it arrives after later ones. */
+export const LATE_MS: readonly [number, number] = [1000, 2500]
+
 export class Network {
   lossProbability: number
   delayMs: readonly [number, number]
+  /** probability that a message is held back LATE_MS longer, [0, 1] */
+  lateProbability = 0
   private readonly rng: Rng
+  /** its own stream: runs without late messages draw exactly what they drew before */
+  private readonly lateRng: Rng
   private readonly queue = new Queue()
   private seq = 0
   /** from → the destinations it cannot reach */
   private readonly blocked = new Map<NodeId, Set<NodeId>>()
   private blockedLinks = 0
+  /** from → to → the extra delay of every message on that link, ms */
+  private readonly slowLinks = new Map<NodeId, Map<NodeId, number>>()
 
-  constructor(rng: Rng, options: NetworkOptions) {
+  constructor(rng: Rng, options: NetworkOptions, lateRng: Rng) {
     this.rng = rng
+    this.lateRng = lateRng
     this.lossProbability = options.lossProbability
     this.delayMs = options.delayMs
   }
@@ -123,20 +133,17 @@ export class Network {
 
   /** One-way cut: messages from each of `from` to each of `to` are lost. */
   cut(from: readonly NodeId[], to: readonly NodeId[]): void {
-    for (const f of from) {
-      for (const t of to) {
-        if (f === t) continue
-        let set = this.blocked.get(f)
-        if (set === undefined) {
-          set = new Set()
-          this.blocked.set(f, set)
-        }
-        if (!set.has(t)) {
-          set.add(t)
-          this.blockedLinks++
-        }
+    forEachLink(from, to, (f, t) => {
+      let set = this.blocked.get(f)
+      if (set === undefined) {
+        set = new Set()
+        this.blocked.set(f, set)
       }
-    }
+      if (!set.has(t)) {
+        set.add(t)
+        this.blockedLinks++
+      }
+    })
   }
 
   /** Symmetric cut between every two groups. */
@@ -146,10 +153,33 @@ export class Network {
     }
   }
 
-  /** Removes every cut and partition. */
+  /**
+   * One-way delay: every message from each of `from` to each of `to` sent from now on takes
+   * `extraMs` longer (0 ends it). A message sent before keeps its time, so a link that speeds up
+   * again lets later messages overtake earlier ones, as the fault layer's `delay` does.
+   */
+  slowDown(from: readonly NodeId[], to: readonly NodeId[], extraMs: number): void {
+    forEachLink(from, to, (f, t) => {
+      let links = this.slowLinks.get(f)
+      if (links === undefined) {
+        links = new Map()
+        this.slowLinks.set(f, links)
+      }
+      if (extraMs > 0) links.set(t, extraMs)
+      else links.delete(t)
+    })
+  }
+
+  /** The extra delay of the link from `from` to `to` (0: none). */
+  extraDelay(from: NodeId, to: NodeId): number {
+    return this.slowLinks.size === 0 ? 0 : (this.slowLinks.get(from)?.get(to) ?? 0)
+  }
+
+  /** Removes every cut, partition and link delay. */
   heal(): void {
     this.blocked.clear()
     this.blockedLinks = 0
+    this.slowLinks.clear()
   }
 
   /** The directed cut links, sorted: for reports and tests. */
@@ -165,6 +195,12 @@ export class Network {
   drawDelay(): number {
     const [min, max] = this.delayMs
     return min === max ? min : this.rng.between(min, max)
+  }
+
+  /** The extra time of the next message: LATE_MS with the late probability, else 0 (draws only when it is > 0). */
+  drawLate(): number {
+    if (this.lateProbability === 0 || !this.lateRng.chance(this.lateProbability)) return 0
+    return this.lateRng.between(LATE_MS[0], LATE_MS[1])
   }
 
   /** Whether the next message is lost (draws from the network stream only when loss > 0). */
@@ -196,6 +232,11 @@ export class Network {
   dropInbound(id: NodeId): InFlight[] {
     return this.queue.removeWhere((item) => item.to === id)
   }
+}
+
+/** Calls `fn` for every link from one of `from` to another member of `to`. */
+function forEachLink(from: readonly NodeId[], to: readonly NodeId[], fn: (from: NodeId, to: NodeId) => void): void {
+  for (const f of from) for (const t of to) if (f !== t) fn(f, t)
 }
 
 function cmp(a: string, b: string): number {

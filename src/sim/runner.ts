@@ -164,9 +164,18 @@ export class ScriptRunner {
         say(`${list(from)} -> ${list(to)}`)
         return c.cut(from, to)
       }
+      case 'delay': {
+        const from = this.resolve(a.from)
+        const to = this.resolve(a.to)
+        say(`${list(from)} -> ${list(to)} ${a.extraMs === 0 ? 'back to normal' : `+${formatTime(a.extraMs)}`}`)
+        return c.delay(from, to, a.extraMs)
+      }
       case 'heal':
         say('')
         return c.heal()
+      case 'late':
+        say('')
+        return c.setLate(a.probability)
       case 'loss':
         say('')
         return c.setLoss(a.probability)

@@ -6,9 +6,11 @@
  *   at 18s stop leader          # clean stop (SIGTERM): a leader hands off first, then goes down
  *   at 20s partition n0 | n1 n2 # symmetric cut between groups
  *   at 25s cut n1 -> n0         # one-way: messages from n1 to n0 are lost
+ *   at 27s delay n0 -> n1 1.5s  # one-way: what n0 sends n1 from now on takes 1.5 s longer (0ms: normal)
  *   at 30s isolate leader
- *   at 40s heal                 # remove every cut and partition
+ *   at 40s heal                 # remove every cut, partition and delay
  *   at 41s loss 0.2             # drop probability from now on
+ *   at 42s late 0.02            # probability that a message arrives 1-2.5 s late, after later ones
  *   at 45s transfer n2          # leadership transfer to n2 via the current leader
  *   at 50s elect n1             # force n1 to campaign for the next term now
  *   at 52s append 10            # a client appends 10 entries at the current leader
@@ -43,9 +45,13 @@ export type Action =
   | {type: 'stop'; targets: Target}
   | {type: 'partition'; groups: Target[]}
   | {type: 'cut'; from: Target; to: Target}
+  /** one-way extra delay of the messages sent from now on; 0 ends it */
+  | {type: 'delay'; from: Target; to: Target; extraMs: number}
   | {type: 'isolate'; targets: Target}
   | {type: 'heal'}
   | {type: 'loss'; probability: number}
+  /** probability that a message is held back 1-2.5 s (network.ts LATE_MS), from now on */
+  | {type: 'late'; probability: number}
   | {type: 'transfer'; target: Target}
   | {type: 'elect'; target: Target}
   | {type: 'append'; count: number}
@@ -79,7 +85,7 @@ export class ScriptError extends Error {
   }
 }
 
-const ACTIONS = ['kill', 'restart', 'stop', 'pause', 'resume', 'partition', 'cut', 'isolate', 'heal', 'loss', 'transfer', 'elect', 'append', 'expect'] as const
+const ACTIONS = ['kill', 'restart', 'stop', 'pause', 'resume', 'partition', 'cut', 'delay', 'isolate', 'heal', 'loss', 'late', 'transfer', 'elect', 'append', 'expect'] as const
 /** The most entries one `append` line may add. */
 export const MAX_APPEND_COUNT = 10_000
 const TIME_PART_RE = /(\d+(?:\.\d+)?)(ms|s|m)/g
@@ -198,6 +204,13 @@ function parseLine(body: string, line: number, members: ReadonlySet<NodeId>, mem
       action = {type: 'cut', from: targets(parts[0]), to: targets(parts[1])}
       break
     }
+    case 'delay': {
+      const d = /^(.+?)->\s*(.*?)\s+(\S+)$/.exec(args)
+      if (d === null || d[1].trim() === '' || d[2].trim() === '')
+        throw new Error(`delay needs "FROM -> TO TIME", e.g. "delay n0 -> n1 1500ms" (got "${args}")`)
+      action = {type: 'delay', from: targets(d[1]), to: targets(d[2]), extraMs: parseTime(d[3])}
+      break
+    }
     case 'heal':
       noArgs()
       action = {type: 'heal'}
@@ -207,6 +220,9 @@ function parseLine(body: string, line: number, members: ReadonlySet<NodeId>, mem
       action = {type: 'loss', probability: p}
       break
     }
+    case 'late':
+      action = {type: 'late', probability: parseProbability(args, 'late')}
+      break
     case 'transfer':
       action = {type: 'transfer', target: targets(args, {single: true})}
       break
@@ -262,12 +278,12 @@ function parseTarget(
   return {kind: 'ids', ids}
 }
 
-function parseProbability(text: string): number {
+function parseProbability(text: string, verb: 'loss' | 'late' = 'loss'): number {
   const t = text.trim()
-  if (t === '') throw new Error('loss needs a probability between 0 and 1, e.g. "loss 0.2"')
+  if (t === '') throw new Error(`${verb} needs a probability between 0 and 1, e.g. "${verb} 0.2"`)
   const pct = /^(\d+(?:\.\d+)?)%$/.exec(t)
   const p = pct ? Number(pct[1]) / 100 : /^\d+(\.\d+)?$|^\.\d+$/.test(t) ? Number(t) : Number.NaN
-  if (!Number.isFinite(p) || p < 0 || p > 1) throw new Error(`loss probability must be between 0 and 1 (got "${t}")`)
+  if (!Number.isFinite(p) || p < 0 || p > 1) throw new Error(`${verb} probability must be between 0 and 1 (got "${t}")`)
   return p
 }
 

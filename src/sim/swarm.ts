@@ -1,10 +1,11 @@
 /**
  * Swarm runs (after TigerBeetle's VOPR): one seed rebuilds a whole random run — the member count,
  * the message delays and loss, the preferred leaders and a fault script (kills, restarts,
- * partitions, one-way cuts, isolation, loss, transfers, forced elections, client appends)
- * followed by a healed phase that must elect a leader. The appends come from their own random
- * stream, so a seed's faults are the ones it had before the ledger existed. Members run the `fast` timing preset. A failing seed replays
- * with one command: `dledger sim --swarm --seed N` (plus `--nodes K` when the size was fixed).
+ * partitions, one-way cuts, isolation, loss, transfers, forced elections, client appends, late
+ * messages) followed by a healed phase that must elect a leader. The appends and the late messages
+ * come from their own random streams, so a seed's faults are the ones it had before them.
+ * Members run the `fast` timing preset. A failing seed replays with one command:
+ * `dledger sim --swarm --seed N` (plus `--nodes K` when the size was fixed).
  */
 import type {SimOptions} from './options.js'
 import {Rng} from './random.js'
@@ -75,6 +76,10 @@ export function swarmRun(seed: number, config: SwarmConfig = {}): SwarmRun {
   const appends = new Rng(seed, 'appends')
   for (let at = 200 + appends.int(800); at < faultPhaseMs + recoverWithinMs; at += 150 + appends.int(1200))
     lines.push(`at ${at}ms append ${appends.pick([1, 1, 2, 5, 20])}`)
+  // a quarter of the runs deliver a few messages 1-2.5 s late, past the push timeout and after
+  // later ones (their own stream too); the healed phase ends it
+  const late = new Rng(seed, 'late-gen')
+  if (late.chance(0.25)) lines.push(`at ${300 + late.int(2000)}ms late ${late.pick(['0.01', '0.02', '0.05'])}`, `at ${faultPhaseMs}ms late 0`)
   lines.push(`at ${faultPhaseMs}ms heal`, `at ${faultPhaseMs}ms loss 0`, `at ${faultPhaseMs}ms restart killed`)
   lines.push(`at ${faultPhaseMs}ms expect leader any within ${recoverWithinMs}ms`)
   const delayMs = rng.pick<[number, number]>([

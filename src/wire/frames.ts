@@ -109,6 +109,7 @@ const pushEntryRequestSchema = object({
   preLogTerm: termField,
   commitIndex: indexField,
   entries: arrayOf(logEntrySchema, {max: 10_000}),
+  nextLogTerm: optional(realTerm),
 })
 const pushEntryResponseSchema = object({
   kind: literal('PushEntryResponse'),

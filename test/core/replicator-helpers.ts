@@ -46,6 +46,7 @@ export function pushRequest(p: {
   preLogTerm: number
   commitIndex?: number
   entries?: LogEntry[]
+  nextLogTerm?: number
 }): PushEntryRequest {
   const from = p.from ?? 'n0'
   return {
@@ -62,6 +63,7 @@ export function pushRequest(p: {
     preLogTerm: p.preLogTerm,
     commitIndex: p.commitIndex ?? -1,
     entries: p.entries ?? [],
+    ...(p.nextLogTerm === undefined ? {} : {nextLogTerm: p.nextLogTerm}),
   }
 }
 

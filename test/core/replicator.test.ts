@@ -121,6 +121,15 @@ describe('the dispatcher', () => {
     assert.equal(onlyResponse(out).code, codeOf('SUCCESS'))
   })
 
+  test("a TRUNCATE names the term of the leader's entry after the matching one, or its own term when it has none there", () => {
+    const longer = cluster(3, {n0: [1, 1, 2], n1: [1, 1, 1, 1]})
+    const shorter = cluster(3, {n0: [1, 1], n1: [1, 1, 1, 1]})
+    const truncates = (c: typeof longer) =>
+      deliverAll(c.members, [c.first]).flatMap((m) => (m.kind === 'PushEntryRequest' && m.type === 'TRUNCATE' ? [[m.preLogIndex, m.nextLogTerm]] : []))
+    assert.deepEqual(truncates(longer), [[1, 2]])
+    assert.deepEqual(truncates(shorter), [[1, 3]])
+  })
+
   test('entries are APPENDed in order and the leader commits once a quorum holds them', () => {
     const {members, get} = cluster(2, {n0: [], n1: [], n2: []})
     const out = get('n0').append(['a', 'b', 'c'], 'c1', 0)
@@ -293,6 +302,27 @@ describe('the follower', () => {
     assert.equal(r.ledgerEndTerm, 3)
   })
 
+  test("drops nothing on a TRUNCATE whose next entry it holds in the leader's term there (Raft's rule, D13)", () => {
+    const {r} = makeReplicator('n1', [1, 1, 2], {view: followerView(3)})
+    const out = r.receive(pushRequest({type: 'TRUNCATE', term: 3, preLogIndex: 0, preLogTerm: 1, nextLogTerm: 1}), 0)
+    assert.equal(onlyResponse(out).code, codeOf('SUCCESS'))
+    assert.equal(out.truncateFrom, null)
+    assert.equal(r.ledgerEndIndex, 2)
+  })
+
+  test('drops from the first entry that conflicts with the term a TRUNCATE names', () => {
+    const {r} = makeReplicator('n1', [1, 2, 2], {view: followerView(3)})
+    const out = r.receive(pushRequest({type: 'TRUNCATE', term: 3, preLogIndex: 0, preLogTerm: 1, nextLogTerm: 1}), 0)
+    assert.equal(out.truncateFrom, 1)
+  })
+
+  test("never drops an entry of the leader's term on a TRUNCATE from an older leader that names no term", () => {
+    const {r} = makeReplicator('n1', [1, 3], {view: followerView(3)})
+    const out = r.receive(pushRequest({type: 'TRUNCATE', term: 3, preLogIndex: 0, preLogTerm: 1}), 0)
+    assert.equal(out.truncateFrom, null)
+    assert.equal(r.ledgerEndIndex, 1)
+  })
+
   test('never hints at or below its committed index', () => {
     const {r} = makeReplicator('n1', [], {view: followerView(2)})
     r.receive(pushRequest({type: 'APPEND', term: 2, preLogIndex: -1, preLogTerm: -1, commitIndex: 1, entries: logOf([2, 2, 2])}), 0)
@@ -364,5 +394,52 @@ describe('the skip-back hint', () => {
     const truncates = delivered.filter((m) => m.kind === 'PushEntryRequest' && m.type === 'TRUNCATE')
     assert.deepEqual(truncates.map((m) => m.kind === 'PushEntryRequest' && m.preLogIndex), [3])
     assert.deepEqual(get('n1').entries().map((e) => e.term), [1, 1, 2, 2, 3])
+  })
+})
+
+describe('a stale TRUNCATE', () => {
+  /**
+   * A leader n0 of two in term 3 with [1, 1] and a follower n1 with [1, 2, 2]: the first TRUNCATE
+   * (after COMPARE at 0) is held back past maxPushTimeOutMs; the leader starts over, truncates the
+   * follower again and streams its entries, which the follower acknowledges. Returns the held push.
+   */
+  function overtakenTruncate() {
+    const {members, first, get} = cluster(3, {n0: [1, 1], n1: [1, 2, 2]}, {maxPushTimeOutMs: 1000})
+    const leader = get('n0')
+    const follower = get('n1')
+    const [compare] = requests(first, 'COMPARE')
+    const [again] = requests(leader.receive(onlyResponse(follower.receive(compare!, 0)), 0), 'COMPARE')
+    const [stale] = requests(leader.receive(onlyResponse(follower.receive(again!, 0)), 0), 'TRUNCATE')
+    assert.equal(stale!.preLogIndex, 0)
+    // the TRUNCATE is delayed: the leader times out and starts over with COMPARE at its end
+    deliverAll(members, [leader.tick(1000)], 1000)
+    assert.deepEqual(follower.entries().map((e) => e.term), [1, 1])
+    return {members, leader, follower, stale: stale!}
+  }
+
+  /** Every entry the leader counts as held by n1 (its water mark) is in n1's log, as in the leader's. */
+  function holdsWaterMark(leader: Replicator, follower: Replicator): void {
+    const mark = leader.waterMarks().get('n1') as number
+    assert.ok(follower.ledgerEndIndex >= mark, `n1 ends at ${follower.ledgerEndIndex} below its water mark ${mark}`)
+    assert.deepEqual(follower.entries(0, mark), leader.entries(0, mark))
+  }
+
+  test('arriving after acknowledged APPENDs of the leader\'s term, it drops none of them, and a committed entry stays', () => {
+    const {members, leader, follower, stale} = overtakenTruncate()
+    deliverAll(members, [leader.append(['x'], 'c1', 1001)], 1001)
+    assert.equal(leader.committedIndex, 2)
+    holdsWaterMark(leader, follower)
+    const out = follower.receive(stale, 1500)
+    assert.equal(out.truncateFrom, null)
+    holdsWaterMark(leader, follower)
+    assert.deepEqual(follower.entries().map((e) => e.term), [1, 1, 3])
+  })
+
+  test('arriving after acknowledged APPENDs of earlier-term entries, it drops none of them', () => {
+    const {leader, follower, stale} = overtakenTruncate()
+    assert.equal(leader.waterMarks().get('n1'), 1)
+    const out = follower.receive(stale, 1500)
+    assert.equal(out.truncateFrom, null)
+    holdsWaterMark(leader, follower)
   })
 })

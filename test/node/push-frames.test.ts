@@ -49,6 +49,15 @@ describe('push frames', () => {
     }
   })
 
+  it("a TRUNCATE carries the term of the leader's next entry, and one from an older leader without it still parses", () => {
+    const truncate: PushEntryRequest = {...request, type: 'TRUNCATE', entries: [], nextLogTerm: 2}
+    assert.deepEqual(parseFrame(encodeFrame(truncate)), {ok: true, frame: truncate})
+    const {nextLogTerm: _, ...older} = truncate
+    assert.deepEqual(parseFrame(encodeFrame(older)), {ok: true, frame: older})
+    const parsed = parseFrame(JSON.stringify({...truncate, nextLogTerm: -1}))
+    assert.equal(!parsed.ok && parsed.reason, 'malformed')
+  })
+
   it('a push without its preLogIndex is malformed', () => {
     const {preLogIndex: _, ...rest} = request
     const parsed = parseFrame(JSON.stringify(rest))

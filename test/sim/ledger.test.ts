@@ -8,6 +8,8 @@ import {describe as suite, test} from 'node:test'
 
 import type {NodeId} from '../../src/core/types.js'
 import {Checkers} from '../../src/sim/checkers.js'
+import type {PushMessage} from '../../src/core/push.js'
+import {Simulation} from '../../src/sim/simulation.js'
 import {checkSwarmSeed, swarmRun} from '../../src/sim/swarm.js'
 import type {TraceLine} from '../../src/sim/simulation.js'
 
@@ -130,6 +132,66 @@ suite('the ledger checkers', () => {
     for (const voter of ['n1', 'n2']) c.observe({kind: 'persist', node: voter, record: {currTerm: 2, currVoteFor: 'n2'}}, 0)
     const found = c.observe({kind: 'state', node: 'n2', role: 'LEADER', term: 2}, 0)
     assert.deepEqual(found.map((v) => v.invariant), ['ACKED_APPEND_IN_LATER_LEADERS'])
+  })
+
+  /** n0 leads term 2 and n1 follows it, both with [1, 2]; n0 counts both entries as held by n1. */
+  function markedFollower(): Checkers {
+    const c = new Checkers(['n0', 'n1', 'n2'])
+    for (const id of ['n0', 'n1']) {
+      c.observe({kind: 'state', node: id, role: id === 'n0' ? 'LEADER' : 'FOLLOWER', term: 2}, 0)
+      c.observe({kind: 'log', node: id, truncateFrom: null, append: [entry(0, 1), entry(1, 2)]}, 0)
+    }
+    assert.deepEqual(c.observe({kind: 'marks', node: 'n0', term: 2, marks: new Map([['n1', 1], ['n2', -1]])}, 0), [])
+    return c
+  }
+
+  test("WATER_MARK_HELD: a member in the leader's term drops entries the leader counts as held", () => {
+    const c = markedFollower()
+    const found = c.observe({kind: 'log', node: 'n1', truncateFrom: 1, append: []}, 0)
+    assert.deepEqual(found.map((v) => v.invariant), ['WATER_MARK_HELD'])
+  })
+
+  test('WATER_MARK_HELD binds only members in the leader\'s term: a later leader may truncate', () => {
+    const c = markedFollower()
+    c.observe({kind: 'state', node: 'n1', role: 'FOLLOWER', term: 3}, 0)
+    assert.deepEqual(c.observe({kind: 'log', node: 'n1', truncateFrom: 1, append: []}, 0), [])
+  })
+})
+
+suite('a push that a slow link delays past maxPushTimeOutMs', () => {
+  /**
+   * n0 leads term 1 and takes 3 entries that never leave it (its messages are cut); n1 leads term 2
+   * and commits 2 entries with n2. After the heal n1 COMPAREs n0 and sends a TRUNCATE that the
+   * link n1 -> n0 holds back 1.5 s (delay 5 ms everywhere else, so the times are exact). n1 times
+   * out, truncates n0 again and streams its entries; n2 goes down, so the next append commits
+   * with n0 alone; the late TRUNCATE reaches n0 just before the commit index does. n1 then
+   * crashes and n2 comes back: the next leader must hold the acknowledged entry 5.
+   */
+  const script = [
+    'at 1s append 3',
+    'at 2s cut n0 -> n1,n2',
+    'at 2010ms append 3',
+    'at 3s append 2',
+    'at 3200ms heal',
+    'at 3700ms delay n1 -> n0 1500ms',
+    'at 3705ms delay n1 -> n0 0ms',
+    'at 4750ms kill n2',
+    'at 5190ms append 1',
+    'at 5300ms kill n1',
+    'at 5300ms restart n2',
+  ].join('\n')
+
+  test('a TRUNCATE that arrives after acknowledged APPENDs drops none of them: no committed entry is lost (D13)', () => {
+    const lines: TraceLine[] = []
+    const sim = new Simulation({nodes: 3, seed: 1, durationMs: 8000, delayMs: [5, 5], settings: {timing: 'fast'}, script, trace: (l) => lines.push(l)}).run()
+    // the scenario did what it says: a TRUNCATE to n0 held back past the push timeout, entry 5 acknowledged
+    const late = lines.filter((l) => l.kind === 'message' && l.fate === 'queued' && l.to === 'n0' && (l.message as PushMessage).type === 'TRUNCATE' && (l.deliverAtMs as number) - l.atMs >= 1500)
+    assert.equal(late.length, 1)
+    assert.equal(sim.appends.acked, 6)
+    assert.deepEqual(sim.violations, [])
+    const leader = sim.leadingMember() as NodeId
+    assert.ok(leader !== null && leader !== 'n1', describe(sim))
+    assert.equal(ledgerOf(sim, leader).entries[5]?.term, 2, describe(sim))
   })
 })
 

@@ -60,6 +60,28 @@ test('targets: ids, lists, keywords, and killed for restart', () => {
   )
 })
 
+test('delay: a one-way extra delay per link, 0 ends it', () => {
+  const {lines} = parseScript(['at 1s delay leader -> n1,n2 1.5s', 'at 2s delay n0 -> followers 0ms'].join('\n'), IDS)
+  assert.deepEqual(
+    lines.map((l) => l.action),
+    [
+      {type: 'delay', from: {kind: 'leader'}, to: {kind: 'ids', ids: ['n1', 'n2']}, extraMs: 1500},
+      {type: 'delay', from: {kind: 'ids', ids: ['n0']}, to: {kind: 'followers'}, extraMs: 0},
+    ],
+  )
+})
+
+test('late: the probability that a message arrives LATE_MS late', () => {
+  const {lines} = parseScript('at 1s late 0.02\nat 2s late 5%', IDS)
+  assert.deepEqual(
+    lines.map((l) => l.action),
+    [
+      {type: 'late', probability: 0.02},
+      {type: 'late', probability: 0.05},
+    ],
+  )
+})
+
 test('expectations: leader any|none|ids, term comparisons, within', () => {
   const {lines} = parseScript(
     [
@@ -119,7 +141,7 @@ const ERRORS: [string, number, RegExp][] = [
   ['at 1s heal\n\nat soon heal', 3, /invalid time "soon"/],
   ['at 10 heal', 1, /needs a unit/],
   ['at 1s', 1, /missing action after "at 1s"/],
-  ['# c\nat 1s explode n0', 2, /unknown action "explode" \(expected kill, restart, stop, pause, resume, partition, cut, isolate, heal, loss, transfer, elect, append or expect\)/],
+  ['# c\nat 1s explode n0', 2, /unknown action "explode" \(expected kill, restart, stop, pause, resume, partition, cut, delay, isolate, heal, loss, late, transfer, elect, append or expect\)/],
   ['at 1s kill', 1, /kill needs a target/],
   ['at 1s kill n7', 1, /unknown member "n7" \(members: n0, n1, n2\)/],
   ['at 1s kill killed', 1, /"killed" is a target of restart only/],
@@ -129,6 +151,11 @@ const ERRORS: [string, number, RegExp][] = [
   ['at 1s partition n0 n1 | n1 n2', 1, /member n1 is in two partition groups/],
   ['at 1s cut n0 n1', 1, /cut needs "FROM -> TO"/],
   ['at 1s cut n0 ->', 1, /cut needs "FROM -> TO"/],
+  ['at 1s delay n0 -> n1', 1, /delay needs "FROM -> TO TIME"/],
+  ['at 1s delay n0 1500ms', 1, /delay needs "FROM -> TO TIME"/],
+  ['at 1s delay n0 -> n1 1500', 1, /needs a unit/],
+  ['at 1s late', 1, /late needs a probability/],
+  ['at 1s late 2', 1, /late probability must be between 0 and 1 \(got "2"\)/],
   ['at 1s heal now', 1, /"heal" takes no arguments/],
   ['at 1s loss', 1, /loss needs a probability/],
   ['at 1s loss 1.5', 1, /between 0 and 1 \(got "1.5"\)/],

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict'
 import {test} from 'node:test'
 
 import {RESPONSE_CODES} from '../../src/core/types.js'
-import {Network} from '../../src/sim/network.js'
+import {LATE_MS, Network} from '../../src/sim/network.js'
 import {Rng} from '../../src/sim/random.js'
 import {buildReport, renderHuman, reportPassed} from '../../src/sim/report.js'
 import {Simulation, SimulationError, type TraceLine} from '../../src/sim/simulation.js'
@@ -21,8 +21,18 @@ function traced(options: ConstructorParameters<typeof Simulation>[0]): {sim: Sim
 
 const msg = (l: TraceLine) => l.message as {kind: string; code: number; reqId: string; localId: string; remoteId: string}
 
+test('a late message takes LATE_MS longer; a run without late messages draws nothing for them', () => {
+  const net = new Network(new Rng(1, 'net'), {delayMs: [1, 1], lossProbability: 0}, new Rng(1, 'late'))
+  assert.equal(net.drawLate(), 0)
+  net.lateProbability = 1
+  for (let i = 0; i < 20; i++) {
+    const late = net.drawLate()
+    assert.ok(late >= LATE_MS[0] && late <= LATE_MS[1], String(late))
+  }
+})
+
 test('the network queue delivers by (time, send order), and a crash drops what is on its way', () => {
-  const net = new Network(new Rng(1, 'net'), {delayMs: [1, 1], lossProbability: 0})
+  const net = new Network(new Rng(1, 'net'), {delayMs: [1, 1], lossProbability: 0}, new Rng(1, 'late'))
   const m = (reqId: string) => ({kind: 'HeartBeatResponse', group: 'g', localId: 'a', remoteId: 'b', code: 200, leaderId: null, term: 1, reqId}) as const
   net.enqueue(5, 'a', 'b', m('1'))
   net.enqueue(3, 'a', 'c', m('2'))

@@ -19,9 +19,11 @@ export default class Sim extends BaseCommand<typeof Sim> {
   at 18s stop leader          # clean stop (SIGTERM): a leader hands off first, then goes down
   at 20s partition n0 | n1 n2 # symmetric cut between groups
   at 25s cut n1 -> n0         # one-way: messages from n1 to n0 are lost
+  at 27s delay n0 -> n1 1.5s  # one-way: what n0 sends n1 from now on takes 1.5 s longer (0ms: normal)
   at 30s isolate leader
-  at 40s heal                 # remove every cut and partition
+  at 40s heal                 # remove every cut, partition and delay
   at 41s loss 0.2             # drop probability from now on
+  at 42s late 0.02            # probability that a message arrives 1-2.5 s late, after later ones
   at 45s transfer n2          # leadership transfer to n2 via the current leader
   at 50s elect n1             # force n1 to campaign for the next term now
   at 52s append 10            # a client appends 10 entries at the current leader

@@ -225,6 +225,10 @@ export class RealScriptRunner {
         this.background.push(c.cli(['append', `entry at line ${line.line}`, '--count', String(a.count), '--timeout', '5000']).then((r) => this.note('leader', `line ${line.line}: append: ${firstLine(r.code === 0 ? r.stdout : r.stderr)}`)))
         return
       }
+      case 'delay':
+      case 'late':
+        // the members' fault layer delays everything one member sends: no faithful match
+        return say('a simulator action, skipped: use `dledger fault delay` on real members')
       case 'expect':
         this.background.push(this.expect(line, a.expectation, at, a.withinMs))
         return
