@@ -64,6 +64,13 @@ export const PUSH_WINDOW = 8
  */
 export const COMMIT_PUSH_DELAY_MS = 20
 
+/**
+ * An idle follower hears the commit index again this long after the last push to it (DLedger's
+ * EntryDispatcher.doCommit, reference §4.3): a follower that restarted, and so forgot its commit
+ * index (D11), learns it again though nothing is appended.
+ */
+export const COMMIT_REFRESH_MS = 1000
+
 interface InFlight {
   reqId: string
   type: PushType
@@ -91,6 +98,13 @@ interface Dispatcher {
   /** the pushes awaiting an answer, oldest first: at most PUSH_WINDOW, and one unless in APPEND */
   inflight: InFlight[]
   notBeforeMs: number
+  /** when the last push to the follower left */
+  lastPushAtMs: number
+  /**
+   * After a gap, the earlier APPEND the resend waits for: resent at once, the missing entries
+   * would meet the same gap each round trip until that APPEND is answered or times out.
+   */
+  gapHold: string | null
 }
 
 interface Pending {
@@ -167,7 +181,11 @@ export class Replicator {
       const oldest = d.inflight[0]
       if (oldest !== undefined) due = Math.min(due, oldest.sentAtMs + this.settings.maxPushTimeOutMs)
       const next = Math.max(d.notBeforeMs, this.commitDueMs(d))
-      if (next > this.now && d.inflight.length < this.window(d) && this.hasWork(d)) due = Math.min(due, next)
+      if (next > this.now && d.inflight.length < this.window(d) && !this.holding(d) && this.hasWork(d)) due = Math.min(due, next)
+      if (d.inflight.length === 0 && this.committed >= 0 && this.ledgerEndIndex >= 0) {
+        const refresh = Math.max(d.notBeforeMs, this.commitDueMs(d), d.lastPushAtMs + COMMIT_REFRESH_MS)
+        if (refresh > this.now) due = Math.min(due, refresh)
+      }
     }
     return due
   }
@@ -275,6 +293,8 @@ export class Replicator {
         commitSent: -1,
         inflight: [],
         notBeforeMs: this.now,
+        lastPushAtMs: this.now,
+        gapHold: null,
       })
     }
     // DLedger's enableFastAdvanceCommitIndex: a no-op of this term lets earlier entries commit
@@ -318,7 +338,18 @@ export class Replicator {
 
   /** Whether the follower has not been told the commit index of its shared prefix (and nothing in flight will tell it). */
   private commitBehind(d: Dispatcher): boolean {
-    return d.inflight.length === 0 && d.commitSent < Math.min(this.committed, d.matchIndex)
+    return d.inflight.length === 0 && (d.commitSent < Math.min(this.committed, d.matchIndex) || this.commitRefreshDue(d))
+  }
+
+  /** Whether an idle follower is due to hear the commit index again (COMMIT_REFRESH_MS). */
+  private commitRefreshDue(d: Dispatcher): boolean {
+    return this.committed >= 0 && this.now >= d.lastPushAtMs + COMMIT_REFRESH_MS
+  }
+
+  /** Whether `d` waits for an earlier APPEND before it resends after a gap. */
+  private holding(d: Dispatcher): boolean {
+    if (d.gapHold !== null && !d.inflight.some((f) => f.reqId === d.gapHold)) d.gapHold = null
+    return d.gapHold !== null
   }
 
   /** When a COMMIT push to `d` may go: COMMIT_PUSH_DELAY_MS after the commit advanced, unless an APPEND carries it first. */
@@ -336,7 +367,7 @@ export class Replicator {
     // quiet while the log is empty: nothing to replicate, nothing to commit
     if (this.leaderTerm === -1 || this.ledgerEndIndex < 0) return
     for (const d of this.dispatchers.values()) {
-      while (d.inflight.length < this.window(d) && this.now >= d.notBeforeMs && this.hasWork(d) && this.pushNext(d));
+      while (d.inflight.length < this.window(d) && this.now >= d.notBeforeMs && !this.holding(d) && this.hasWork(d) && this.pushNext(d));
     }
   }
 
@@ -403,6 +434,7 @@ export class Replicator {
     }
     const lastIndex = entries.length > 0 ? (entries[entries.length - 1] as LogEntry).index : preLogIndex
     d.inflight.push({reqId: req.reqId, type, preLogIndex, lastIndex, commitIndex: this.committed, matchIndex: d.matchIndex, sentAtMs: this.now})
+    d.lastPushAtMs = this.now
     this.out.messages.push(req)
   }
 
@@ -458,8 +490,9 @@ export class Replicator {
       // the APPEND overtook an earlier one (a delayed network reorders): it and the later ones are
       // sent again, after the earlier APPEND still in flight, or else from the water mark
       d.inflight.length = at
-      const earlier = d.inflight.some((f) => f.type === 'APPEND')
-      d.writeIndex = Math.min(d.writeIndex, earlier ? sent.preLogIndex + 1 : d.matchIndex + 1)
+      const earlier = d.inflight.findLast((f) => f.type === 'APPEND')
+      d.writeIndex = Math.min(d.writeIndex, earlier !== undefined ? sent.preLogIndex + 1 : d.matchIndex + 1)
+      d.gapHold = earlier?.reqId ?? null
       return
     } else d.inflight = []
     if (resp.code !== RESPONSE_CODES.SUCCESS) {

@@ -111,8 +111,8 @@ export interface Settings extends Timing {
    */
   maxWaitAckTimeMs: number
   /**
-   * How long a leader waits for a follower's answer to a push before it asks again from the
-   * follower's water mark. Default 1000. DLedger: `maxPushTimeOutMs`. Unit: ms.
+   * How long a leader waits for a follower's answer to a push before it forgets the pushes in
+   * flight and starts over with COMPARE (D9, D12). Default 1000. DLedger: `maxPushTimeOutMs`. Unit: ms.
    */
   maxPushTimeOutMs: number
   /** The most entries in one APPEND push. Default 100. DLedger: `maxBatchPushSize` (by count here). Unit: entries. */

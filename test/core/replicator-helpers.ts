@@ -37,6 +37,9 @@ export function makeReplicator(
   return {r, out}
 }
 
+/** numbers the requests pushRequest builds, so a test's inputs are the same on every run */
+let pushRequests = 0
+
 export function pushRequest(p: {
   type: PushType
   to?: NodeId
@@ -57,7 +60,7 @@ export function pushRequest(p: {
     leaderId: from,
     code: RESPONSE_CODES.SUCCESS,
     term: p.term,
-    reqId: `t.${Math.random().toString(36).slice(2)}`,
+    reqId: `t.${++pushRequests}`,
     type: p.type,
     preLogIndex: p.preLogIndex,
     preLogTerm: p.preLogTerm,

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict'
 import {describe, test} from 'node:test'
 
-import {COMMIT_PUSH_DELAY_MS, PUSH_RETRY_MS, PUSH_WINDOW, type Replicator, type ReplicatorOutput} from '../../src/core/replicator.js'
+import {COMMIT_PUSH_DELAY_MS, COMMIT_REFRESH_MS, PUSH_RETRY_MS, PUSH_WINDOW, type Replicator, type ReplicatorOutput} from '../../src/core/replicator.js'
 import type {NodeId} from '../../src/core/types.js'
 
 import {codeOf, deliver, deliverAll, followerView, leaderView, logOf, makeReplicator, onlyResponse, pushRequest, requests} from './replicator-helpers.js'
@@ -152,7 +152,24 @@ describe('the dispatcher', () => {
     assert.equal(get('n2').committedIndex, 0)
   })
 
-  test('an unanswered push is sent again after maxPushTimeOutMs, from the water mark', () => {
+  test('an idle follower hears the commit index again every COMMIT_REFRESH_MS, so a restarted one learns it though nothing is appended', () => {
+    const {members, get} = cluster(2, {n0: [], n1: []})
+    deliverAll(members, [get('n0').append(['a'], 'c1', 0)])
+    assert.equal(get('n1').committedIndex, 0)
+    // n1 restarts: its log is durable, its commit index is not (D11)
+    const restarted = makeReplicator('n1', [2], {members: 2, view: followerView(2)}).r
+    assert.equal(restarted.committedIndex, -1)
+    members.set('n1', restarted)
+    const lastPush = COMMIT_PUSH_DELAY_MS
+    assert.equal(get('n0').nextDeadlineMs(), lastPush + COMMIT_REFRESH_MS)
+    assert.deepEqual(requests(get('n0').tick(lastPush + COMMIT_REFRESH_MS - 1)), [])
+    const refresh = requests(get('n0').tick(lastPush + COMMIT_REFRESH_MS), 'COMMIT')
+    assert.deepEqual(refresh.map((m) => [m.remoteId, m.commitIndex]), [['n1', 0]])
+    deliverAll(members, [{truncateFrom: null, append: [], messages: refresh, acks: []}], lastPush + COMMIT_REFRESH_MS)
+    assert.equal(restarted.committedIndex, 0)
+  })
+
+  test('an unanswered push is followed after maxPushTimeOutMs by a COMPARE from the leader\'s end', () => {
     const {r, out} = makeReplicator('n0', [1], {members: 2, view: leaderView(2), settings: {maxPushTimeOutMs: 1000}})
     assert.equal(requests(out).length, 1)
     assert.deepEqual(requests(r.tick(999)), [])
@@ -211,13 +228,27 @@ describe('the pipeline', () => {
     // the second push reaches the follower first: it does not follow the follower's end
     const refusal = onlyResponse(follower.receive(sent[1]!, 1))
     assert.equal(refusal.code, codeOf('INCONSISTENT_STATE'))
-    const again = requests(leader.receive(refusal, 1))
-    // sent again at once, from the refused push on (full batches of one entry)
+    // held: the missing entry is in the earlier APPEND, still on its way
+    assert.deepEqual(requests(leader.receive(refusal, 1)), [])
+    // once it is answered, the rest goes again, from the refused push on (full batches of one entry)
+    const again = requests(leader.receive(onlyResponse(follower.receive(sent[0]!, 1)), 1))
     assert.deepEqual(again.map((m) => [m.type, m.preLogIndex]), [['APPEND', 1], ['APPEND', 2], ['APPEND', 3]])
-    const queue = [sent[0]!, ...again]
+    const queue = [...again]
     for (let i = 0; i < 20 && queue.length > 0; i++) queue.push(...requests(leader.receive(onlyResponse(follower.receive(queue.shift()!, 2)), 2), 'APPEND'))
     assert.equal(follower.ledgerEndIndex, 4)
     assert.equal(leader.committedIndex, 4)
+  })
+
+  test('after a lost APPEND the refused later ones wait for it: no resend until it times out, then one COMPARE', () => {
+    const {leader, follower} = caughtUp({maxPushBatchEntries: 1, maxPushTimeOutMs: 1000})
+    const sent = []
+    for (let i = 0; i < PUSH_WINDOW; i++) sent.push(...requests(leader.append([`m${i}`], `c${i + 1}`, 1), 'APPEND'))
+    // the first is lost; every later one meets the gap it leaves
+    const resent = []
+    for (const push of sent.slice(1)) resent.push(...requests(leader.receive(onlyResponse(follower.receive(push, 2)), 2)))
+    assert.deepEqual(resent, [])
+    assert.deepEqual(requests(leader.tick(1000)), [])
+    assert.deepEqual(requests(leader.tick(1001)).map((m) => [m.type, m.preLogIndex]), [['COMPARE', PUSH_WINDOW]])
   })
 
   test('a refusal from a follower that does not follow this leader forgets every push in flight and starts over with one COMPARE', () => {
