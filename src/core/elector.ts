@@ -155,7 +155,7 @@ export class Elector {
     })
   }
 
-  /** The ledger end is an input: the (future) replicated log sets it on every change (spec S8). */
+  /** The ledger end is an input: the replicator (src/core/replicator.ts, through the member) sets it on every change (spec S8). */
   setLedgerEnd(ledgerEndIndex: number, ledgerEndTerm: number, nowMs: number): StepOutput {
     return this.command(nowMs, () => {
       this.state.ledgerEndIndex = ledgerEndIndex

@@ -61,7 +61,8 @@ export const VOTE_LOG_EVENT_TYPES: readonly VoteLogEventType[] = [
   'FAULTS',
 ]
 
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never
+/** Omit applied to each member of a union (Omit on the union itself keeps only the shared keys). */
+export type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never
 
 /** An event as the core's modules raise it: the elector adds atMs, node and (unless given) the current term. */
 export type EventDraft = DistributiveOmit<VoteLogEvent, 'atMs' | 'node' | 'term'> & {term?: number}

@@ -13,6 +13,15 @@ type Reply = (body: Omit<AdminResponse, 'kind' | 'reqId'>) => void
 type AppendRequest = Extract<AdminRequest, {op: 'append'}>
 type ReadRequest = Extract<AdminRequest, {op: 'read'}>
 
+/**
+ * Room a push frame keeps for its own fields (kind, ids, terms, indexes) beside one entry: an
+ * entry must fit one push to every follower, or it could never be replicated.
+ */
+const PUSH_ENVELOPE_BYTES = 4096
+
+/** What one entry body takes in a frame: its JSON string, escapes and quotes included. */
+const encodedBytes = (body: string) => Buffer.byteLength(JSON.stringify(body), 'utf8')
+
 /** What a `read` answer may carry, leaving room for the frame's own fields. */
 const READ_BUDGET_BYTES = MAX_FRAME_BYTES / 2
 
@@ -24,6 +33,13 @@ export function adminAppend(ledger: Replication, maxEntryBodyBytes: number, req:
   const tooBig = req.bodies.findIndex((b) => Buffer.byteLength(b, 'utf8') > maxEntryBodyBytes)
   if (tooBig >= 0)
     return reply({ok: false, code: 'UNEXPECTED_ARGUMENT', error: `entry ${tooBig + 1} has ${Buffer.byteLength(req.bodies[tooBig] as string, 'utf8')} bytes; the largest is ${maxEntryBodyBytes} (maxEntryBodyBytes)`})
+  const unsendable = req.bodies.findIndex((b) => encodedBytes(b) > MAX_FRAME_BYTES - PUSH_ENVELOPE_BYTES)
+  if (unsendable >= 0)
+    return reply({
+      ok: false,
+      code: 'UNEXPECTED_ARGUMENT',
+      error: `entry ${unsendable + 1} takes ${encodedBytes(req.bodies[unsendable] as string)} bytes as JSON; one push to a follower carries at most ${MAX_FRAME_BYTES - PUSH_ENVELOPE_BYTES}`,
+    })
   const ticket = ledger.wait((ack: AppendAck) => {
     if (ack.code === RESPONSE_CODES.SUCCESS) reply({ok: true, result: {entries: ack.entries, leaderId: ack.leaderId}})
     else reply({ok: false, code: codeName(ack.code), error: describeRefusal(ack), result: {leaderId: ack.leaderId}})

@@ -37,6 +37,12 @@ const PEER_SLOTS = 4
  * unmasking and parsing per second. Election traffic is a few hundred bytes per heartbeat.
  */
 const MAX_INBOUND_BYTES_PER_SECOND = MAX_FRAME_BYTES
+/**
+ * The same for a connection that names a configured peer: a leader's push window (8 pushes of up
+ * to a frame each, src/core/replicator.ts) must get through well within maxPushTimeOutMs, or a
+ * catch-up of large entries would time out and start over.
+ */
+const MAX_PEER_INBOUND_BYTES_PER_SECOND = 16 * MAX_FRAME_BYTES
 /** Junk frames (binary, malformed, over budget) a connection may send in one second before it is closed. */
 const MAX_JUNK_FRAMES_PER_SECOND = 8
 /** The close code for a connection closed for junk (RFC 6455: policy violation). */
@@ -355,7 +361,7 @@ export class MemberServer {
     this.guard(() => h.onConnection(conn), () => undefined)
   }
 
-  /** Counts inbound bytes; past MAX_INBOUND_BYTES_PER_SECOND the socket is not read until the second is over. */
+  /** Counts inbound bytes; past its budget (MAX_INBOUND_BYTES_PER_SECOND, or the peers') the socket is not read until the second is over. */
   private budget(conn: Tracked, bytes: number): void {
     const now = performance.now()
     if (now - conn.bytesWindowStartMs >= 1000) {
@@ -363,7 +369,8 @@ export class MemberServer {
       conn.windowBytes = 0
     }
     conn.windowBytes += bytes
-    if (conn.windowBytes <= MAX_INBOUND_BYTES_PER_SECOND || conn.ws.isPaused || conn.ws.readyState !== WebSocket.OPEN) return
+    const allowed = conn.peer ? MAX_PEER_INBOUND_BYTES_PER_SECOND : MAX_INBOUND_BYTES_PER_SECOND
+    if (conn.windowBytes <= allowed || conn.ws.isPaused || conn.ws.readyState !== WebSocket.OPEN) return
     this.guard(() => this.opts.handlers.onThrottled?.(conn), () => undefined)
     conn.ws.pause()
     setTimeout(() => {

@@ -189,8 +189,10 @@ export function object<S extends Shape>(shape: S, opts: {keepOthers?: boolean} =
     const out: Record<string, unknown> = {}
     for (const key of keys) {
       const check = shape[key]
-      if ((check as Partial<OptionalCheck<unknown>>).optional === true && !(key in v)) continue
-      const x = check(v[key], ctx)
+      // own fields only: a name Object.prototype also has (toString, constructor) is not a field
+      const present = Object.hasOwn(v, key)
+      if ((check as Partial<OptionalCheck<unknown>>).optional === true && !present) continue
+      const x = check(present ? v[key] : undefined, ctx)
       if (x === INVALID) return at(ctx, key)
       out[key] = x
     }

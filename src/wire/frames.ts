@@ -18,7 +18,7 @@
  */
 import {MAX_TERM} from '../core/limits.js'
 import {PUSH_TYPES, type PushEntryRequest, type PushEntryResponse, type PushMessage} from '../core/push.js'
-import {VOTE_LOG_EVENT_TYPES, type VoteLogEvent} from '../core/events.js'
+import {type DistributiveOmit, VOTE_LOG_EVENT_TYPES, type VoteLogEvent} from '../core/events.js'
 import {
   type HeartBeatRequest,
   type HeartBeatResponse,
@@ -251,7 +251,7 @@ const SCHEMAS: Record<FrameKind, Check<unknown>> = {
 export type ParseFailureReason = 'malformed' | 'oversized' | 'unknown_kind' | 'term_out_of_range'
 
 /** The fields that carry a term: above MAX_TERM they make a frame `term_out_of_range`, not malformed. */
-const TERM_FIELDS = new Set<PropertyKey>(['term', 'ledgerEndTerm', 'preLogTerm', 'xTerm'])
+const TERM_FIELDS = new Set<PropertyKey>(['term', 'ledgerEndTerm', 'preLogTerm', 'xTerm', 'nextLogTerm'])
 
 export type ParseResult =
   | {ok: true; frame: Frame}
@@ -371,4 +371,3 @@ function toBuffer(data: Buffer | ArrayBuffer | Buffer[]): Buffer {
   return data
 }
 
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never

@@ -11,7 +11,7 @@ import type {DurableState} from '../../src/core/types.js'
 import {silentLogger} from '../../src/node/logger.js'
 import {StartupError, startMember} from '../../src/node/member.js'
 import {StateStore} from '../../src/node/state-store.js'
-import {NODE_HEADER} from '../../src/wire/frames.js'
+import {MAX_FRAME_BYTES, NODE_HEADER} from '../../src/wire/frames.js'
 import {freePorts, httpGet, waitFor} from '../helpers/processes.js'
 import {openSocket, parseMetrics, startCluster, tempDir, waitForOneLeader} from './helpers.js'
 
@@ -76,6 +76,37 @@ describe('the member runtime', () => {
     // the garbage socket is still usable: the member answers an admin request on it
     client.send(JSON.stringify({kind: 'AdminRequest', reqId: 's', op: 'status'}))
     assert.equal((await client.next<{ok: boolean}>((f) => f.kind === 'AdminResponse')).ok, true)
+  })
+
+  it('the largest entry that fits one push reaches every follower; a byte more is refused, as it never could', async (t) => {
+    const {members, ports} = await startCluster(t, 3)
+    const {leaderId} = await waitForOneLeader(members)
+    const toLeader = await openSocket(t, ports[Number(leaderId.slice(1))], {[NODE_HEADER]: 'cli.1'})
+    const append = async (reqId: string, body: string) => {
+      toLeader.send(JSON.stringify({kind: 'AdminRequest', reqId, op: 'append', bodies: [body]}))
+      return toLeader.next<{ok: boolean; code?: string; error?: string}>((f) => f.kind === 'AdminResponse' && f.reqId === reqId)
+    }
+    // a JSON string of MAX_FRAME_BYTES - 4096 bytes: its quotes and the body
+    const largest = 'a'.repeat(MAX_FRAME_BYTES - 4096 - 2)
+    const refused = await append('big', `${largest}a`)
+    assert.equal(refused.code, 'UNEXPECTED_ARGUMENT', refused.error)
+    assert.match(refused.error ?? '', /one push to a follower carries at most/)
+    const accepted = await append('fits', largest)
+    assert.equal(accepted.ok, true, accepted.error)
+    await waitFor('the entry on every member', () => members.every((m) => m.status().ledgerEndIndex === 0), 15_000)
+  })
+
+  it("a connection from a configured peer reads a leader's window of large pushes without the client's 1 MiB/s throttle", async (t) => {
+    const {members, ports} = await startCluster(t, 2)
+    await waitForOneLeader(members)
+    const metrics = async () => parseMetrics((await httpGet(ports[0], '/metrics')).body)
+    const malformed = 'dledger_dropped_messages_total{reason="malformed"}'
+    const before = (await metrics()).get(malformed) ?? 0
+    const asPeer = await openSocket(t, ports[0], {[NODE_HEADER]: 'n1'})
+    // three frames of 900 KiB in one second: past a client's budget, within a peer's
+    for (let i = 0; i < 3; i++) asPeer.send(`"${'x'.repeat(900 * 1024)}"`)
+    await waitFor('the three frames read', async () => (await metrics()).get(malformed) === before + 3)
+    assert.equal((await metrics()).get('dledger_inbound_throttled_total') ?? 0, 0)
   })
 
   it('admin requests: status, stepDown, revote, preferred leaders and a log subscription', async (t) => {

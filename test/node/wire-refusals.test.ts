@@ -127,6 +127,7 @@ describe('wire refusals', () => {
       ['VoteRequest', {ledgerEndTerm: 2 ** 60}, 'ledgerEndTerm'],
       ['HeartBeatResponse', {term: Number.MAX_SAFE_INTEGER}, 'term'],
       ['PushEntryRequest', {preLogTerm: MAX_TERM + 1}, 'preLogTerm'],
+      ['PushEntryRequest', {nextLogTerm: MAX_TERM + 1}, 'nextLogTerm'],
       ['PushEntryRequest', {entries: [{index: 5, term: MAX_TERM + 1, body: ''}]}, 'entries.0.term'],
       ['PushEntryResponse', {xTerm: MAX_TERM * 2}, 'xTerm'],
       ['AdminRequest revote', {term: MAX_TERM + 1}, 'term'],

@@ -18,7 +18,7 @@ const HINTS: Record<string, string> = {
   WAIT_QUORUM_ACK_TIMEOUT: 'fewer than a quorum of members took the entries in time (`dledger status` shows who is down); they may still commit later',
   EXPIRED_TERM: 'leadership changed while the entries waited; check with `dledger read --uncommitted` before appending again',
   LEADER_PENDING_FULL: 'the leader has too many appends waiting; try again later',
-  UNEXPECTED_ARGUMENT: 'entries are at most 1 MiB by default (maxEntryBodyBytes)',
+  UNEXPECTED_ARGUMENT: 'an entry is at most maxEntryBodyBytes (1 MiB by default), and must fit one push frame (1 MiB) as JSON',
 }
 
 /** `dledger append`: add entries to the replicated ledger at the leader and wait for their commit. */
