@@ -186,7 +186,10 @@ export function spawnMember(paths: DledgerPaths, peer: Peer, opts: {binPath: str
   args.push(...(opts.args ?? []))
   let child
   try {
-    child = spawn(process.execPath, args, {detached: true, stdio: ['ignore', fd, fd], env: opts.env ?? process.env})
+    // the member's cluster is the profile just written: a DLEDGER_PEERS exported in the shell
+    // would make `start` skip the profile (its timing, group and token) altogether
+    const {DLEDGER_PEERS: _peers, ...env} = opts.env ?? process.env
+    child = spawn(process.execPath, args, {detached: true, stdio: ['ignore', fd, fd], env})
   } finally {
     closeSync(fd)
   }

@@ -66,7 +66,20 @@ describe('dledger up', () => {
     const leader = await elsewhere.run(['leader', '--wait', '10000'], {env: {DLEDGER_PEERS: peers}})
     assert.equal(leader.code, 0, explain(leader))
     assert.match(leader.stdout.trim(), /^n[012]$/)
-    assert.ok(lines.some((l) => l.startsWith(`${leader.stdout.trim()} LEADER`)), lines.join('\n'))
+    // leadership may have moved since the first hook lines: the leader's own LEADER line follows
+    await waitFor(`a LEADER hook line from ${leader.stdout.trim()}`, () => readFileSync(roles, 'utf8').split('\n').some((l) => l.startsWith(`${leader.stdout.trim()} LEADER`)), 10_000)
+    assert.equal((await sb.run(['down'])).code, 0)
+  })
+})
+
+describe('dledger up with DLEDGER_PEERS', () => {
+  it('writes the profile from the environment, and its members run by that profile (its group), not by the variable', async (t) => {
+    const sb = sandbox(t, 'dledger-e2e-edges-')
+    const peers = peersFor(await freePorts(3))
+    const up = await sb.run(['up', '--group', 'g1', '--timing', 'fast', '--json'], {env: {DLEDGER_PEERS: peers}})
+    trackUpMembers(sb)
+    assert.equal(up.code, 0, explain(up))
+    for (const id of ['n0', 'n1', 'n2']) assert.match(readFileSync(join(sb.home, 'logs', `${id}.log`), 'utf8'), new RegExp(`${id} listening on \\S+ \\(group g1,`))
     assert.equal((await sb.run(['down'])).code, 0)
   })
 })

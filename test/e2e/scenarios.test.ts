@@ -25,7 +25,9 @@ function explain(r: CliResult): string {
 
 async function realRun(t: TestContext, file: string): Promise<RealTestReport> {
   const sb = testRunSandbox(t)
-  const r = await sb.run(['test', join(DIR, file), '--seed', '1', '--json', '--home', join(sb.home, 'home')], {timeoutMs: 90_000})
+  // the user's own cluster, exported in the shell, stays out of the test's cluster
+  const env = {DLEDGER_PEERS: 'n0-127.0.0.1:1', DLEDGER_TOKEN: 'the-users-own-cluster'}
+  const r = await sb.run(['test', join(DIR, file), '--seed', '1', '--json', '--home', join(sb.home, 'home')], {timeoutMs: 90_000, env})
   assert.equal(r.code, 0, explain(r))
   const report = JSON.parse(r.stdout) as RealTestReport
   assert.deepEqual(report.violations, [], explain(r))

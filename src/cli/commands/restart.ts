@@ -26,7 +26,9 @@ export default class Restart extends BaseCommand<typeof Restart> {
   async run(): Promise<void> {
     const {id} = this.args
     const flags = this.flags
-    const shared = [...(flags.home ? ['--home', flags.home] : []), ...(flags.token ? ['--token', flags.token] : [])]
+    // only the home: `down` takes no token, and a token on `up`'s command line reads as
+    // reshaping the cluster; both find it where this command did (the profile, DLEDGER_TOKEN)
+    const shared = flags.home ? ['--home', flags.home] : []
     await this.config.runCommand('down', ['--id', id, '--timeout', String(flags.timeout), ...(flags.handoff ? [] : ['--no-handoff']), ...shared])
     await this.config.runCommand('up', ['--id', id, '--wait', String(flags.wait), ...shared])
   }

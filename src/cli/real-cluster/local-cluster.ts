@@ -71,7 +71,7 @@ export class LocalCluster {
   /** Runs `dledger ARGS --home HOME` and collects its output (bounded by `timeoutMs`). */
   cli(args: string[], timeoutMs = 20_000): Promise<CliOutcome> {
     return new Promise((resolve) => {
-      const child = spawn(process.execPath, [this.opts.binPath, ...args, '--home', this.opts.paths.stateDir], {stdio: ['ignore', 'pipe', 'pipe'], env: {...process.env, NO_COLOR: '1'}})
+      const child = spawn(process.execPath, [this.opts.binPath, ...args, '--home', this.opts.paths.stateDir], {stdio: ['ignore', 'pipe', 'pipe'], env: {...ownClusterEnv(), NO_COLOR: '1'}})
       let stdout = ''
       let stderr = ''
       child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')))
@@ -154,4 +154,16 @@ export class LocalCluster {
     this.signal([...this.paused], 'SIGCONT')
     await stopMembers(this.opts.paths, readRunRecords(this.opts.paths), timeoutMs, {handoff: false})
   }
+}
+
+/**
+ * The environment for the commands run on the test's own cluster: without the variables that name
+ * the user's cluster (its members, token, home or directories), which the commands would
+ * otherwise take over the test's home: `up` would refuse --nodes beside DLEDGER_PEERS, and a
+ * DLEDGER_TOKEN would end up in the test's profile while the runner talks to its members without one.
+ */
+function ownClusterEnv(): NodeJS.ProcessEnv {
+  const env = {...process.env}
+  for (const name of ['DLEDGER_PEERS', 'DLEDGER_TOKEN', 'DLEDGER_HOME', 'DLEDGER_CONFIG_DIR', 'DLEDGER_DATA_DIR', 'DLEDGER_CONTENT_TYPE']) delete env[name]
+  return env
 }
