@@ -37,8 +37,11 @@ function timeProcess(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const child = spawn(process.execPath, args, {cwd: REPO_ROOT, env, stdio: ['ignore', 'ignore', 'pipe']})
   let err = ''
   child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d))
+  // a hung command fails the bench instead of hanging it
+  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000)
   return new Promise((resolve, reject) => {
     child.on('close', (code) => {
+      clearTimeout(timer)
       const ms = performance.now() - t0
       if (code === 0) resolve(ms)
       else reject(new Error(`${args.join(' ')} exited ${code}: ${err}`))

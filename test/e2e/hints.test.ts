@@ -12,7 +12,7 @@ import {describe, it, type TestContext} from 'node:test'
 
 import {ephemeralPortRange} from '../../src/cli/port-owner.js'
 import {processCluster, sandbox, statusOf} from '../helpers/cluster.js'
-import {explain, waitFor, type CliResult} from '../helpers/processes.js'
+import {explain, freePortRange, waitFor, type CliResult} from '../helpers/processes.js'
 
 
 
@@ -58,7 +58,8 @@ describe('hints', () => {
   it('up with an address of another host says to start that member there, not to pick other ports', async (t) => {
     const sb = sandbox(t, 'dledger-e2e-hints-')
     // 192.0.2.0/24 is TEST-NET-1: never an address of this machine
-    const r = await sb.run(['up', '--peers', 'n0-127.0.0.1:20990;n1-192.0.2.1:20991'])
+    const port = await freePortRange(1)
+    const r = await sb.run(['up', '--peers', `n0-127.0.0.1:${port};n1-192.0.2.1:20991`])
     assert.equal(r.code, 1, explain(r))
     assert.match(r.stderr, /^Error: n1's address 192\.0\.2\.1:20991 is not on this machine$/m)
     assert.match(hint(r), /run `dledger start --id n1` on the host of 192\.0\.2\.1:20991/)

@@ -52,18 +52,14 @@ export async function freePortRange(n: number): Promise<number> {
   throw new Error('no free port range')
 }
 
-/** Finds `n` free loopback ports (bound to port 0, then released). */
+/**
+ * `n` free loopback ports for members to listen on: below the ephemeral range, like
+ * freePortRange, since a port the OS handed out for port 0 and took back may go to an outgoing
+ * connection (a member dialling its peers) before the member binds it.
+ */
 export async function freePorts(n: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({length: n}, () => new Promise<import('node:net').Server>((resolve, reject) => {
-      const s = createServer()
-      s.on('error', reject)
-      s.listen(0, '127.0.0.1', () => resolve(s))
-    })),
-  )
-  const ports = servers.map((s) => (s.address() as import('node:net').AddressInfo).port)
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))))
-  return ports
+  const base = await freePortRange(n)
+  return Array.from({length: n}, (_, i) => base + i)
 }
 
 /** A peers string `n0-127.0.0.1:P0;n1-…` for the given ports. */
